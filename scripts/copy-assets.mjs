@@ -1,0 +1,12 @@
+// Copies what tsc does not: the SQL migrations next to the compiled services.
+import { cpSync, readdirSync, statSync } from 'node:fs'
+import path from 'node:path'
+
+function walk(dir) {
+  for (const entry of readdirSync(dir)) {
+    const from = path.join(dir, entry)
+    if (statSync(from).isDirectory()) walk(from)
+    else if (entry.endsWith('.sql')) cpSync(from, from.replace(/^src/, 'dist'), { recursive: true })
+  }
+}
+walk('src')

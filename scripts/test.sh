@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# npm test: starts the real servers (installing them when missing), builds the
+# migrated test templates, runs every test file with node's test runner, and
+# stops the servers it started. Pass test files to run only those.
+# EMPORIUM_KEEP_SERVERS=1 leaves the servers running afterwards (several runs at once).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/servers.sh start
+eval "$(bash scripts/servers.sh env)"
+# Templates are per run, so runs in parallel never drop each other's.
+export TEST_PG_TEMPLATE="emporium_tpl_$$"
+export TEST_PGLITE_TEMPLATE="$EMPORIUM_SERVERS_DIR/pglite-template-$$.tar.gz"
+cleanup() {
+  psql -q "$TEST_DATABASE_URL" -c "drop database if exists $TEST_PG_TEMPLATE with (force)" >/dev/null 2>&1 || true
+  rm -f "$TEST_PGLITE_TEMPLATE"
+  if [ -z "${EMPORIUM_KEEP_SERVERS:-}" ]; then bash scripts/servers.sh stop; fi
+}
+trap cleanup EXIT
+
+node --import tsx test/setup/make-templates.ts
+
+if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi
+node --import tsx --test --test-reporter=spec --test-concurrency="${TEST_CONCURRENCY:-4}" --test-timeout=300000 "${files[@]}"

@@ -1,0 +1,74 @@
+import type { Logger } from 'pino'
+import { pino } from 'pino'
+import { loadConfig, type PlatformConfig } from './platform/config.js'
+import type { Db } from './platform/db/db.js'
+import { migrate } from './platform/db/migrate.js'
+import { connect, type Deps } from './platform/deps.js'
+import { loggerOptions } from './platform/logger.js'
+import { createMetrics } from './platform/metrics.js'
+import { createServer, type App, type Lifecycle } from './platform/server.js'
+import { configSchemaOf, selectServices, type ServiceDefinition } from './services/registry.js'
+
+export interface BuiltApp {
+  app: App
+  lifecycle: Lifecycle
+  deps: Deps
+  config: Readonly<PlatformConfig & Record<string, unknown>>
+  services: ServiceDefinition<never>[]
+  /** Closes the server and everything it opened. */
+  close(): Promise<void>
+}
+
+export interface BuildOptions {
+  /** 'all' (the embedded shop) or one service name (one PM2 app). */
+  services: string
+  env?: NodeJS.ProcessEnv
+  logger?: Logger
+  /** A database to use instead of opening one (tests pass a clone of a template). */
+  db?: Db
+  defaultMetrics?: boolean
+}
+
+/**
+ * The composition root: validated configuration, adapters, migrations,
+ * one-time start-up work, then the services mounted on one server.
+ */
+export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
+  const services = selectServices(options.services)
+  const config = loadConfig(configSchemaOf(services), options.env ?? process.env) as BuiltApp['config']
+  const name = services.length === 1 ? services[0]!.name : 'emporium'
+  const logger = options.logger ?? pino(loggerOptions(config, name))
+  const metrics = createMetrics(name, { defaultMetrics: options.defaultMetrics ?? true })
+  const pool = services
+    .map((s) => s.pool(config as never))
+    .reduce((a, b) => ({ max: Math.max(a.max, b.max), min: Math.max(a.min, b.min) }))
+  const deps = await connect(config, { name, pool, log: logger, metrics, ...(options.db ? { db: options.db } : {}) })
+  try {
+    for (const s of services) {
+      if (s.migrations) {
+        const applied = await migrate(deps.db, s.migrations)
+        if (applied.length) logger.info({ service: s.name, applied }, 'migrations applied')
+      }
+    }
+    for (const s of services) await s.onStart?.(deps, config as never)
+    const { app, lifecycle } = await createServer({ name, config, logger, metrics, checks: deps.checks })
+    for (const s of services) {
+      await app.register(async (scope) => s.plugin(scope as App, { deps, config: config as never }), { prefix: s.prefix })
+    }
+    await app.ready()
+    return {
+      app,
+      lifecycle,
+      deps,
+      config,
+      services,
+      async close() {
+        await app.close()
+        await deps.close()
+      },
+    }
+  } catch (err) {
+    await deps.close()
+    throw err
+  }
+}

@@ -1,0 +1,128 @@
+import { createHash, randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Metrics } from '../metrics.js'
+import type { Cache } from './cache.js'
+
+/** A serialized answer and its validator, ready to send or to answer 304. */
+export interface CachedBody {
+  body: string
+  etag: string
+}
+
+export interface ReadThrough {
+  /**
+   * The cached answer for (namespace, key), or load() serialized and cached for ttlSeconds.
+   * One load per key at a time in this process; a ttl of 0 bypasses the cache.
+   */
+  get(namespace: string, key: string, ttlSeconds: number, load: () => Promise<unknown>): Promise<CachedBody>
+  /** Makes every entry of the namespaces unreachable, here and in every other instance. */
+  invalidate(...namespaces: string[]): Promise<void>
+}
+
+export function toCachedBody(value: unknown): CachedBody {
+  const body = JSON.stringify(value)
+  return { body, etag: etagOf(body) }
+}
+
+export function etagOf(body: string): string {
+  // Weak: compression in front of us changes the bytes, not the meaning.
+  return `W/"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`
+}
+
+const BREAKER_THRESHOLD = 5
+const BREAKER_OPEN_MS = 5000
+const INVALIDATE_RETRY_MS = 1000
+
+/**
+ * Read-through cache over the Cache port. Invalidation is by generation: every
+ * key embeds its namespace's current generation (a random token kept in the cache
+ * itself, so all instances see a change at once); invalidating sets a new token.
+ * The cache fails open: after repeated errors a breaker skips it for a while and
+ * answers come straight from the loader (PostgreSQL).
+ */
+export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: Logger }): ReadThrough {
+  const inflight = new Map<string, Promise<CachedBody>>()
+  // Namespaces whose invalidation has not reached the cache yet: bypass them meanwhile.
+  const pendingInvalidation = new Set<string>()
+  let failures = 0
+  let openUntil = 0
+
+  const breakerOpen = () => Date.now() < openUntil
+  const recordFailure = (err: unknown) => {
+    failures++
+    if (failures >= BREAKER_THRESHOLD && !breakerOpen()) {
+      openUntil = Date.now() + BREAKER_OPEN_MS
+      deps.log.warn({ err }, 'cache unavailable: reading through to the database for %d ms', BREAKER_OPEN_MS)
+    }
+  }
+  const recordSuccess = () => {
+    failures = 0
+  }
+
+  async function generation(namespace: string): Promise<string> {
+    const key = `gen:${namespace}`
+    return (await cache.get(key)) ?? (await cache.setPersistentIfAbsent(key, randomUUID()))
+  }
+
+  async function loadAndStore(fullKey: string, ttlSeconds: number, load: () => Promise<unknown>): Promise<CachedBody> {
+    const entry = toCachedBody(await load())
+    try {
+      await cache.set(fullKey, `${entry.etag}\n${entry.body}`, ttlSeconds)
+      recordSuccess()
+    } catch (err) {
+      recordFailure(err)
+    }
+    return entry
+  }
+
+  async function get(namespace: string, key: string, ttlSeconds: number, load: () => Promise<unknown>): Promise<CachedBody> {
+    const count = deps.metrics.cacheRequests
+    if (ttlSeconds <= 0 || breakerOpen() || pendingInvalidation.has(namespace)) {
+      count.inc({ cache: namespace, result: 'bypass' })
+      return toCachedBody(await load())
+    }
+    let fullKey: string
+    try {
+      fullKey = `${namespace}:${await generation(namespace)}:${key}`
+      const raw = await cache.get(fullKey)
+      recordSuccess()
+      if (raw !== undefined) {
+        const nl = raw.indexOf('\n')
+        count.inc({ cache: namespace, result: 'hit' })
+        return { etag: raw.slice(0, nl), body: raw.slice(nl + 1) }
+      }
+    } catch (err) {
+      recordFailure(err)
+      count.inc({ cache: namespace, result: 'error' })
+      return toCachedBody(await load())
+    }
+    count.inc({ cache: namespace, result: 'miss' })
+    let p = inflight.get(fullKey)
+    if (!p) {
+      p = loadAndStore(fullKey, ttlSeconds, load).finally(() => inflight.delete(fullKey))
+      inflight.set(fullKey, p)
+    }
+    return p
+  }
+
+  async function invalidateOne(namespace: string): Promise<void> {
+    try {
+      await cache.setPersistent(`gen:${namespace}`, randomUUID())
+      pendingInvalidation.delete(namespace)
+    } catch (err) {
+      // The write has committed; keep trying so no instance serves the old entries for long.
+      if (!pendingInvalidation.has(namespace)) {
+        deps.log.error({ err, namespace }, 'cache invalidation failed; retrying')
+        pendingInvalidation.add(namespace)
+      }
+      setTimeout(() => void invalidateOne(namespace), INVALIDATE_RETRY_MS).unref()
+    }
+  }
+
+  return {
+    get,
+    async invalidate(...namespaces) {
+      await Promise.all(namespaces.map(invalidateOne))
+    },
+  }
+}

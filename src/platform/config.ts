@@ -1,0 +1,85 @@
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox'
+import { envSchema } from 'env-schema'
+
+/**
+ * Settings every process reads. Names follow the seed where it has them
+ * (PORT, NODE_ENV, REDIS_URL, ALLOWED_ORIGINS, JWT_SECRET). A URL that is set
+ * selects the real server; an unset one selects the embedded adapter.
+ */
+export const platformConfig = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+    description: 'Informational only; behaviour is switched by the settings below, never by NODE_ENV.',
+  }),
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  LOG_PRETTY: Type.Boolean({ default: false }),
+  DATA_DIR: Type.String({ default: './data', minLength: 1, description: 'Embedded database, keys and mailbox.' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_READ_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Read replica for read-heavy queries.' })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_KEY_PREFIX: Type.String({ default: 'emporium:', pattern: '^[A-Za-z0-9:_.-]{1,64}$', description: 'Prefix of every Redis key (cache, rate limits, carts).' }),
+  AMQP_URL: Type.Optional(Type.String({ pattern: '^amqps?://' })),
+  ALLOWED_ORIGINS: Type.String({
+    default: 'http://localhost:8080,https://localhost:8080',
+    description: 'Comma-separated exact origins allowed by CORS.',
+  }),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    description: "'false', or the proxy addresses to trust for X-Forwarded-For (e.g. 'loopback' behind nginx).",
+  }),
+  INSTANCES: Type.Integer({ minimum: 1, default: 1, description: 'Instances of this service, to size per-process fallbacks.' }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 8000 }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+})
+
+export type PlatformConfig = Static<typeof platformConfig>
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+interface AjvLikeError {
+  instancePath?: string
+  message?: string
+  params?: { missingProperty?: string; allowedValues?: unknown[] }
+}
+
+/** Validates the environment against the platform settings plus the given ones, once, at boot. */
+export function loadConfig<P extends TProperties>(
+  extra: TObject<P>,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<PlatformConfig & Static<TObject<P>>> {
+  const schema = Type.Composite([platformConfig, extra])
+  // Empty strings mean "unset" (a common shape in .env templates), not "invalid".
+  const data = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))
+  try {
+    const config = envSchema({ schema, data, env: false, dotenv: false }) as PlatformConfig & Static<TObject<P>>
+    return Object.freeze(config)
+  } catch (err) {
+    const errors = (err as { errors?: AjvLikeError[] }).errors
+    if (!errors) throw err
+    throw new ConfigError(errors.map(describeProblem))
+  }
+}
+
+function describeProblem(e: AjvLikeError): string {
+  if (e.params?.missingProperty) return `${e.params.missingProperty} is required`
+  const name = (e.instancePath ?? '').replace(/^\//, '') || 'environment'
+  return `${name} ${e.message ?? 'is invalid'}`
+}
+
+export function parseOrigins(list: string): string[] {
+  return list
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+}

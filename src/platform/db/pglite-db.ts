@@ -1,0 +1,50 @@
+import { mkdir } from 'node:fs/promises'
+import { PGlite } from '@electric-sql/pglite'
+import { type Db, type Queryable, type QueryResult } from './db.js'
+
+/**
+ * Embedded PostgreSQL (WASM) with its files in dataDir, kept across restarts.
+ * PGlite has one connection: a transaction holds it exclusively and other
+ * queries wait their turn, so there are no deadlocks or serialization failures
+ * to retry here.
+ */
+export async function createPgliteDb(options: { dataDir: string; loadDataDir?: Blob }): Promise<Db> {
+  const memory = options.dataDir.startsWith('memory://')
+  if (!memory) await mkdir(options.dataDir, { recursive: true })
+  const lite = await PGlite.create({
+    dataDir: options.dataDir,
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+  })
+  return wrapPglite(lite)
+}
+
+export function wrapPglite(lite: PGlite): Db {
+  const asQueryable = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
+    async query<R>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      const r = await q.query<R>(text, params as unknown[])
+      return { rows: r.rows, rowCount: r.affectedRows || r.rows.length }
+    },
+    async exec(sql: string): Promise<void> {
+      await q.exec(sql)
+    },
+  })
+  const self = asQueryable(lite)
+  return {
+    kind: 'pglite',
+    query: self.query,
+    exec: self.exec,
+    async transaction(fn, opts = {}) {
+      return lite.transaction(async (tx) => {
+        // PGlite issues its own BEGIN; raise the isolation level inside it when asked.
+        if (opts.isolation) await tx.exec(`set transaction isolation level ${opts.isolation}`)
+        return fn(asQueryable(tx))
+      })
+    },
+    async ping() {
+      await lite.query('select 1')
+    },
+    async close() {
+      if (!lite.closed) await lite.close()
+    },
+  }
+}

@@ -1,0 +1,94 @@
+import path from 'node:path'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { Cache } from './cache/cache.js'
+import { createMemoryCache } from './cache/memory-cache.js'
+import { createReadThrough, type ReadThrough } from './cache/read-through.js'
+import { createRedisCache } from './cache/redis-cache.js'
+import type { PlatformConfig } from './config.js'
+import type { Db } from './db/db.js'
+import { createPgDb } from './db/pg-db.js'
+import { createPgliteDb } from './db/pglite-db.js'
+import type { Metrics } from './metrics.js'
+import type { RateLimitBackend } from './rate-limit/rate-limit.js'
+import { createRedis } from './redis.js'
+
+/**
+ * The ports a service receives. Adapters are chosen here, once: a URL in the
+ * configuration means the real server, no URL means the embedded adapter.
+ */
+export interface Deps {
+  log: Logger
+  metrics: Metrics
+  db: Db
+  /** A read replica when DATABASE_READ_URL is set, else the same as db. */
+  readDb: Db
+  cache: Cache
+  readThrough: ReadThrough
+  rateLimit: RateLimitBackend
+  redis?: Redis
+  /** Readiness checks, by dependency name. */
+  checks: Record<string, () => Promise<void>>
+  close(): Promise<void>
+}
+
+export interface ConnectOptions {
+  /** Used for the pg application_name and the Redis connection name. */
+  name: string
+  pool: { max: number; min: number }
+  log: Logger
+  metrics: Metrics
+  /** Use this database instead of opening one (tests hand in a clone of a template). */
+  db?: Db
+}
+
+export async function connect(config: PlatformConfig, options: ConnectOptions): Promise<Deps> {
+  const closers: (() => Promise<void>)[] = []
+  try {
+    const db = options.db ?? (await openDb(config, options))
+    if (!options.db) closers.push(() => db.close())
+    let readDb = db
+    if (config.DATABASE_READ_URL) {
+      readDb = createPgDb({ url: config.DATABASE_READ_URL, ...options.pool, applicationName: `${options.name}-read` })
+      closers.push(() => readDb.close())
+    }
+    let redis: Redis | undefined
+    if (config.REDIS_URL) {
+      const client = await createRedis(config.REDIS_URL, { name: `emporium-${options.name}` })
+      redis = client
+      closers.push(async () => {
+        await client.quit().catch(() => client.disconnect())
+      })
+    }
+    const cache = redis ? createRedisCache(redis, `${config.REDIS_KEY_PREFIX}cache:`) : createMemoryCache()
+    const checks: Record<string, () => Promise<void>> = { database: () => db.ping() }
+    if (readDb !== db) checks.readReplica = () => readDb.ping()
+    if (redis) checks.redis = () => cache.ping()
+    return {
+      log: options.log,
+      metrics: options.metrics,
+      db,
+      readDb,
+      cache,
+      readThrough: createReadThrough(cache, { metrics: options.metrics, log: options.log }),
+      rateLimit: { ...(redis ? { redis } : {}), instances: config.INSTANCES, keyPrefix: `${config.REDIS_KEY_PREFIX}rl:` },
+      ...(redis ? { redis } : {}),
+      checks,
+      async close() {
+        for (const close of closers.reverse()) await close().catch(() => {})
+      },
+    }
+  } catch (err) {
+    for (const close of closers.reverse()) await close().catch(() => {})
+    throw err
+  }
+}
+
+async function openDb(config: PlatformConfig, options: ConnectOptions): Promise<Db> {
+  if (config.DATABASE_URL) {
+    const db = createPgDb({ url: config.DATABASE_URL, ...options.pool, applicationName: options.name })
+    await db.ping()
+    return db
+  }
+  return createPgliteDb({ dataDir: path.resolve(config.DATA_DIR, 'pglite') })
+}

@@ -1,0 +1,59 @@
+import type { App, Lifecycle } from './server.js'
+
+export interface ServeOptions {
+  host: string
+  port: number
+  shutdownTimeoutMs: number
+  /** Closes pools and connections after the server stopped answering. */
+  closeDeps: () => Promise<void>
+  /** Work to stop before the listener closes (consumers, relays, timers). */
+  beforeClose?: () => Promise<void>
+  exit?: (code: number) => void
+}
+
+/**
+ * Listens, tells PM2 the instance is ready only once everything is up, and on
+ * SIGINT, SIGTERM or PM2's 'shutdown' message drains: readiness turns 503,
+ * answers carry Connection: close, in-flight requests finish (at most
+ * shutdownTimeoutMs), pools close, exit 0.
+ */
+export async function serve(app: App, lifecycle: Lifecycle, options: ServeOptions): Promise<{ shutdown: (reason: string) => Promise<void> }> {
+  const exit = options.exit ?? ((code: number) => process.exit(code))
+  await app.listen({ host: options.host, port: options.port })
+  let stopping: Promise<void> | undefined
+
+  const shutdown = (reason: string) => {
+    stopping ??= (async () => {
+      app.log.info({ reason }, 'draining')
+      lifecycle.draining = true
+      const force = setTimeout(() => {
+        app.log.warn('drain timeout: closing remaining connections')
+        app.server.closeAllConnections()
+      }, options.shutdownTimeoutMs)
+      force.unref()
+      let code = 0
+      try {
+        await options.beforeClose?.()
+        await app.close()
+        await options.closeDeps()
+        app.log.info('stopped')
+      } catch (err) {
+        app.log.error({ err }, 'error while stopping')
+        code = 1
+      } finally {
+        clearTimeout(force)
+      }
+      exit(code)
+    })()
+    return stopping
+  }
+
+  process.once('SIGINT', () => void shutdown('SIGINT'))
+  process.once('SIGTERM', () => void shutdown('SIGTERM'))
+  // PM2 on Windows and with shutdown_with_message sends a message instead of a signal.
+  process.on('message', (msg) => {
+    if (msg === 'shutdown') void shutdown('shutdown message')
+  })
+  process.send?.('ready')
+  return { shutdown }
+}

@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto'
+import compress from '@fastify/compress'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RawServerDefault,
+} from 'fastify'
+import type { Logger } from 'pino'
+import { parseOrigins, type PlatformConfig } from './config.js'
+import { AppError, errorBody } from './errors.js'
+import type { Metrics } from './metrics.js'
+import { describeValidation, validatorCompiler } from './validation.js'
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
+
+/** Liveness vs readiness state shared by the health routes and the shutdown sequence. */
+export interface Lifecycle {
+  draining: boolean
+}
+
+export interface ServerOptions {
+  name: string
+  config: PlatformConfig
+  logger: Logger
+  metrics: Metrics
+  /** Dependency checks for readiness (db, cache, broker ...). */
+  checks: Record<string, () => Promise<void>>
+  version?: string
+}
+
+const MAX_URL_LENGTH = 4096
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+// Fastify's own 4xx errors, under our stable codes.
+const FRAMEWORK_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_CTP_EMPTY_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_BAD_URL: 'BAD_URL',
+  FST_ERR_ASYNC_CONSTRAINT: 'BAD_REQUEST',
+}
+
+/**
+ * The HTTP server every service runs in: security headers, CORS whitelist, gzip,
+ * request ids, the JSON error body, metrics, OpenAPI docs and health routes.
+ * Services are registered on it as encapsulated plugins.
+ */
+export async function createServer(options: ServerOptions): Promise<{ app: App; lifecycle: Lifecycle }> {
+  const { config, metrics } = options
+  const lifecycle: Lifecycle = { draining: false }
+  const app = Fastify({
+    loggerInstance: options.logger,
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    trustProxy: parseTrustProxy(config.TRUST_PROXY),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    // Must outlive nginx's upstream keepalive_timeout (30 s), or POSTs race a closing socket.
+    keepAliveTimeout: 65_000,
+    connectionTimeout: 0,
+    requestTimeout: 30_000,
+    // In-flight keep-alive clients get an answer (with Connection: close) while draining, not a 503.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    clientErrorHandler: (err, socket) => {
+      const status = (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+      const body = JSON.stringify(errorBody(status === 431 ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST', err.message))
+      if (socket.writable) {
+        socket.end(
+          `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        )
+      } else socket.destroy(err)
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App
+  app.server.headersTimeout = 66_000
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(errorBody('ROUTE_NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}`))
+  })
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id)
+    if (lifecycle.draining) reply.header('connection', 'close')
+    if (req.raw.url && req.raw.url.length > MAX_URL_LENGTH) {
+      throw new AppError('URI_TOO_LONG', `Request URI longer than ${MAX_URL_LENGTH} characters`, 414)
+    }
+  })
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    )
+  })
+
+  await app.register(helmet, {
+    // The API answers JSON; the docs page needs its own script and style sources.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+      },
+    },
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  })
+  await app.register(cors, {
+    origin: parseOrigins(config.ALLOWED_ORIGINS),
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['content-type', 'authorization', 'idempotency-key', 'x-cart-token', 'if-none-match', 'x-request-id'],
+    exposedHeaders: ['etag', 'retry-after', 'x-request-id', 'x-cart-token', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+    maxAge: 600,
+  })
+  // gzip level 6 as the seed says; brotli is left out: its default quality costs more CPU than it saves here.
+  await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip', 'deflate'], zlibOptions: { level: 6 } })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: `Emporium ${options.name}`, version: options.version ?? '0.1.0', description: 'Emporium shop API' },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: (h) => h })
+
+  const health = async (reply: FastifyReply) => {
+    const result = await checkAll(options.checks)
+    const ok = !lifecycle.draining && result.ok
+    reply.code(ok ? 200 : 503)
+    return { status: ok ? 'ok' : lifecycle.draining ? 'draining' : 'degraded', service: options.name, checks: result.checks }
+  }
+  app.decorate('health', health)
+  app.get('/health', { schema: { hide: true } }, (_req, reply) => health(reply))
+  // Liveness never looks at dependencies: a restart would not bring a database back.
+  app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'ok', service: options.name }))
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.type(metrics.registry.contentType)
+    return metrics.registry.metrics()
+  })
+
+  return { app, lifecycle }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Readiness answer with dependency checks; every service's /api/<name>/health uses it. */
+    health(reply: FastifyReply): Promise<unknown>
+  }
+}
+
+async function checkAll(checks: Record<string, () => Promise<void>>) {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await withTimeout(check(), 2000)
+        return [name, 'ok'] as const
+      } catch (err) {
+        return [name, `down: ${(err as Error).message}`] as const
+      }
+    }),
+  )
+  return { ok: entries.every(([, v]) => v === 'ok'), checks: Object.fromEntries(entries) }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)
+    }),
+  ]).finally(() => clearTimeout(timer))
+}
+
+function errorHandler(err: FastifyError | AppError, req: FastifyRequest, reply: FastifyReply) {
+  if (err instanceof AppError) {
+    if (err.status >= 500) req.log.error({ err }, err.message)
+    return reply.code(err.status).headers(err.headers).send(errorBody(err.code, err.message))
+  }
+  if (err.validation) {
+    return reply.code(400).send(errorBody('VALIDATION', describeValidation(err.validation as never, err.validationContext)))
+  }
+  const status = err.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    const code = FRAMEWORK_CODES[err.code] ?? (status === 404 ? 'NOT_FOUND' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST')
+    return reply.code(status).send(errorBody(code, err.message))
+  }
+  // A bug or a dependency failure: the details go to the log only, with the request id.
+  req.log.error({ err }, 'request failed')
+  return reply.code(500).send(errorBody('INTERNAL', `Internal error (request ${req.id})`))
+}
+
+function parseTrustProxy(value: string): boolean | string | string[] {
+  if (value === 'false' || value === '') return false
+  if (value === 'true') return true
+  return value.split(',').map((v) => v.trim())
+}

@@ -1,0 +1,342 @@
+import { createHash } from 'node:crypto'
+import type { ReadThrough } from '../../platform/cache/read-through.js'
+import type { Db } from '../../platform/db/db.js'
+import { PgCode, pgCode } from '../../platform/db/db.js'
+import { AppError, notFound } from '../../platform/errors.js'
+import * as store from './product-store.js'
+import type { CategoryRow, ProductRow, ProductSort } from './product-store.js'
+
+/** Domain rules of the catalog: pure mapping functions plus one function per flow. */
+
+export interface CatalogDeps {
+  db: Db
+  readDb: Db
+  cache: ReadThrough
+  ttl: { products: number; deals: number; recommendations: number; categories: number }
+}
+
+/** Cache namespaces and what a write to each kind of row makes stale. */
+export const NS = { products: 'catalog:products', categories: 'catalog:categories', deals: 'catalog:deals', recommendations: 'catalog:recommendations' } as const
+const ALL_NS = Object.values(NS)
+
+export interface Money {
+  amount: number
+  currency: string
+}
+
+export interface Product {
+  id: number
+  slug: string
+  name: string
+  description: string
+  price: Money
+  /** The price after the best active deal; equals price when there is none. */
+  salePrice: Money
+  deal: { id: number; title: string; discountPercent: number; endsAt: string } | null
+  category: { id: number; slug: string; name: string } | null
+  attributes: Record<string, unknown>
+  stock: number
+  inStock: boolean
+  images: unknown[]
+  createdAt: string
+  updatedAt: string
+}
+
+export function discounted(amount: number, percent: number): number {
+  // Integer minor units; the customer gets the rounding.
+  return Math.floor((amount * (100 - percent)) / 100)
+}
+
+export function toProduct(r: ProductRow): Product {
+  const percent = r.deal_discount_percent
+  return {
+    id: r.id,
+    slug: r.slug,
+    name: r.name,
+    description: r.description,
+    price: { amount: r.price_amount, currency: r.currency },
+    salePrice: { amount: percent ? discounted(r.price_amount, percent) : r.price_amount, currency: r.currency },
+    deal:
+      r.deal_id !== null && percent !== null
+        ? { id: r.deal_id, title: r.deal_title ?? '', discountPercent: percent, endsAt: r.deal_ends_at!.toISOString() }
+        : null,
+    category: r.category_id !== null ? { id: r.category_id, slug: r.category_slug!, name: r.category_name! } : null,
+    attributes: r.attributes,
+    stock: r.stock,
+    inStock: r.stock > 0,
+    images: r.images,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  }
+}
+
+export interface CategoryNode {
+  id: number
+  slug: string
+  name: string
+  parentId: number | null
+  /** Live products in this category and all below it. */
+  productCount: number
+  children: CategoryNode[]
+}
+
+export function buildCategoryTree(rows: CategoryRow[]): CategoryNode[] {
+  const nodes = new Map<number, CategoryNode>()
+  for (const r of rows) {
+    nodes.set(r.id, { id: r.id, slug: r.slug, name: r.name, parentId: r.parent_id, productCount: r.product_count, children: [] })
+  }
+  const roots: CategoryNode[] = []
+  for (const n of nodes.values()) {
+    const parent = n.parentId === null ? undefined : nodes.get(n.parentId)
+    ;(parent ? parent.children : roots).push(n)
+  }
+  const total = (n: CategoryNode): number => (n.productCount += n.children.reduce((s, c) => s + total(c), 0))
+  roots.forEach(total)
+  return roots
+}
+
+/** The ids of the category with this slug and of every category below it. */
+export function subtreeIds(tree: CategoryNode[], slug: string): number[] | undefined {
+  for (const n of tree) {
+    if (n.slug === slug) {
+      const ids: number[] = []
+      const walk = (c: CategoryNode) => {
+        ids.push(c.id)
+        c.children.forEach(walk)
+      }
+      walk(n)
+      return ids
+    }
+    const below = subtreeIds(n.children, slug)
+    if (below) return below
+  }
+  return undefined
+}
+
+// --- cursors ------------------------------------------------------------------
+
+export interface ListFilter {
+  q?: string
+  category?: string
+  minPrice?: number
+  maxPrice?: number
+}
+
+/** Binds a cursor to the sort and filter it was made for, so it cannot be replayed on another list. */
+function fingerprint(sort: string, filter: ListFilter): string {
+  const canonical = JSON.stringify([sort, filter.q ?? null, filter.category ?? null, filter.minPrice ?? null, filter.maxPrice ?? null])
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 10)
+}
+
+const KEY_ARITY: Record<string, number> = { relevance: 2, newest: 1, price_asc: 2, price_desc: 2, deals: 2 }
+
+export function encodeCursor(sort: string, filter: ListFilter, key: readonly number[]): string {
+  return Buffer.from(JSON.stringify({ s: sort, f: fingerprint(sort, filter), k: key })).toString('base64url')
+}
+
+export function decodeCursor(cursor: string, sort: string, filter: ListFilter): number[] {
+  const invalid = () => new AppError('INVALID_CURSOR', 'The cursor is not one this list produced; start again without it', 400)
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+  } catch {
+    throw invalid()
+  }
+  const c = parsed as { s?: unknown; f?: unknown; k?: unknown }
+  if (typeof c !== 'object' || c === null || c.s !== sort || c.f !== fingerprint(sort, filter)) throw invalid()
+  const k = c.k
+  if (!Array.isArray(k) || k.length !== KEY_ARITY[sort] || !k.every((v) => typeof v === 'number' && Number.isFinite(v))) throw invalid()
+  // Everything but a relevance rank is an integer within the column types.
+  const ints = sort === 'relevance' ? k.slice(1) : k
+  if (!ints.every((v) => Number.isSafeInteger(v) && v >= 0 && v <= 2 ** 53)) throw invalid()
+  return k as number[]
+}
+
+// --- reads ----------------------------------------------------------------------
+
+export interface ProductPage {
+  items: Product[]
+  nextCursor: string | null
+}
+
+async function categoryTree(deps: CatalogDeps): Promise<CategoryNode[]> {
+  const { body } = await deps.cache.get(NS.categories, 'tree', deps.ttl.categories, async () =>
+    buildCategoryTree(await store.listCategories(deps.readDb)),
+  )
+  return JSON.parse(body) as CategoryNode[]
+}
+
+export function listProducts(deps: CatalogDeps, filter: ListFilter, sort: ProductSort | undefined, limit: number, cursor?: string) {
+  const effectiveSort: ProductSort = sort ?? (filter.q !== undefined ? 'relevance' : 'newest')
+  if (effectiveSort === 'relevance' && filter.q === undefined) {
+    throw new AppError('SORT_NEEDS_QUERY', "sort=relevance needs a search text in 'q'", 400)
+  }
+  if (filter.minPrice !== undefined && filter.maxPrice !== undefined && filter.minPrice > filter.maxPrice) {
+    throw new AppError('INVALID_PRICE_RANGE', 'minPrice must not be above maxPrice', 400)
+  }
+  const after = cursor === undefined ? undefined : decodeCursor(cursor, effectiveSort, filter)
+  const key = JSON.stringify([effectiveSort, filter.q, filter.category, filter.minPrice, filter.maxPrice, limit, cursor])
+  return deps.cache.get(NS.products, `list:${key}`, deps.ttl.products, async (): Promise<ProductPage> => {
+    let categoryIds: number[] | undefined
+    if (filter.category !== undefined) {
+      categoryIds = subtreeIds(await categoryTree(deps), filter.category)
+      if (!categoryIds) throw new AppError('CATEGORY_NOT_FOUND', `No category '${filter.category}'`, 404)
+    }
+    const rows = await store.listProducts(deps.readDb, {
+      ...(filter.q !== undefined ? { q: filter.q } : {}),
+      ...(categoryIds ? { categoryIds } : {}),
+      ...(filter.minPrice !== undefined ? { minPrice: filter.minPrice } : {}),
+      ...(filter.maxPrice !== undefined ? { maxPrice: filter.maxPrice } : {}),
+      sort: effectiveSort,
+      limit: limit + 1,
+      ...(after ? { after } : {}),
+    })
+    const page = rows.slice(0, limit)
+    const last = page.at(-1)
+    const nextKey =
+      rows.length > limit && last
+        ? effectiveSort === 'relevance'
+          ? [last.rank!, last.id]
+          : effectiveSort === 'newest'
+            ? [last.id]
+            : [last.price_amount, last.id]
+        : undefined
+    return { items: page.map(toProduct), nextCursor: nextKey ? encodeCursor(effectiveSort, filter, nextKey) : null }
+  })
+}
+
+const ID = /^[1-9][0-9]{0,15}$/
+
+export function getProduct(deps: CatalogDeps, idOrSlug: string) {
+  return deps.cache.get(NS.products, `one:${idOrSlug}`, deps.ttl.products, async () => {
+    let row: ProductRow | undefined
+    if (ID.test(idOrSlug)) {
+      const id = Number(idOrSlug)
+      row = Number.isSafeInteger(id) ? await store.findProductById(deps.readDb, id) : undefined
+    } else {
+      row = await store.findProductBySlug(deps.readDb, idOrSlug)
+    }
+    if (!row) throw new AppError('PRODUCT_NOT_FOUND', `No product '${idOrSlug}'`, 404)
+    return toProduct(row)
+  })
+}
+
+export function getCategories(deps: CatalogDeps) {
+  return deps.cache.get(NS.categories, 'list', deps.ttl.categories, async () => ({
+    items: buildCategoryTree(await store.listCategories(deps.readDb)),
+  }))
+}
+
+export function listDeals(deps: CatalogDeps, limit: number, cursor?: string) {
+  const after = cursor === undefined ? undefined : decodeCursor(cursor, 'deals', {})
+  return deps.cache.get(NS.deals, `list:${limit}:${cursor ?? ''}`, deps.ttl.deals, async () => {
+    const rows = await store.listActiveDeals(deps.readDb, limit + 1, after)
+    const page = rows.slice(0, limit)
+    const last = page.at(-1)
+    return {
+      items: page.map((r) => ({ ...toProduct(r), dealStartsAt: r.deal_starts_at.toISOString() })),
+      nextCursor: rows.length > limit && last ? encodeCursor('deals', {}, [last.deal_discount_percent!, last.deal_id!]) : null,
+    }
+  })
+}
+
+/**
+ * Products to show next to a product (or on the home page without one): best
+ * sellers of the same category until order data says what is bought together.
+ */
+export function getRecommendations(deps: CatalogDeps, productId: number | undefined, limit: number) {
+  return deps.cache.get(NS.recommendations, `${productId ?? 'home'}:${limit}`, deps.ttl.recommendations, async () => {
+    if (productId === undefined) {
+      return { basedOn: 'popularity', items: (await store.listPopular(deps.readDb, { limit })).map(toProduct) }
+    }
+    const product = await store.findProductById(deps.readDb, productId)
+    if (!product) throw new AppError('PRODUCT_NOT_FOUND', `No product '${productId}'`, 404)
+    const rows = await store.listPopular(deps.readDb, { categoryId: product.category_id, excludeId: productId, limit })
+    return { basedOn: 'category-popularity', productId, items: rows.map(toProduct) }
+  })
+}
+
+// --- writes (admin routes arrive with the auth service) ----------------------------------------
+
+function translateWriteError(err: unknown): never {
+  const code = pgCode(err)
+  const constraint = (err as { constraint?: string }).constraint ?? ''
+  if (code === PgCode.uniqueViolation) throw new AppError('SLUG_TAKEN', 'That slug is already in use', 409)
+  if (code === PgCode.foreignKeyViolation) {
+    if (constraint.includes('parent') || constraint.includes('category')) {
+      throw new AppError('CATEGORY_IN_USE_OR_MISSING', 'The category does not exist, or still has products or subcategories', 409)
+    }
+    throw new AppError('REFERENCE_NOT_FOUND', 'A referenced row does not exist', 409)
+  }
+  if (code === PgCode.checkViolation) throw new AppError('INVALID_VALUE', 'A value is out of its allowed range', 400)
+  throw err
+}
+
+async function write<T>(deps: CatalogDeps, namespaces: readonly string[], fn: () => Promise<T>): Promise<T> {
+  let result: T
+  try {
+    result = await fn()
+  } catch (err) {
+    translateWriteError(err)
+  }
+  // After the commit and before answering: no stale read once the write has returned.
+  await deps.cache.invalidate(...namespaces)
+  return result
+}
+
+export async function createProduct(deps: CatalogDeps, input: store.ProductInput): Promise<Product> {
+  const id = await write(deps, ALL_NS, () => store.insertProduct(deps.db, input))
+  return toProduct((await store.findProductById(deps.db, id))!)
+}
+
+export async function updateProduct(deps: CatalogDeps, id: number, patch: Partial<store.ProductInput>): Promise<Product> {
+  const found = await write(deps, ALL_NS, () => store.updateProduct(deps.db, id, patch))
+  if (!found) throw notFoundProduct(id)
+  return toProduct((await store.findProductById(deps.db, id))!)
+}
+
+export async function deleteProduct(deps: CatalogDeps, id: number): Promise<void> {
+  if (!(await write(deps, ALL_NS, () => store.softDeleteProduct(deps.db, id)))) throw notFoundProduct(id)
+}
+
+export async function setStock(deps: CatalogDeps, id: number, stock: number): Promise<Product> {
+  if (!(await write(deps, [NS.products, NS.deals, NS.recommendations], () => store.setStock(deps.db, id, stock)))) {
+    throw notFoundProduct(id)
+  }
+  return toProduct((await store.findProductById(deps.db, id))!)
+}
+
+export async function createCategory(deps: CatalogDeps, input: store.CategoryInput): Promise<number> {
+  return write(deps, ALL_NS, () => store.insertCategory(deps.db, input))
+}
+
+export async function updateCategory(deps: CatalogDeps, id: number, patch: Partial<store.CategoryInput>): Promise<void> {
+  const found = await write(deps, ALL_NS, () =>
+    deps.db.transaction(async (tx) => {
+      if (patch.parentId != null && (patch.parentId === id || (await store.isDescendant(tx, patch.parentId, id)))) {
+        throw new AppError('CATEGORY_CYCLE', 'A category cannot be moved below itself', 409)
+      }
+      return store.updateCategory(tx, id, patch)
+    }),
+  )
+  if (!found) throw notFound('Category')
+}
+
+export async function deleteCategory(deps: CatalogDeps, id: number): Promise<void> {
+  if (!(await write(deps, ALL_NS, () => store.deleteCategory(deps.db, id)))) throw notFound('Category')
+}
+
+export async function createDeal(deps: CatalogDeps, input: store.DealInput): Promise<number> {
+  if (input.endsAt <= input.startsAt) throw new AppError('INVALID_DEAL_PERIOD', 'endsAt must be after startsAt', 400)
+  return write(deps, [NS.products, NS.deals, NS.recommendations], () => store.insertDeal(deps.db, input))
+}
+
+export async function deleteDeal(deps: CatalogDeps, id: number): Promise<void> {
+  if (!(await write(deps, [NS.products, NS.deals, NS.recommendations], () => store.deleteDeal(deps.db, id)))) {
+    throw notFound('Deal')
+  }
+}
+
+function notFoundProduct(id: number) {
+  return new AppError('PRODUCT_NOT_FOUND', `No product '${id}'`, 404)
+}

@@ -1,0 +1,78 @@
+import type { App } from '../../platform/server.js'
+import { sendCached } from '../../platform/http-cache.js'
+import * as catalog from './catalog.js'
+import type { CatalogDeps } from './catalog.js'
+import * as S from './schemas.js'
+
+const errors = { 400: S.ErrorResponse, 404: S.ErrorResponse, 429: S.ErrorResponse }
+
+/** Public catalog routes: thin handlers over catalog.ts, answers cached and validated by ETag. */
+export function registerCatalogRoutes(app: App, deps: CatalogDeps, edgeMaxAge: number) {
+  app.get(
+    '/products',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'Search and list products (cursor pages)',
+        querystring: S.ListProductsQuery,
+        response: { 200: S.ProductPage, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { q, category, minPrice, maxPrice, sort, limit, cursor } = req.query
+      const filter: catalog.ListFilter = {
+        ...(q !== undefined ? { q } : {}),
+        ...(category !== undefined ? { category } : {}),
+        ...(minPrice !== undefined ? { minPrice } : {}),
+        ...(maxPrice !== undefined ? { maxPrice } : {}),
+      }
+      return sendCached(req, reply, await catalog.listProducts(deps, filter, sort, limit, cursor), edgeMaxAge)
+    },
+  )
+
+  app.get(
+    '/products/:idOrSlug',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'One product by id or slug',
+        params: S.ProductParams,
+        response: { 200: S.Product, ...errors },
+      },
+    },
+    async (req, reply) => sendCached(req, reply, await catalog.getProduct(deps, req.params.idOrSlug), edgeMaxAge),
+  )
+
+  app.get(
+    '/categories',
+    { schema: { tags: ['catalog'], summary: 'The category tree with product counts', response: { 200: S.CategoryList } } },
+    async (req, reply) => sendCached(req, reply, await catalog.getCategories(deps), edgeMaxAge),
+  )
+
+  app.get(
+    '/deals',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'Products with an active deal, biggest discount first',
+        querystring: S.DealsQuery,
+        response: { 200: S.DealPage, ...errors },
+      },
+    },
+    async (req, reply) => sendCached(req, reply, await catalog.listDeals(deps, req.query.limit, req.query.cursor), edgeMaxAge),
+  )
+
+  app.get(
+    '/recommendations',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'Products to show next to a product, or best sellers without one',
+        querystring: S.RecommendationsQuery,
+        response: { 200: S.Recommendations, ...errors },
+      },
+    },
+    async (req, reply) =>
+      sendCached(req, reply, await catalog.getRecommendations(deps, req.query.productId, req.query.limit), edgeMaxAge),
+  )
+}

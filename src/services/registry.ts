@@ -1,0 +1,57 @@
+import { Type, type TObject } from '@sinclair/typebox'
+import type { MigrationSet } from '../platform/db/migrate.js'
+import type { Deps } from '../platform/deps.js'
+import type { App } from '../platform/server.js'
+import { productConfig, type ProductConfig } from './product/config.js'
+import { seedIfEmpty } from './product/demo-catalog.js'
+import { productService } from './product/index.js'
+
+/**
+ * Every service, in one list: its configuration schema, pool sizes, migrations,
+ * where it mounts and what it does once on start-up. The composition root
+ * (app.ts) reads this; nothing is discovered by folder.
+ */
+export interface ServiceDefinition<C = unknown> {
+  name: ServiceName
+  /** Mount point; the service's routes are relative to it. */
+  prefix: string
+  config: TObject
+  /** The seed's pool sizes for this service when it runs alone. */
+  pool: (config: C) => { max: number; min: number }
+  migrations?: MigrationSet
+  plugin: (app: App, options: { deps: Deps; config: C }) => Promise<void>
+  /** One-time work after migrations (demo data), before the listener opens. */
+  onStart?: (deps: Deps, config: C) => Promise<void>
+}
+
+export const SERVICE_NAMES = ['product'] as const
+export type ServiceName = (typeof SERVICE_NAMES)[number]
+
+const product: ServiceDefinition<ProductConfig> = {
+  name: 'product',
+  prefix: '/api',
+  config: productConfig,
+  pool: (c) => ({ max: c.PRODUCT_DB_POOL_MAX, min: c.PRODUCT_DB_POOL_MIN }),
+  migrations: { schema: 'catalog', dir: new URL('./product/migrations/', import.meta.url) },
+  plugin: productService,
+  onStart: async (deps, c) => {
+    if (await seedIfEmpty(deps.db, c.SEED_DEMO_PRODUCTS)) {
+      deps.log.info({ products: c.SEED_DEMO_PRODUCTS }, 'empty catalog: seeded the demo shop')
+    }
+  },
+}
+
+export const SERVICES: Record<ServiceName, ServiceDefinition<never>> = {
+  product: product as ServiceDefinition<never>,
+}
+
+export function selectServices(which: string): ServiceDefinition<never>[] {
+  if (which === 'all') return SERVICE_NAMES.map((n) => SERVICES[n])
+  if ((SERVICE_NAMES as readonly string[]).includes(which)) return [SERVICES[which as ServiceName]]
+  throw new Error(`unknown service '${which}': use one of ${SERVICE_NAMES.join(', ')} or all`)
+}
+
+/** The configuration schema of a set of services, merged. */
+export function configSchemaOf(services: ServiceDefinition<never>[]): TObject {
+  return Type.Composite(services.map((s) => s.config))
+}

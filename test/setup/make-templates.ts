@@ -1,0 +1,48 @@
+/**
+ * Run once by `npm test` before the test files: builds the migrated templates
+ * every test clones: a PostgreSQL template database and a PGlite dump.
+ */
+import { writeFile, mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import pg from 'pg'
+import { createPgDb } from '../../src/platform/db/pg-db.js'
+import { wrapPglite } from '../../src/platform/db/pglite-db.js'
+import { migrate } from '../../src/platform/db/migrate.js'
+import { SERVICE_NAMES, SERVICES } from '../../src/services/registry.js'
+import { PG_TEMPLATE, pglitetemplatePath, servers } from '../helpers/servers.js'
+import { PGlite } from '@electric-sql/pglite'
+import type { Db } from '../../src/platform/db/db.js'
+
+async function migrateAll(db: Db) {
+  for (const name of SERVICE_NAMES) {
+    const m = SERVICES[name].migrations
+    if (m) await migrate(db, m)
+  }
+}
+
+async function pgTemplate() {
+  const admin = new pg.Client({ connectionString: servers.databaseUrl })
+  await admin.connect()
+  await admin.query(`drop database if exists ${PG_TEMPLATE} with (force)`)
+  await admin.query(`create database ${PG_TEMPLATE}`)
+  const url = new URL(servers.databaseUrl)
+  url.pathname = `/${PG_TEMPLATE}`
+  const db = createPgDb({ url: url.toString(), max: 1, min: 0, applicationName: 'template' })
+  await migrateAll(db)
+  await db.close()
+  await admin.end()
+}
+
+async function pgliteTemplate() {
+  const lite = await PGlite.create({ dataDir: 'memory://' })
+  await migrateAll(wrapPglite(lite))
+  const dump = await lite.dumpDataDir('gzip')
+  const file = pglitetemplatePath()
+  await mkdir(path.dirname(file), { recursive: true })
+  await writeFile(file, Buffer.from(await dump.arrayBuffer()))
+  await lite.close()
+}
+
+const started = Date.now()
+await Promise.all([pgTemplate(), pgliteTemplate()])
+console.log(`test templates ready in ${Date.now() - started} ms`)
