@@ -1,0 +1,61 @@
+/**
+ * Every event of the shop: its name (noun.past-tense-verb), its one publisher and
+ * its payload. Defined once here; producers write them to their outbox in the
+ * same transaction as the change (platform/events/outbox.ts), consumers
+ * subscribe by name.
+ */
+
+export interface EventEnvelope<T extends EventType = EventType> {
+  /** UUID; travels as the AMQP message_id and keys the consumers' inbox. */
+  id: string
+  type: T
+  aggregate: { type: string; id: string }
+  occurredAt: string
+  /** Payload schema version. */
+  version: number
+  payload: EventPayloads[T]
+  traceId?: string
+}
+
+export interface MoneyPayload {
+  amount: number
+  currency: string
+}
+
+export interface OrderLinePayload {
+  productId: number
+  name: string
+  quantity: number
+  unitPrice: MoneyPayload
+}
+
+export interface EventPayloads {
+  // Published by the auth service.
+  'user.registered': { userId: string; email: string; verificationToken: string; verificationExpiresAt: string }
+  'user.password_reset_requested': { userId: string; email: string; resetToken: string; expiresAt: string }
+  'user.email_verified': { userId: string; email: string }
+  // Published by the order service.
+  'order.placed': { orderId: string; userId: string; customerEmail: string; lines: OrderLinePayload[]; total: MoneyPayload }
+  'order.paid': { orderId: string; userId: string; customerEmail: string; paymentId: string; total: MoneyPayload }
+  'order.payment_failed': { orderId: string; userId: string; customerEmail: string; reason: string }
+  'order.cancelled': { orderId: string; userId: string; customerEmail: string; reason: string; lines: OrderLinePayload[] }
+  'order.shipped': { orderId: string; userId: string; customerEmail: string; trackingNumber?: string }
+  'order.delivered': { orderId: string; userId: string; customerEmail: string }
+}
+
+export type EventType = keyof EventPayloads
+
+export const EVENT_TYPES = [
+  'user.registered',
+  'user.password_reset_requested',
+  'user.email_verified',
+  'order.placed',
+  'order.paid',
+  'order.payment_failed',
+  'order.cancelled',
+  'order.shipped',
+  'order.delivered',
+] as const satisfies readonly EventType[]
+
+/** Current payload version of every event type. */
+export const EVENT_VERSION = 1
