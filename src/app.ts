@@ -7,6 +7,7 @@ import { connect, type Deps } from './platform/deps.js'
 import { loggerOptions } from './platform/logger.js'
 import { createMetrics } from './platform/metrics.js'
 import { createServer, type App, type Lifecycle } from './platform/server.js'
+import { registerHomePage } from './home.js'
 import { configSchemaOf, selectServices, type ServiceDefinition } from './services/registry.js'
 
 export interface BuiltApp {
@@ -27,6 +28,8 @@ export interface BuildOptions {
   /** A database to use instead of opening one (tests pass a clone of a template). */
   db?: Db
   defaultMetrics?: boolean
+  /** Registers extra routes before the app is sealed (benchmarks, tests). */
+  extend?: (app: App, deps: Deps) => void | Promise<void>
 }
 
 /**
@@ -36,7 +39,7 @@ export interface BuildOptions {
 export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const services = selectServices(options.services)
   const config = loadConfig(configSchemaOf(services), options.env ?? process.env) as BuiltApp['config']
-  const name = services.length === 1 ? services[0]!.name : 'emporium'
+  const name = options.services === 'all' ? 'emporium' : services[0]!.name
   const logger = options.logger ?? pino(loggerOptions(config, name))
   const metrics = createMetrics(name, { defaultMetrics: options.defaultMetrics ?? true })
   const pool = services
@@ -52,9 +55,11 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     }
     for (const s of services) await s.onStart?.(deps, config as never)
     const { app, lifecycle } = await createServer({ name, config, logger, metrics, checks: deps.checks })
+    if (options.services === 'all') registerHomePage(app)
     for (const s of services) {
       await app.register(async (scope) => s.plugin(scope as App, { deps, config: config as never }), { prefix: s.prefix })
     }
+    await options.extend?.(app, deps)
     await app.ready()
     return {
       app,

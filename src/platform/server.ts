@@ -77,6 +77,12 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    // Errors the router raises before any route or hook runs.
+    frameworkErrors: (err, _req, reply) => {
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      const status = tooLong ? 414 : (err.statusCode ?? 400)
+      void (reply as FastifyReply).code(status).send(errorBody(tooLong ? 'URI_TOO_LONG' : (FRAMEWORK_CODES[err.code] ?? 'BAD_REQUEST'), err.message))
+    },
     clientErrorHandler: (err, socket) => {
       const status = (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
       const body = JSON.stringify(errorBody(status === 431 ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST', err.message))
@@ -98,10 +104,15 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id)
-    if (lifecycle.draining) reply.header('connection', 'close')
     if (req.raw.url && req.raw.url.length > MAX_URL_LENGTH) {
       throw new AppError('URI_TOO_LONG', `Request URI longer than ${MAX_URL_LENGTH} characters`, 414)
     }
+  })
+  // While draining, every answer (also to requests that started before) closes its
+  // keep-alive connection, so clients reconnect to another instance.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (lifecycle.draining) reply.header('connection', 'close')
+    return payload
   })
   app.addHook('onResponse', async (req, reply) => {
     metrics.httpDuration.observe(

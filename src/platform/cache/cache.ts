@@ -12,6 +12,11 @@ export interface Cache {
   /** Stores value only if the key is absent; returns the value now under the key. */
   setPersistentIfAbsent(key: string, value: string): Promise<string>
   del(keys: readonly string[]): Promise<void>
+  /**
+   * Reads the pointer key, then the key keyPrefix + pointer + keySuffix, in one
+   * round trip: a generation and the entry of that generation.
+   */
+  getIndirect(pointerKey: string, keyPrefix: string, keySuffix: string): Promise<{ pointer?: string; value?: string }>
   ping(): Promise<void>
   close(): Promise<void>
 }

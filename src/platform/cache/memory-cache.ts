@@ -33,6 +33,12 @@ export function createMemoryCache(options: { maxEntries?: number; maxBytes?: num
         persistent.delete(k)
       }
     },
+    async getIndirect(pointerKey, keyPrefix, keySuffix) {
+      const pointer = persistent.get(pointerKey) ?? lru.get(pointerKey)
+      if (pointer === undefined) return {}
+      const value = lru.get(keyPrefix + pointer + keySuffix)
+      return value === undefined ? { pointer } : { pointer, value }
+    },
     async ping() {},
     async close() {
       lru.clear()

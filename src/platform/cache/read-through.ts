@@ -59,11 +59,6 @@ export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: L
     failures = 0
   }
 
-  async function generation(namespace: string): Promise<string> {
-    const key = `gen:${namespace}`
-    return (await cache.get(key)) ?? (await cache.setPersistentIfAbsent(key, randomUUID()))
-  }
-
   async function loadAndStore(fullKey: string, ttlSeconds: number, load: () => Promise<unknown>): Promise<CachedBody> {
     const entry = toCachedBody(await load())
     try {
@@ -75,22 +70,34 @@ export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: L
     return entry
   }
 
+  // Label children resolved once: this runs on every catalog request.
+  const counters = new Map<string, { inc(): void }>()
+  const count = {
+    inc(labels: { cache: string; result: string }) {
+      const id = `${labels.cache}\u0000${labels.result}`
+      let c = counters.get(id)
+      if (!c) counters.set(id, (c = deps.metrics.cacheRequests.labels(labels)))
+      c.inc()
+    },
+  }
+
   async function get(namespace: string, key: string, ttlSeconds: number, load: () => Promise<unknown>): Promise<CachedBody> {
-    const count = deps.metrics.cacheRequests
     if (ttlSeconds <= 0 || breakerOpen() || pendingInvalidation.has(namespace)) {
       count.inc({ cache: namespace, result: 'bypass' })
       return toCachedBody(await load())
     }
     let fullKey: string
     try {
-      fullKey = `${namespace}:${await generation(namespace)}:${key}`
-      const raw = await cache.get(fullKey)
+      const genKey = `gen:${namespace}`
+      const found = await cache.getIndirect(genKey, `${namespace}:`, `:${key}`)
       recordSuccess()
-      if (raw !== undefined) {
-        const nl = raw.indexOf('\n')
+      if (found.value !== undefined) {
+        const nl = found.value.indexOf('\n')
         count.inc({ cache: namespace, result: 'hit' })
-        return { etag: raw.slice(0, nl), body: raw.slice(nl + 1) }
+        return { etag: found.value.slice(0, nl), body: found.value.slice(nl + 1) }
       }
+      const generation = found.pointer ?? (await cache.setPersistentIfAbsent(genKey, randomUUID()))
+      fullKey = `${namespace}:${generation}:${key}`
     } catch (err) {
       recordFailure(err)
       count.inc({ cache: namespace, result: 'error' })

@@ -1,9 +1,22 @@
 import type { Redis } from 'ioredis'
 import type { Cache } from './cache.js'
 
+// One round trip for "generation, then the entry of that generation". The second
+// key is computed in the script, so with Redis Cluster both keys need one hash tag.
+const GET_INDIRECT = `
+local pointer = redis.call('GET', KEYS[1])
+if not pointer then return {} end
+return { pointer, redis.call('GET', ARGV[1] .. pointer .. ARGV[2]) }`
+
+type WithIndirect = Redis & {
+  emporiumGetIndirect(key: string, prefix: string, suffix: string): Promise<[string?, (string | null)?]>
+}
+
 /** Cache on a shared Redis client; every key is prefixed so services can share one server. */
 export function createRedisCache(redis: Redis, prefix = 'emporium:cache:'): Cache {
   const k = (key: string) => prefix + key
+  const r = redis as WithIndirect
+  if (!('emporiumGetIndirect' in redis)) redis.defineCommand('emporiumGetIndirect', { numberOfKeys: 1, lua: GET_INDIRECT })
   return {
     kind: 'redis',
     async get(key) {
@@ -22,6 +35,11 @@ export function createRedisCache(redis: Redis, prefix = 'emporium:cache:'): Cach
     },
     async del(keys) {
       if (keys.length) await redis.del(...keys.map(k))
+    },
+    async getIndirect(pointerKey, keyPrefix, keySuffix) {
+      const [pointer, value] = await r.emporiumGetIndirect(k(pointerKey), k(keyPrefix), keySuffix)
+      if (pointer === undefined) return {}
+      return value === null || value === undefined ? { pointer } : { pointer, value }
     },
     async ping() {
       await redis.ping()

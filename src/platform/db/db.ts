@@ -34,6 +34,7 @@ export interface Db extends Queryable {
 export const PgCode = {
   uniqueViolation: '23505',
   foreignKeyViolation: '23503',
+  restrictViolation: '23001',
   checkViolation: '23514',
   serializationFailure: '40001',
   deadlockDetected: '40P01',

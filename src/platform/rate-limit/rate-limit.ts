@@ -53,7 +53,10 @@ function redisStoreWithFallback(redis: Redis, policy: RateLimitPolicy, backend: 
         if (policy.failClosed) {
           return cb(new AppError('RATE_LIMIT_UNAVAILABLE', 'Try again shortly', 503, { 'retry-after': '5' }))
         }
-        local.incr(key, cb, timeWindow, Math.max(1, Math.floor(max / backend.instances)))
+        // The plugin compares the count with the full max; scale this process's count so
+        // that it trips after its share, max / instances.
+        const share = Math.max(1, Math.floor(max / backend.instances))
+        local.incr(key, (e, r) => cb(e, r && { current: Math.ceil((r.current * max) / share), ttl: r.ttl }), timeWindow, share)
       }, timeWindow, max)
     }
     child() {

@@ -262,7 +262,7 @@ function translateWriteError(err: unknown): never {
   const code = pgCode(err)
   const constraint = (err as { constraint?: string }).constraint ?? ''
   if (code === PgCode.uniqueViolation) throw new AppError('SLUG_TAKEN', 'That slug is already in use', 409)
-  if (code === PgCode.foreignKeyViolation) {
+  if (code === PgCode.foreignKeyViolation || code === PgCode.restrictViolation) {
     if (constraint.includes('parent') || constraint.includes('category')) {
       throw new AppError('CATEGORY_IN_USE_OR_MISSING', 'The category does not exist, or still has products or subcategories', 409)
     }

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { describe, test } from 'node:test'
+import { pino } from 'pino'
+import type { Redis } from 'ioredis'
+import { loadConfig } from '../../src/platform/config.js'
+import { createMetrics } from '../../src/platform/metrics.js'
+import { registerRateLimit, type RateLimitPolicy } from '../../src/platform/rate-limit/rate-limit.js'
+import { createRedis } from '../../src/platform/redis.js'
+import { createServer, type App } from '../../src/platform/server.js'
+import { Type } from '@sinclair/typebox'
+import { servers } from '../helpers/servers.js'
+import { startTcpProxy } from '../helpers/tcp-proxy.js'
+
+type Scope = { after: (fn: () => Promise<void>) => void }
+
+async function limitedApp(t: Scope, redis: Redis | undefined, policy: Partial<RateLimitPolicy> & { keyPrefix?: string; instances?: number } = {}): Promise<App> {
+  const config = loadConfig(Type.Object({}), { LOG_LEVEL: 'silent' })
+  const { app } = await createServer({
+    name: 'rl-test',
+    config,
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics('rl-test', { defaultMetrics: false }),
+    checks: {},
+  })
+  await app.register(async (scope) => {
+    await registerRateLimit(scope as App, { ...(redis ? { redis } : {}), instances: policy.instances ?? 1, keyPrefix: policy.keyPrefix ?? 'rl-test:' }, {
+      max: 3,
+      windowMs: 60_000,
+      nameSpace: 'svc',
+      ...policy,
+    })
+    scope.get('/limited', async () => ({ ok: true }))
+  })
+  await app.ready()
+  t.after(() => app.close())
+  return app
+}
+
+const hit = (app: App) => app.inject({ method: 'GET', url: '/limited' })
+
+/** The rate-limit store port: counters in process (embedded) or in Redis (shared by instances). */
+describe('rate limits (in process)', () => {
+  test('the request over the limit gets 429 with Retry-After and the JSON error', async (t) => {
+    const app = await limitedApp(t, undefined)
+    for (let i = 0; i < 3; i++) assert.equal((await hit(app)).statusCode, 200)
+    const res = await hit(app)
+    assert.equal(res.statusCode, 429)
+    assert.equal(res.json().error.code, 'RATE_LIMITED')
+    assert.ok(Number(res.headers['retry-after']) > 0)
+    assert.equal(res.headers['x-ratelimit-limit'], '3')
+  })
+})
+
+describe('rate limits (Redis)', () => {
+  test('two instances sharing Redis share one budget', async (t) => {
+    const redis = await createRedis(servers.redisUrl, { name: 'rl-test' })
+    t.after(async () => void (await redis.quit()))
+    const keyPrefix = `test${randomBytes(4).toString('hex')}:`
+    const a = await limitedApp(t, redis, { keyPrefix })
+    const b = await limitedApp(t, redis, { keyPrefix })
+    const codes = []
+    for (const app of [a, b, a, b, a]) codes.push((await hit(app)).statusCode)
+    assert.deepEqual(codes, [200, 200, 200, 429, 429])
+  })
+
+  test('with Redis unreachable, limits fail open to a per-instance share of the limit', async (t) => {
+    const proxy = await startTcpProxy(Number(new URL(servers.redisUrl).port))
+    t.after(() => proxy.close())
+    const redis = await createRedis(proxy.url('redis'), { name: 'rl-test', commandTimeoutMs: 200 })
+    t.after(async () => void redis.disconnect())
+    // 4 allowed in all, 2 instances: each allows 2 while Redis is away.
+    const app = await limitedApp(t, redis, { max: 4, instances: 2, keyPrefix: `test${randomBytes(4).toString('hex')}:` })
+    proxy.stall()
+    const codes = []
+    for (let i = 0; i < 3; i++) codes.push((await hit(app)).statusCode)
+    assert.deepEqual(codes, [200, 200, 429])
+  })
+
+  test('with Redis unreachable, a fail-closed limit refuses with 503 and Retry-After', async (t) => {
+    const proxy = await startTcpProxy(Number(new URL(servers.redisUrl).port))
+    t.after(() => proxy.close())
+    const redis = await createRedis(proxy.url('redis'), { name: 'rl-test', commandTimeoutMs: 200 })
+    t.after(async () => void redis.disconnect())
+    const app = await limitedApp(t, redis, { failClosed: true, keyPrefix: `test${randomBytes(4).toString('hex')}:` })
+    assert.equal((await hit(app)).statusCode, 200)
+    proxy.stall()
+    const res = await hit(app)
+    assert.equal(res.statusCode, 503)
+    assert.equal(res.json().error.code, 'RATE_LIMIT_UNAVAILABLE')
+    assert.equal(res.headers['retry-after'], '5')
+  })
+})

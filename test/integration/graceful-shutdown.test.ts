@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import { test } from 'node:test'
+import { Type } from '@sinclair/typebox'
+import { pino } from 'pino'
+import { loadConfig } from '../../src/platform/config.js'
+import { createMetrics } from '../../src/platform/metrics.js'
+import { serve } from '../../src/platform/serve.js'
+import { createServer } from '../../src/platform/server.js'
+
+function request(port: number, path: string, agent: http.Agent) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, agent }, (res) => {
+        let body = ''
+        res.on('data', (d) => (body += d))
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }))
+      })
+      .on('error', reject)
+  })
+}
+
+test('shutdown answers in-flight requests, refuses new connections, closes pools and exits 0', async () => {
+  const config = loadConfig(Type.Object({}), { LOG_LEVEL: 'silent' })
+  const { app, lifecycle } = await createServer({
+    name: 'drain-test',
+    config,
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics('drain-test', { defaultMetrics: false }),
+    checks: {},
+  })
+  app.get('/slow', async () => {
+    await new Promise((r) => setTimeout(r, 400))
+    return { done: true }
+  })
+  let depsClosed = false
+  let exitCode: number | undefined
+  const { shutdown } = await serve(app, lifecycle, {
+    host: '127.0.0.1',
+    port: 0,
+    shutdownTimeoutMs: 5000,
+    closeDeps: async () => void (depsClosed = true),
+    exit: (code) => void (exitCode = code),
+  })
+  const port = (app.server.address() as { port: number }).port
+  const agent = new http.Agent({ keepAlive: true })
+  assert.equal((await request(port, '/health', agent)).status, 200)
+
+  const inflight = request(port, '/slow', agent)
+  await new Promise((r) => setTimeout(r, 100))
+  const started = Date.now()
+  const stopping = shutdown('test')
+  assert.equal(lifecycle.draining, true)
+  const res = await inflight
+  assert.equal(res.status, 200)
+  assert.deepEqual(JSON.parse(res.body), { done: true })
+  assert.equal(res.headers.connection, 'close')
+  await stopping
+  // Drained by closing the connection, not by the 5 s force timeout.
+  assert.ok(Date.now() - started < 4000, `drained in ${Date.now() - started} ms`)
+  assert.equal(depsClosed, true)
+  assert.equal(exitCode, 0)
+  await assert.rejects(request(port, '/health', new http.Agent()), /ECONNREFUSED/)
+  agent.destroy()
+})
