@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { buildApp, type BuiltApp } from '../../src/app.js'
 import { clonePgDatabase, openPgliteClone, type Adapters } from './databases.js'
@@ -13,25 +16,35 @@ export interface TestAppOptions {
 
 /**
  * The real app on a fresh database, closed when the test ends. Each app gets
- * its own Redis key prefix, so test files running in parallel never share
- * cache entries or rate-limit counters.
+ * its own Redis key prefix and data directory, so test files running in
+ * parallel never share cache entries, rate-limit counters or keys.
  */
 export async function buildTestApp(t: Pick<TestContext, 'after'>, options: TestAppOptions = {}): Promise<BuiltApp> {
   const adapters = options.adapters ?? 'embedded'
+  // after() hooks run in the order they were added: the app must close before its database goes.
+  const cleanups: (() => Promise<void>)[] = []
+  const scope = { after: (fn: () => Promise<void>) => void cleanups.push(fn) }
+  let built: BuiltApp | undefined
+  t.after(async () => {
+    await built?.close()
+    for (const fn of cleanups.reverse()) await fn()
+  })
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'emporium-test-'))
+  scope.after(() => rm(dataDir, { recursive: true, force: true }))
   const env: Record<string, string> = {
     LOG_LEVEL: 'silent',
     SEED_DEMO_PRODUCTS: '0',
+    DATA_DIR: dataDir,
     REDIS_KEY_PREFIX: `test${randomBytes(4).toString('hex')}:`,
     ...options.env,
   }
   let db
   if (adapters === 'real') {
-    env.DATABASE_URL ??= await clonePgDatabase(t)
+    env.DATABASE_URL ??= await clonePgDatabase(scope)
     env.REDIS_URL ??= servers.redisUrl
   } else {
-    db = await openPgliteClone(t)
+    db = await openPgliteClone(scope)
   }
-  const built = await buildApp({ services: options.services ?? 'all', env, defaultMetrics: false, ...(db ? { db } : {}) })
-  t.after(() => built.close())
+  built = await buildApp({ services: options.services ?? 'all', env, defaultMetrics: false, ...(db ? { db } : {}) })
   return built
 }
