@@ -1,6 +1,8 @@
 import path from 'node:path'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import type { TokenVerifierConfig } from './auth/config.js'
+import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js'
 import type { Cache } from './cache/cache.js'
 import { createMemoryCache } from './cache/memory-cache.js'
 import { createReadThrough, type ReadThrough } from './cache/read-through.js'
@@ -27,6 +29,8 @@ export interface Deps {
   readThrough: ReadThrough
   rateLimit: RateLimitBackend
   redis?: Redis
+  /** Verifies access tokens locally (platform/auth); the auth service in this process hands it its keys. */
+  tokens: TokenVerifier
   /** Readiness checks, by dependency name. */
   checks: Record<string, () => Promise<void>>
   close(): Promise<void>
@@ -73,6 +77,8 @@ export async function connect(config: PlatformConfig, options: ConnectOptions): 
       readThrough: createReadThrough(cache, { metrics: options.metrics, log: options.log }),
       rateLimit: { ...(redis ? { redis } : {}), instances: config.INSTANCES, keyPrefix: `${config.REDIS_KEY_PREFIX}rl:` },
       ...(redis ? { redis } : {}),
+      // The registry merges the verifier's settings into every service's configuration.
+      tokens: createTokenVerifier(config as Partial<TokenVerifierConfig>, options.log),
       checks,
       async close() {
         for (const close of closers.reverse()) await close().catch(() => {})

@@ -1,10 +1,13 @@
 import { Type, type TObject } from '@sinclair/typebox'
+import { tokenVerifierConfig } from '../platform/auth/config.js'
 import type { MigrationSet } from '../platform/db/migrate.js'
 import type { Deps } from '../platform/deps.js'
 import type { App } from '../platform/server.js'
 import { productConfig, type ProductConfig } from './product/config.js'
 import { seedIfEmpty } from './product/demo-catalog.js'
 import { productService } from './product/index.js'
+import { authConfig, type AuthServiceConfig } from './auth/config.js'
+import { authService } from './auth/index.js'
 
 /**
  * Every service, in one list: its configuration schema, pool sizes, migrations,
@@ -24,7 +27,7 @@ export interface ServiceDefinition<C = unknown> {
   onStart?: (deps: Deps, config: C) => Promise<void>
 }
 
-export const SERVICE_NAMES = ['product'] as const
+export const SERVICE_NAMES = ['product', 'auth'] as const
 export type ServiceName = (typeof SERVICE_NAMES)[number]
 
 const product: ServiceDefinition<ProductConfig> = {
@@ -41,8 +44,18 @@ const product: ServiceDefinition<ProductConfig> = {
   },
 }
 
+const auth: ServiceDefinition<AuthServiceConfig> = {
+  name: 'auth',
+  prefix: '/api/auth',
+  config: authConfig,
+  pool: (c) => ({ max: c.AUTH_DB_POOL_MAX, min: c.AUTH_DB_POOL_MIN }),
+  migrations: { schema: 'auth', dir: new URL('./auth/migrations/', import.meta.url) },
+  plugin: authService,
+}
+
 export const SERVICES: Record<ServiceName, ServiceDefinition<never>> = {
   product: product as ServiceDefinition<never>,
+  auth: auth as ServiceDefinition<never>,
 }
 
 export function selectServices(which: string): ServiceDefinition<never>[] {
@@ -51,7 +64,7 @@ export function selectServices(which: string): ServiceDefinition<never>[] {
   throw new Error(`unknown service '${which}': use one of ${SERVICE_NAMES.join(', ')} or all`)
 }
 
-/** The configuration schema of a set of services, merged. */
+/** The configuration schema of a set of services, merged, plus access-token verification (every service checks tokens). */
 export function configSchemaOf(services: ServiceDefinition<never>[]): TObject {
-  return Type.Composite(services.map((s) => s.config))
+  return Type.Composite([tokenVerifierConfig, ...services.map((s) => s.config)])
 }

@@ -1,6 +1,7 @@
 import type { Deps } from '../../platform/deps.js'
 import { registerRateLimit } from '../../platform/rate-limit/rate-limit.js'
 import type { App } from '../../platform/server.js'
+import { adminCatalogRoutes } from './admin-routes.js'
 import type { CatalogDeps } from './catalog.js'
 import type { ProductConfig } from './config.js'
 import { registerCatalogRoutes } from './routes.js'
@@ -35,4 +36,5 @@ export async function productService(app: App, { deps, config }: ProductServiceO
     nameSpace: 'product',
   })
   registerCatalogRoutes(app, catalogDeps, config.CATALOG_EDGE_MAX_AGE)
+  await app.register(adminCatalogRoutes, { deps: catalogDeps, tokens: deps.tokens })
 }

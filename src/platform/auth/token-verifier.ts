@@ -1,0 +1,156 @@
+import { createPublicKey, type KeyObject } from 'node:crypto'
+import {
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+  type RemoteJWKSet,
+} from 'jose'
+import type { Logger } from 'pino'
+import { ConfigError } from '../config.js'
+import { AppError } from '../errors.js'
+import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, type TokenVerifierConfig } from './config.js'
+
+/** The one signature algorithm of access tokens (Ed25519). Pinned: nothing else is ever accepted. */
+export const ACCESS_TOKEN_ALG = 'EdDSA'
+/** JWT 'typ' header of access tokens (RFC 9068), so no other kind of JWT passes as one. */
+export const ACCESS_TOKEN_TYP = 'at+jwt'
+/** Longest access-token lifetime any verifier accepts, whatever the signer says (RFC 8725: short-lived). */
+export const MAX_ACCESS_TOKEN_SECONDS = 900
+const CLOCK_TOLERANCE_SECONDS = 30
+
+export const ROLES = ['customer', 'admin'] as const
+export type Role = (typeof ROLES)[number]
+
+/** Who sent a request, from a verified access token. */
+export interface Identity {
+  userId: string
+  email: string
+  roles: Role[]
+}
+
+export interface TokenVerifier {
+  /** The identity in a valid access token; throws AppError 401 INVALID_TOKEN / TOKEN_EXPIRED (503 when keys cannot be fetched). */
+  verify(token: string): Promise<Identity>
+  /** The auth service running in this process hands in its public keys (embedded mode, and the auth service itself). */
+  useLocalKeys(jwks: JSONWebKeySet): void
+  readonly issuer: string
+  readonly audience: string
+}
+
+export function invalidToken(message = 'The access token is not valid'): AppError {
+  return new AppError('INVALID_TOKEN', message, 401, { 'www-authenticate': 'Bearer error="invalid_token"' })
+}
+
+class KeysUnavailable extends Error {}
+
+/** Ed25519 public keys of a JWKS by kid; anything else in the set is ignored. */
+export function publicKeysOf(jwks: JSONWebKeySet): Map<string, KeyObject> {
+  const keys = new Map<string, KeyObject>()
+  for (const jwk of jwks.keys ?? []) {
+    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.kid !== 'string' || typeof jwk.x !== 'string') continue
+    if ('d' in jwk) continue
+    if (jwk.alg !== undefined && jwk.alg !== ACCESS_TOKEN_ALG) continue
+    keys.set(jwk.kid, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' }))
+  }
+  return keys
+}
+
+/**
+ * Verifies access tokens locally: no call to the auth service per request.
+ * Keys, first match wins: the auth service in this process (useLocalKeys), the
+ * AUTH_JWKS setting, or AUTH_JWKS_URL fetched once and cached (fetched again,
+ * at most every 30 s, when a token names a kid it does not know: key rotation).
+ */
+export function createTokenVerifier(settings: Partial<TokenVerifierConfig>, log?: Logger): TokenVerifier {
+  const issuer = settings.AUTH_ISSUER ?? DEFAULT_ISSUER
+  const audience = settings.AUTH_AUDIENCE ?? DEFAULT_AUDIENCE
+  let local: Map<string, KeyObject> | undefined
+  const configured = settings.AUTH_JWKS === undefined ? undefined : parseConfiguredJwks(settings.AUTH_JWKS)
+  let remote: RemoteJWKSet | undefined
+  if (settings.AUTH_JWKS_URL !== undefined) {
+    remote = createRemoteJWKSet(new URL(settings.AUTH_JWKS_URL), { timeoutDuration: 2000, cooldownDuration: 30_000, cacheMaxAge: 600_000 })
+  }
+  let warned = false
+
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    // Every token names its key; without a kid it would be "whichever key fits".
+    if (typeof header.kid !== 'string' || header.kid.length === 0) throw invalidToken('The access token names no key (kid)')
+    const keys = local ?? configured
+    if (keys) {
+      const key = keys.get(header.kid)
+      if (!key) throw invalidToken('The access token was signed with an unknown key')
+      return key
+    }
+    if (remote) {
+      try {
+        return await remote(header, token)
+      } catch (err) {
+        if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
+          throw invalidToken('The access token was signed with an unknown key')
+        }
+        throw new KeysUnavailable((err as Error).message)
+      }
+    }
+    if (!warned) {
+      warned = true
+      log?.error('access token received but no verification keys: set AUTH_JWKS_URL (or AUTH_JWKS), or run the auth service in this process')
+    }
+    throw invalidToken('The access token was signed with an unknown key')
+  }
+
+  return {
+    issuer,
+    audience,
+    useLocalKeys(jwks) {
+      local = publicKeysOf(jwks)
+    },
+    async verify(token) {
+      let payload
+      try {
+        ;({ payload } = await jwtVerify(token, getKey, {
+          algorithms: [ACCESS_TOKEN_ALG],
+          issuer,
+          audience,
+          typ: ACCESS_TOKEN_TYP,
+          requiredClaims: ['sub', 'exp', 'iat'],
+          maxTokenAge: MAX_ACCESS_TOKEN_SECONDS,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        }))
+      } catch (err) {
+        if (err instanceof AppError) throw err
+        if (err instanceof KeysUnavailable) {
+          log?.error({ err }, 'cannot fetch the token verification keys')
+          throw new AppError('AUTH_KEYS_UNAVAILABLE', 'Cannot check access tokens right now', 503, { 'retry-after': '5' })
+        }
+        if (err instanceof errors.JWTExpired) {
+          throw new AppError('TOKEN_EXPIRED', 'The access token has expired; refresh it', 401, {
+            'www-authenticate': 'Bearer error="invalid_token", error_description="expired"',
+          })
+        }
+        throw invalidToken()
+      }
+      return identityOf(payload)
+    },
+  }
+}
+
+function identityOf(payload: Record<string, unknown>): Identity {
+  const { sub, email, roles } = payload
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 64) throw invalidToken()
+  if (typeof email !== 'string' || email.length === 0 || email.length > 254) throw invalidToken()
+  if (!Array.isArray(roles) || !roles.every((r): r is Role => (ROLES as readonly unknown[]).includes(r))) throw invalidToken()
+  return { userId: sub, email, roles: [...roles] }
+}
+
+function parseConfiguredJwks(text: string): Map<string, KeyObject> {
+  let keys: Map<string, KeyObject>
+  try {
+    keys = publicKeysOf(JSON.parse(text) as JSONWebKeySet)
+  } catch {
+    keys = new Map()
+  }
+  if (keys.size === 0) throw new ConfigError(['AUTH_JWKS must be a JSON Web Key Set with at least one Ed25519 public key that has a kid'])
+  return keys
+}

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto'
+import { hash, parseOptions, verify, type Algorithm, type Options } from '@node-rs/argon2'
+import { AppError } from '../../platform/errors.js'
+import { COMMON_PASSWORDS } from './common-passwords.js'
+
+/** E-mail and password rules, and argon2id hashing with bounded concurrency. */
+
+export const MAX_EMAIL_LENGTH = 254
+export const MIN_PASSWORD_CHARS = 10
+export const MAX_PASSWORD_BYTES = 1024
+
+const EMAIL = /^[^\s@"(),:;<>[\\\]]{1,64}@[^\s@"(),:;<>[\\\]]+\.[^\s@"(),:;<>[\\\].]{2,}$/u
+
+/**
+ * One account per mailbox: Unicode NFC, surrounding spaces removed, lower case
+ * (mail providers treat the local part case-insensitively in practice).
+ */
+export function canonicalEmail(raw: string): string {
+  return raw.normalize('NFC').trim().toLowerCase()
+}
+
+/** canonicalEmail, and 400 INVALID_EMAIL unless it looks like an address. */
+export function normalizeEmail(raw: string): string {
+  const email = canonicalEmail(raw)
+  if (email.length > MAX_EMAIL_LENGTH || !EMAIL.test(email) || email.includes('..')) {
+    throw new AppError('INVALID_EMAIL', 'That is not an e-mail address', 400)
+  }
+  return email
+}
+
+/** The same password typed on different keyboards gives the same bytes (NIST SP 800-63B §5.1.1.2). */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC')
+}
+
+/** Refuses a new password that is too short, too long, common, or the e-mail address itself. */
+export function checkNewPassword(password: string, email: string): void {
+  const pw = normalizePassword(password)
+  if (Buffer.byteLength(pw, 'utf8') > MAX_PASSWORD_BYTES) {
+    throw new AppError('PASSWORD_TOO_LONG', `A password has at most ${MAX_PASSWORD_BYTES} bytes`, 400)
+  }
+  const lower = pw.toLowerCase()
+  if ([...pw].length < MIN_PASSWORD_CHARS) {
+    throw new AppError('WEAK_PASSWORD', `A password needs at least ${MIN_PASSWORD_CHARS} characters`, 400)
+  }
+  if (COMMON_PASSWORDS.has(lower) || lower === email || lower === email.split('@')[0] || new Set(lower).size < 3) {
+    throw new AppError('WEAK_PASSWORD', 'That password is too easy to guess; choose another', 400)
+  }
+}
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>
+  /** Checks the password against the hash, or against a dummy hash when there is no account, so both take the same time. */
+  verify(hashed: string | undefined, password: string): Promise<boolean>
+  /** Whether the hash was made with weaker settings than the current ones. */
+  needsRehash(hashed: string): boolean
+}
+
+export interface HasherOptions {
+  memoryKiB: number
+  timeCost: number
+  concurrency: number
+  queueMax: number
+}
+
+const ARGON2ID = 2 as Algorithm
+
+/**
+ * argon2id (OWASP: m >= 19456 KiB, t >= 2, p = 1). At most `concurrency` hashes
+ * run at once (each holds memoryKiB); up to `queueMax` wait, beyond that the
+ * answer is 503 AUTH_BUSY instead of an ever longer queue.
+ */
+export function createPasswordHasher(options: HasherOptions): PasswordHasher {
+  const argon: Options = { algorithm: ARGON2ID, memoryCost: options.memoryKiB, timeCost: options.timeCost, parallelism: 1 }
+  const gate = createGate(options.concurrency, options.queueMax)
+  // Made at start, so the first unknown-account login takes no longer than the others.
+  const dummy = hash(randomBytes(24).toString('base64url'), argon)
+  dummy.catch(() => {})
+
+  return {
+    hash: (password) => gate(() => hash(normalizePassword(password), argon)),
+    async verify(hashed, password) {
+      const target = hashed ?? (await dummy)
+      const ok = await gate(() => verify(target, normalizePassword(password)))
+      return ok && hashed !== undefined
+    },
+    needsRehash(hashed) {
+      const o = parseOptions(hashed)
+      return o.algorithm !== ARGON2ID || o.memoryCost < options.memoryKiB || o.timeCost < options.timeCost
+    },
+  }
+}
+
+function createGate(concurrency: number, queueMax: number) {
+  let active = 0
+  const waiting: (() => void)[] = []
+  return async function run<T>(fn: () => Promise<T>): Promise<T> {
+    if (active < concurrency) active++
+    else {
+      if (waiting.length >= queueMax) {
+        throw new AppError('AUTH_BUSY', 'Too many sign-ins at once; try again in a moment', 503, { 'retry-after': '1' })
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve))
+    }
+    try {
+      return await fn()
+    } finally {
+      // Hand the slot to the next waiter, or give it back.
+      const next = waiting.shift()
+      if (next) next()
+      else active--
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import { identityOf, requireUser } from '../../platform/auth/identity.js'
+import type { App } from '../../platform/server.js'
+import * as auth from './auth.js'
+import type { AuthDeps } from './auth.js'
+import * as S from './schemas.js'
+
+const errors = { 400: S.ErrorResponse, 401: S.ErrorResponse, 429: S.ErrorResponse, 503: S.ErrorResponse }
+const bearer = [{ bearer: [] }]
+
+/** The account routes: thin handlers over auth.ts. Mounted at /api/auth, behind its rate limit. */
+export function registerAuthRoutes(app: App, deps: AuthDeps) {
+  app.post(
+    '/register',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Create a customer account and sign in; a verification e-mail follows',
+        body: S.Credentials,
+        response: { 201: S.Session, 409: S.ErrorResponse, ...errors },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await auth.register(deps, req.body, req.id)),
+  )
+
+  app.post(
+    '/login',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in: an access token and a refresh token',
+        body: S.Credentials,
+        response: { 200: S.Session, ...errors },
+      },
+    },
+    async (req) => auth.login(deps, req.body),
+  )
+
+  app.post(
+    '/refresh',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a refresh token (single use) for a new pair',
+        body: S.RefreshBody,
+        response: { 200: S.Session, ...errors },
+      },
+    },
+    async (req) => auth.refresh(deps, req.body.refreshToken),
+  )
+
+  app.post(
+    '/logout',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'End the session of this refresh token',
+        body: S.RefreshBody,
+        response: { 204: S.NoContent, ...errors },
+      },
+    },
+    async (req, reply) => {
+      await auth.logout(deps, req.body.refreshToken)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.get(
+    '/me',
+    {
+      preValidation: requireUser,
+      schema: { tags: ['auth'], summary: 'The signed-in account', security: bearer, response: { 200: S.User, 404: S.ErrorResponse, ...errors } },
+    },
+    async (req) => auth.getMe(deps, identityOf(req)),
+  )
+
+  app.post(
+    '/me/password',
+    {
+      preValidation: requireUser,
+      schema: {
+        tags: ['auth'],
+        summary: 'Change the password; every other session ends',
+        security: bearer,
+        body: S.ChangePasswordBody,
+        response: { 200: S.Session, 403: S.ErrorResponse, 409: S.ErrorResponse, ...errors },
+      },
+    },
+    async (req) => auth.changePassword(deps, identityOf(req), req.body),
+  )
+
+  app.post(
+    '/password-resets',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Ask for a password-reset e-mail (same answer whether the account exists or not)',
+        body: S.ResetRequestBody,
+        response: { 202: S.Accepted, ...errors },
+      },
+    },
+    async (req, reply) => {
+      await auth.requestPasswordReset(deps, req.body.email, req.id)
+      return reply.code(202).send({ status: 'accepted' as const })
+    },
+  )
+
+  app.post(
+    '/password-resets/confirm',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Set a new password with the token from the e-mail; every session ends',
+        body: S.ResetConfirmBody,
+        response: { 204: S.NoContent, ...errors },
+      },
+    },
+    async (req, reply) => {
+      await auth.confirmPasswordReset(deps, req.body, req.id)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/email-verifications/confirm',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Confirm the e-mail address with the token from the welcome e-mail',
+        body: S.VerificationConfirmBody,
+        response: { 204: S.NoContent, ...errors },
+      },
+    },
+    async (req, reply) => {
+      await auth.confirmEmailVerification(deps, req.body.token, req.id)
+      return reply.code(204).send(null)
+    },
+  )
+}
