@@ -8,7 +8,7 @@ import { loggerOptions } from './platform/logger.js'
 import { createMetrics } from './platform/metrics.js'
 import { createServer, type App, type Lifecycle } from './platform/server.js'
 import { registerHomePage } from './home.js'
-import { configSchemaOf, selectServices, type ServiceDefinition } from './services/registry.js'
+import { configSchemaOf, selectServices, startWorkers, type ServiceDefinition } from './services/registry.js'
 
 export interface BuiltApp {
   app: App
@@ -16,6 +16,8 @@ export interface BuiltApp {
   deps: Deps
   config: Readonly<PlatformConfig & Record<string, unknown>>
   services: ServiceDefinition<never>[]
+  /** Stops the event relays and consumers (before the server and the pools close). */
+  stopWorkers(): Promise<void>
   /** Closes the server and everything it opened. */
   close(): Promise<void>
 }
@@ -61,13 +63,16 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     }
     await options.extend?.(app, deps)
     await app.ready()
+    const stopWorkers = await startWorkers(services, deps, config)
     return {
       app,
       lifecycle,
       deps,
       config,
       services,
+      stopWorkers,
       async close() {
+        await stopWorkers()
         await app.close()
         await deps.close()
       },

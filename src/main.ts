@@ -17,6 +17,7 @@ async function main() {
     host: config.HOST,
     port: config.PORT,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    beforeClose: () => built.stopWorkers(),
     closeDeps: () => deps.close(),
   })
   const address = app.server.address()

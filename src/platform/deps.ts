@@ -3,6 +3,10 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { TokenVerifierConfig } from './auth/config.js'
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js'
+import type { EventBus } from './bus/bus.js'
+import { busSettings } from './bus/config.js'
+import { createEmbeddedBus } from './bus/embedded-bus.js'
+import { createRabbitBus } from './bus/rabbit-bus.js'
 import type { Cache } from './cache/cache.js'
 import { createMemoryCache } from './cache/memory-cache.js'
 import { createReadThrough, type ReadThrough } from './cache/read-through.js'
@@ -31,6 +35,8 @@ export interface Deps {
   redis?: Redis
   /** Verifies access tokens locally (platform/auth); the auth service in this process hands it its keys. */
   tokens: TokenVerifier
+  /** Events: RabbitMQ when AMQP_URL is set, else the in-process bus over the outbox tables. */
+  bus: EventBus
   /** Readiness checks, by dependency name. */
   checks: Record<string, () => Promise<void>>
   close(): Promise<void>
@@ -68,6 +74,13 @@ export async function connect(config: PlatformConfig, options: ConnectOptions): 
     const checks: Record<string, () => Promise<void>> = { database: () => db.ping() }
     if (readDb !== db) checks.readReplica = () => readDb.ping()
     if (redis) checks.redis = () => cache.ping()
+    // The registry merges the event settings (bus/config.ts) into every service's configuration.
+    const events = { settings: busSettings(config), log: options.log, registry: options.metrics.registry }
+    const bus = config.AMQP_URL
+      ? await createRabbitBus({ url: config.AMQP_URL, name: `emporium-${options.name}`, ...events })
+      : createEmbeddedBus({ db, ...events })
+    closers.push(() => bus.close())
+    if (config.AMQP_URL) checks.broker = () => bus.ping()
     return {
       log: options.log,
       metrics: options.metrics,
@@ -79,6 +92,7 @@ export async function connect(config: PlatformConfig, options: ConnectOptions): 
       ...(redis ? { redis } : {}),
       // The registry merges the verifier's settings into every service's configuration.
       tokens: createTokenVerifier(config as Partial<TokenVerifierConfig>, options.log),
+      bus,
       checks,
       async close() {
         for (const close of closers.reverse()) await close().catch(() => {})

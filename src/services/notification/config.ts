@@ -1,0 +1,30 @@
+import { Type, type Static } from '@sinclair/typebox'
+import type { PlatformConfig } from '../../platform/config.js'
+
+/**
+ * What the notification service reads from the environment. SMTP_URL set means
+ * real e-mail; unset (the embedded shop) means a mailbox on disk that
+ * GET /dev/mail shows.
+ */
+export const notificationConfig = Type.Object({
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://', description: 'e.g. smtps://user:pass@smtp.example.com:465; unset: the on-disk mailbox.' })),
+  MAIL_FROM: Type.String({ default: 'Emporium <no-reply@emporium.localhost>', minLength: 3, maxLength: 320 }),
+  NOTIFICATION_INSTANCES: Type.Integer({ minimum: 1, default: 2, description: 'Instances PM2 runs (the seed says 2); they share one queue.' }),
+  NOTIFICATION_DB_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  NOTIFICATION_DB_POOL_MIN: Type.Integer({ minimum: 0, default: 1 }),
+  NOTIFICATION_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 200, default: 8, description: 'E-mails one instance sends at once (its prefetch).' }),
+  NOTIFICATION_SMTP_MAX_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+  NOTIFICATION_SMTP_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 15_000, description: 'Connect, greeting and socket timeouts of the SMTP client.' }),
+  NOTIFICATION_MAILBOX_DIR: Type.Optional(Type.String({ minLength: 1, description: 'Embedded mailbox; default <DATA_DIR>/mailbox.' })),
+  NOTIFICATION_RESEND_UNCERTAIN: Type.Boolean({
+    default: false,
+    description:
+      'An e-mail whose sending was interrupted (crash between handing it to SMTP and recording the answer) is not sent again by default: a possible duplicate is traded for a possible loss. true trades the other way.',
+  }),
+  NOTIFICATION_VERIFY_URL: Type.String({ default: 'http://localhost:8080/account/verify-email?token={token}', pattern: '\\{token\\}' }),
+  NOTIFICATION_RESET_URL: Type.String({ default: 'http://localhost:8080/account/reset-password?token={token}', pattern: '\\{token\\}' }),
+  NOTIFICATION_ORDER_URL: Type.String({ default: 'http://localhost:8080/account/orders/{orderId}', pattern: '\\{orderId\\}' }),
+  SHOP_NAME: Type.String({ default: 'Emporium', minLength: 1, maxLength: 100 }),
+})
+
+export type NotificationConfig = Static<typeof notificationConfig> & PlatformConfig

@@ -1,0 +1,80 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyRequest } from 'fastify'
+import { AppError, notFound } from '../../platform/errors.js'
+import type { App } from '../../platform/server.js'
+import type { Mailbox, StoredMail, StoredMailSummary } from './mailbox.js'
+import { escapeHtml } from './templates.js'
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
+const Params = Type.Object({ id: Type.String({ pattern: '^[0-9]{13}-[0-9a-f]{12}$' }) })
+
+/**
+ * GET /dev/mail: the embedded shop's mailbox, so a person can read what the
+ * shop sent (HTML for a browser, JSON otherwise). Mounted only without
+ * SMTP_URL, and answers only on the loopback interface: the e-mails hold
+ * password-reset and verification links.
+ */
+export function registerDevMail(app: App, mailbox: Mailbox) {
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/dev/mail') && !LOOPBACK.has(req.socket.remoteAddress ?? '')) {
+      throw new AppError('DEV_MAIL_LOCAL_ONLY', 'The development mailbox is only served to this machine', 403)
+    }
+  })
+
+  app.get('/dev/mail', { schema: { hide: true } }, async (req, reply) => {
+    const mails = await mailbox.list()
+    if (!wantsHtml(req)) return { items: mails }
+    return reply.type('text/html; charset=utf-8').send(page('Mailbox', listHtml(mails, mailbox.dir)))
+  })
+
+  app.get('/dev/mail/:id', { schema: { hide: true, params: Params } }, async (req, reply) => {
+    const mail = await mailbox.find((req.params as { id: string }).id)
+    if (!mail) throw notFound('E-mail')
+    if (!wantsHtml(req)) return mail
+    return reply.type('text/html; charset=utf-8').send(page(mail.subject, mailHtml(mail)))
+  })
+
+  app.get('/dev/mail/:id/html', { schema: { hide: true, params: Params } }, async (req, reply) => {
+    const mail = await mailbox.find((req.params as { id: string }).id)
+    if (!mail) throw notFound('E-mail')
+    return reply.type('text/html; charset=utf-8').send(mail.html)
+  })
+
+  app.get('/dev/mail/:id/raw', { schema: { hide: true, params: Params } }, async (req, reply) => {
+    const raw = await mailbox.findRaw((req.params as { id: string }).id)
+    if (!raw) throw notFound('E-mail')
+    return reply.type('text/plain; charset=utf-8').send(raw)
+  })
+}
+
+function wantsHtml(req: FastifyRequest): boolean {
+  return (req.headers.accept ?? '').includes('text/html')
+}
+
+function page(title: string, body: string): string {
+  return (
+    `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+    `<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{padding:.3em .8em;text-align:left}pre{white-space:pre-wrap;background:#f6f6f6;padding:1em}</style>` +
+    `</head><body>${body}</body></html>`
+  )
+}
+
+function listHtml(mails: StoredMailSummary[], dir: string): string {
+  const rows = mails
+    .map((m) => `<tr><td>${escapeHtml(m.date.replace('T', ' ').slice(0, 19))}</td><td>${escapeHtml(m.to)}</td><td><a href="/dev/mail/${m.id}">${escapeHtml(m.subject)}</a></td></tr>`)
+    .join('')
+  return (
+    `<h1>Mailbox</h1><p>What the shop sent (newest first), kept in <code>${escapeHtml(dir)}</code>.</p>` +
+    (mails.length ? `<table><tr><th>Sent</th><th>To</th><th>Subject</th></tr>${rows}</table>` : '<p>No e-mail yet.</p>')
+  )
+}
+
+function mailHtml(m: StoredMail): string {
+  return (
+    `<p><a href="/dev/mail">&larr; Mailbox</a></p><h1>${escapeHtml(m.subject)}</h1>` +
+    `<table><tr><th>From</th><td>${escapeHtml(m.from)}</td></tr><tr><th>To</th><td>${escapeHtml(m.to)}</td></tr>` +
+    `<tr><th>Date</th><td>${escapeHtml(m.date)}</td></tr><tr><th>Message-ID</th><td>${escapeHtml(m.messageId)}</td></tr></table>` +
+    `<pre>${escapeHtml(m.text)}</pre>` +
+    `<p><a href="/dev/mail/${m.id}/html">HTML version</a> · <a href="/dev/mail/${m.id}/raw">Raw message</a></p>`
+  )
+}
