@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import pg from 'pg'
 import { backoff, beginStatement, isRetryableTxError, TX_MAX_ATTEMPTS, type Db, type Queryable, type QueryResult } from './db.js'
 
@@ -19,6 +20,16 @@ types.setTypeParser(20, (v: string) => Number(v))
 const parseTextArray = pg.types.getTypeParser(1009 as never) as (v: string) => string[]
 types.setTypeParser(1016, (v: string) => parseTextArray(v).map((x) => (x === null ? null : Number(x))))
 
+const names = new Map<string, string>()
+function statementName(text: string): string {
+  let name = names.get(text)
+  if (!name) {
+    name = `s${createHash('sha1').update(text).digest('hex').slice(0, 20)}`
+    if (names.size < 10_000) names.set(text, name)
+  }
+  return name
+}
+
 export function createPgDb(options: PgDbOptions): Db {
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -39,7 +50,9 @@ export function createPgDb(options: PgDbOptions): Db {
 
   const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
     async query<R>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const r = await c.query(text, params as unknown[])
+      // Named: each connection parses and plans a statement once, then reuses it.
+      // Our SQL is a fixed set of texts, so the cache per connection stays small.
+      const r = await c.query({ name: statementName(text), text, values: params as unknown[] })
       return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 }
     },
     async exec(sql: string): Promise<void> {
