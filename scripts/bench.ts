@@ -25,6 +25,7 @@ import { productConfig } from '../src/services/product/config.js'
 import { seedDemoCatalog } from '../src/services/product/demo-catalog.js'
 import { countProducts } from '../src/services/product/product-store.js'
 import { SERVICES } from '../src/services/registry.js'
+import { benchCheckout, type CheckoutResult } from './bench-checkout.js'
 
 const { values } = parseArgs({
   options: {
@@ -34,8 +35,11 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '5' },
     'search-requests': { type: 'string', default: '2000' },
+    orders: { type: 'string', default: '2000' },
+    only: { type: 'string', default: 'list,search,checkout' },
   },
 })
+const phases = new Set(values.only.split(','))
 const mode = values.mode === 'real' ? 'real' : 'embedded'
 const products = Number(values.products)
 const requests = Number(values.requests)
@@ -132,7 +136,6 @@ function check(label: string, r: AbResult, n: number) {
   if (r.failed || r.non2xx || r.complete !== n) throw new Error(`${label}: ${r.failed} failed, ${r.non2xx} non-2xx, ${r.complete}/${n} complete`)
 }
 
-const env = await prepareData()
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   machine: `${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`,
@@ -141,63 +144,83 @@ const results: Record<string, unknown> = {
   concurrency,
   rounds,
 }
-
-// 1. Cached list vs. the same bytes from memory.
-let server = await startServer(env)
+const summary = (xs: AbResult[]) => ({ rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)) })
+const row = (label: string, r: { rps: number; p50: number; p99: number }, extra = '') =>
+  `| ${label} | ${Math.round(r.rps).toLocaleString('en')} | ${r.p50} | ${r.p99} | ${extra} |`
+const lines: string[] = []
 const target = `${base}/api/products?limit=20`
 const baseline = `${base}/bench/baseline`
-ab(target, 2000, concurrency)
-ab(baseline, 2000, concurrency)
-const runs: { baseline: AbResult[]; target: AbResult[] } = { baseline: [], target: [] }
-for (let r = 0; r < rounds; r++) {
-  for (const [name, url] of [['baseline', baseline], ['target', target]] as const) {
-    const res = ab(url, requests, concurrency)
-    check(name, res, requests)
-    runs[name].push(res)
-  }
-}
-const summary = (xs: AbResult[]) => ({ rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)) })
-const cached = { baseline: summary(runs.baseline), target: summary(runs.target) }
-// Each round ran the baseline and then the target back to back: the median of
-// the paired ratios cancels the drift of a noisy machine.
-const ratio = median(runs.target.map((t, i) => t.rps / runs.baseline[i]!.rps))
-results.cachedList = { ...cached, ratio, runs }
-await stopServer(server)
 
-// 2. Uncached full-text search (the product cache turned off).
-server = await startServer({ ...env, CACHE_TTL_PRODUCTS: '0' })
-const queries = ['leather boots', 'wireless headphones', 'chair']
-const search: Record<string, ReturnType<typeof summary> & { runs: AbResult[] }> = {}
-for (const q of queries) {
-  const url = `${base}/api/products?q=${encodeURIComponent(q)}&limit=20`
-  ab(url, 200, concurrency)
-  const xs: AbResult[] = []
-  for (let r = 0; r < rounds; r++) {
-    const res = ab(url, searchRequests, concurrency)
-    check(`search ${q}`, res, searchRequests)
-    xs.push(res)
+if (phases.has('list') || phases.has('search')) {
+  const env = await prepareData()
+
+  if (phases.has('list')) {
+    // 1. Cached list vs. the same bytes from memory, alternating, paired per round.
+    const server = await startServer(env)
+    ab(target, 2000, concurrency)
+    ab(baseline, 2000, concurrency)
+    const runs: { baseline: AbResult[]; target: AbResult[] } = { baseline: [], target: [] }
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, url] of [['baseline', baseline], ['target', target]] as const) {
+        const res = ab(url, requests, concurrency)
+        check(name, res, requests)
+        runs[name].push(res)
+      }
+    }
+    // The median of the paired ratios cancels the drift of a noisy machine.
+    const ratio = median(runs.target.map((t, i) => t.rps / runs.baseline[i]!.rps))
+    const cached = { baseline: summary(runs.baseline), target: summary(runs.target) }
+    results.cachedList = { ...cached, ratio, runs }
+    lines.push(row('baseline: same bytes from memory', cached.baseline), row('GET /api/products?limit=20 (cached)', cached.target, `ratio ${ratio.toFixed(2)} (target >= 0.8)`))
+    await stopServer(server)
   }
-  search[q] = { ...summary(xs), runs: xs }
+
+  if (phases.has('search')) {
+    // 2. Uncached full-text search (the product cache turned off).
+    const server = await startServer({ ...env, CACHE_TTL_PRODUCTS: '0' })
+    const queries = ['leather boots', 'wireless headphones', 'chair']
+    const search: Record<string, ReturnType<typeof summary> & { runs: AbResult[] }> = {}
+    for (const q of queries) {
+      const url = `${base}/api/products?q=${encodeURIComponent(q)}&limit=20`
+      ab(url, 200, concurrency)
+      const xs: AbResult[] = []
+      for (let r = 0; r < rounds; r++) {
+        const res = ab(url, searchRequests, concurrency)
+        check(`search ${q}`, res, searchRequests)
+        xs.push(res)
+      }
+      search[q] = { ...summary(xs), runs: xs }
+      lines.push(row(`search "${q}" (uncached)`, search[q]!, 'target p99 <= 50 ms'))
+    }
+    const searchBaseline = summary([ab(baseline, requests, concurrency)])
+    lines.push(row('baseline during the search run', searchBaseline))
+    results.uncachedSearch = { queries: search, baselineSameRun: searchBaseline }
+    await stopServer(server)
+  }
 }
-const searchBaseline = summary([ab(baseline, requests, concurrency)])
-results.uncachedSearch = { queries: search, baselineSameRun: searchBaseline }
-await stopServer(server)
+
+if (phases.has('checkout')) {
+  // 3. Checkout against real PostgreSQL + Redis, whatever the mode.
+  const runs: CheckoutResult[] = []
+  for (let r = 0; r < Math.min(rounds, 3); r++) runs.push(await benchCheckout({ orders: Number(values.orders), concurrency, port: port + 1 + r }))
+  const m = (f: (c: CheckoutResult) => number) => median(runs.map(f))
+  results.checkout = { runs, ordersPerSecond: m((c) => c.ordersPerSecond), p50: m((c) => c.p50), p99: m((c) => c.p99), oversold: runs.reduce((n, c) => n + c.oversold, 0) }
+  const c = results.checkout as { ordersPerSecond: number; p50: number; p99: number; oversold: number }
+  lines.push(
+    `| POST /api/orders (checkout + payment, PostgreSQL + Redis) | ${Math.round(c.ordersPerSecond)} orders/s | ${c.p50.toFixed(0)} | ${c.p99.toFixed(0)} | oversold ${c.oversold} (must be 0); ${runs.map((x) => `${x.orders} paid / ${x.refused} out of stock / ${x.errors} errors`).join('; ')}; target >= 500/s |`,
+    `| baseline: GET /health/live, same client, same run | ${Math.round(m((x) => x.baselineRps)).toLocaleString('en')} | | | |`,
+  )
+}
 
 mkdirSync('bench-results', { recursive: true })
 const file = `bench-results/bench-${mode}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
 writeFileSync(file, JSON.stringify(results, null, 2))
-
-const row = (label: string, s: { rps: number; p50: number; p99: number }, extra = '') =>
-  `| ${label} | ${Math.round(s.rps).toLocaleString('en')} | ${s.p50} | ${s.p99} | ${extra} |`
 console.log(`
 ## npm run bench (${mode}) — ${results.date}
-${results.machine}; ab -k, ${concurrency} connections, medians of ${rounds} runs; catalog of ${products.toLocaleString('en')} products
+${results.machine}; ${concurrency} connections; medians of ${rounds} runs; catalog of ${products.toLocaleString('en')} products
 
 | request | req/s | p50 ms | p99 ms | note |
 |---|---|---|---|---|
-${row('baseline: same bytes from memory', cached.baseline)}
-${row('GET /api/products?limit=20 (cached)', cached.target, `ratio ${ratio.toFixed(2)} (target >= 0.8)`)}
-${queries.map((q) => row(`search "${q}" (uncached)`, search[q]!, 'target p99 <= 50 ms')).join('\n')}
-${row('baseline during the search run', searchBaseline)}
+${lines.join('\n')}
 
 raw results: ${file}`)

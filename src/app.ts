@@ -47,7 +47,14 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const pool = services
     .map((s) => s.pool(config as never))
     .reduce((a, b) => ({ max: Math.max(a.max, b.max), min: Math.max(a.min, b.min) }))
-  const deps = await connect(config, { name, pool, log: logger, metrics, ...(options.db ? { db: options.db } : {}) })
+  const deps = await connect(config, {
+    name,
+    pool,
+    log: logger,
+    metrics,
+    localServices: services.map((s) => s.name),
+    ...(options.db ? { db: options.db } : {}),
+  })
   try {
     for (const s of services) {
       if (s.migrations) {
@@ -57,6 +64,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     }
     for (const s of services) await s.onStart?.(deps, config as never)
     const { app, lifecycle } = await createServer({ name, config, logger, metrics, checks: deps.checks })
+    deps.peers.server = app
     if (options.services === 'all') registerHomePage(app)
     for (const s of services) {
       await app.register(async (scope) => s.plugin(scope as App, { deps, config: config as never }), { prefix: s.prefix })

@@ -29,6 +29,12 @@ export const platformConfig = Type.Object({
     description: 'Comma-separated exact origins allowed by CORS.',
   }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  INTERNAL_API_TOKEN: Type.Optional(
+    Type.String({ minLength: 32, description: 'Shared by the services for their /internal routes; random per process when unset (embedded).' }),
+  ),
+  PRODUCT_SERVICE_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Where the product service runs, when not in this process.' })),
+  CART_SERVICE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  ORDER_SERVICE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   TRUST_PROXY: Type.String({
     default: 'false',
     description: "'false', or the proxy addresses to trust for X-Forwarded-For (e.g. 'loopback' behind nginx).",

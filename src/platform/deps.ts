@@ -15,7 +15,9 @@ import type { PlatformConfig } from './config.js'
 import type { Db } from './db/db.js'
 import { createPgDb } from './db/pg-db.js'
 import { createPgliteDb } from './db/pglite-db.js'
+import { resolveInternalToken } from './internal.js'
 import type { Metrics } from './metrics.js'
+import type { Peers } from './peers.js'
 import type { RateLimitBackend } from './rate-limit/rate-limit.js'
 import { createRedis } from './redis.js'
 
@@ -39,6 +41,8 @@ export interface Deps {
   bus: EventBus
   /** Readiness checks, by dependency name. */
   checks: Record<string, () => Promise<void>>
+  /** The other services: in this process or at their URLs (see peerClient). */
+  peers: Peers
   close(): Promise<void>
 }
 
@@ -50,6 +54,8 @@ export interface ConnectOptions {
   metrics: Metrics
   /** Use this database instead of opening one (tests hand in a clone of a template). */
   db?: Db
+  /** Services mounted in this process. */
+  localServices?: readonly string[]
 }
 
 export async function connect(config: PlatformConfig, options: ConnectOptions): Promise<Deps> {
@@ -94,6 +100,11 @@ export async function connect(config: PlatformConfig, options: ConnectOptions): 
       tokens: createTokenVerifier(config as Partial<TokenVerifierConfig>, options.log),
       bus,
       checks,
+      peers: {
+        local: new Set(options.localServices ?? []),
+        urls: { product: config.PRODUCT_SERVICE_URL, cart: config.CART_SERVICE_URL, order: config.ORDER_SERVICE_URL },
+        internalToken: resolveInternalToken(config.INTERNAL_API_TOKEN),
+      },
       async close() {
         for (const close of closers.reverse()) await close().catch(() => {})
       },

@@ -7,7 +7,12 @@ import type { Deps } from '../platform/deps.js'
 import type { App } from '../platform/server.js'
 import { productConfig, type ProductConfig } from './product/config.js'
 import { seedIfEmpty } from './product/demo-catalog.js'
-import { productService } from './product/index.js'
+import { catalogDepsOf, productService } from './product/index.js'
+import { PRODUCT_QUEUE, startProductWorkers } from './product/subscriptions.js'
+import { cartConfig, type CartServiceConfig } from './cart/config.js'
+import { cartService } from './cart/index.js'
+import { orderConfig, type OrderConfig } from './order/config.js'
+import { orderService, startOrderWorkers } from './order/index.js'
 import { authConfig, type AuthServiceConfig } from './auth/config.js'
 import { authService } from './auth/index.js'
 import { notificationConfig, type NotificationConfig } from './notification/config.js'
@@ -39,21 +44,35 @@ export interface ServiceDefinition<C = unknown> {
   start?: (deps: Deps, config: C) => Promise<Stopper>
 }
 
-export const SERVICE_NAMES = ['product', 'auth', 'notification'] as const
+export const SERVICE_NAMES = ['product', 'cart', 'order', 'auth', 'notification'] as const
 export type ServiceName = (typeof SERVICE_NAMES)[number]
 
 const product: ServiceDefinition<ProductConfig> = {
   name: 'product',
-  prefix: '/api',
+  // Public routes under /api, stock reservations under /internal.
+  prefix: '',
   config: productConfig,
   pool: (c) => ({ max: c.PRODUCT_DB_POOL_MAX, min: c.PRODUCT_DB_POOL_MIN }),
   migrations: { schema: 'catalog', dir: new URL('./product/migrations/', import.meta.url) },
   plugin: productService,
+  events: { queue: PRODUCT_QUEUE },
+  start: (deps, c) => startProductWorkers(deps, catalogDepsOf(deps, c), c.RESERVATION_SWEEP_MS),
   onStart: async (deps, c) => {
     if (await seedIfEmpty(deps.db, c.SEED_DEMO_PRODUCTS)) {
       deps.log.info({ products: c.SEED_DEMO_PRODUCTS }, 'empty catalog: seeded the demo shop')
     }
   },
+}
+
+const order: ServiceDefinition<OrderConfig> = {
+  name: 'order',
+  prefix: '/api/orders',
+  config: orderConfig,
+  pool: (c) => ({ max: c.ORDER_DB_POOL_MAX, min: c.ORDER_DB_POOL_MIN }),
+  migrations: { schema: 'orders', dir: new URL('./order/migrations/', import.meta.url) },
+  plugin: orderService,
+  events: { outboxSchema: 'orders' },
+  start: startOrderWorkers,
 }
 
 const auth: ServiceDefinition<AuthServiceConfig> = {
@@ -64,6 +83,17 @@ const auth: ServiceDefinition<AuthServiceConfig> = {
   migrations: { schema: 'auth', dir: new URL('./auth/migrations/', import.meta.url) },
   plugin: authService,
   events: { outboxSchema: 'auth' },
+}
+
+const cart: ServiceDefinition<CartServiceConfig> = {
+  name: 'cart',
+  // Public routes under /api/cart, the order service's view of a cart under /internal/carts.
+  prefix: '',
+  config: cartConfig,
+  // The seed has no pool for the cart (Redis in production); this sizes the embedded/SQL store.
+  pool: (c) => ({ max: c.CART_DB_POOL_MAX, min: c.CART_DB_POOL_MIN }),
+  migrations: { schema: 'carts', dir: new URL('./cart/migrations/', import.meta.url) },
+  plugin: cartService,
 }
 
 const notification: ServiceDefinition<NotificationConfig> = {
@@ -80,6 +110,8 @@ const notification: ServiceDefinition<NotificationConfig> = {
 
 export const SERVICES: Record<ServiceName, ServiceDefinition<never>> = {
   product: product as ServiceDefinition<never>,
+  cart: cart as ServiceDefinition<never>,
+  order: order as ServiceDefinition<never>,
   auth: auth as ServiceDefinition<never>,
   notification: notification as ServiceDefinition<never>,
 }

@@ -17,6 +17,8 @@ export interface ReadThrough {
   get(namespace: string, key: string, ttlSeconds: number, load: () => Promise<unknown>): Promise<CachedBody>
   /** Makes every entry of the namespaces unreachable, here and in every other instance. */
   invalidate(...namespaces: string[]): Promise<void>
+  /** Drops some entries of the namespace's current generation (failures are logged: the TTL bounds them). */
+  invalidateKeys(namespace: string, keys: readonly string[]): Promise<void>
 }
 
 export function toCachedBody(value: unknown): CachedBody {
@@ -130,6 +132,20 @@ export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: L
     get,
     async invalidate(...namespaces) {
       await Promise.all(namespaces.map(invalidateOne))
+    },
+    async invalidateKeys(namespace, keys) {
+      const drop = async () => {
+        try {
+          const generation = await cache.get(`gen:${namespace}`)
+          if (generation !== undefined) await cache.del(keys.map((k) => `${namespace}:${generation}:${k}`))
+        } catch (err) {
+          deps.log.warn({ err, namespace }, 'could not drop cache entries')
+        }
+      }
+      await drop()
+      // A reader that loaded before the write may store its old copy just after the
+      // first delete; the second one, a moment later, removes it.
+      setTimeout(() => void drop(), 1000).unref()
     },
   }
 }

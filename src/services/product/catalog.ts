@@ -251,8 +251,13 @@ export function getRecommendations(deps: CatalogDeps, productId: number | undefi
     }
     const product = await store.findProductById(deps.readDb, productId)
     if (!product) throw new AppError('PRODUCT_NOT_FOUND', `No product '${productId}'`, 404)
-    const rows = await store.listPopular(deps.readDb, { categoryId: product.category_id, excludeId: productId, limit })
-    return { basedOn: 'category-popularity', productId, items: rows.map(toProduct) }
+    const together = await store.listBoughtTogether(deps.readDb, productId, limit)
+    if (together.length >= limit) return { basedOn: 'bought-together', productId, items: together.map(toProduct) }
+    // Not enough order data yet: fill up with the category's best sellers.
+    const popular = await store.listPopular(deps.readDb, { categoryId: product.category_id, excludeId: productId, limit: limit + together.length })
+    const seen = new Set(together.map((r) => r.id))
+    const rows = [...together, ...popular.filter((r) => !seen.has(r.id))].slice(0, limit)
+    return { basedOn: together.length ? 'bought-together' : 'category-popularity', productId, items: rows.map(toProduct) }
   })
 }
 

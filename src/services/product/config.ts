@@ -13,6 +13,8 @@ export const productConfig = Type.Object({
   CACHE_TTL_CATEGORIES: Type.Integer({ minimum: 0, default: 3600 }),
   /** s-maxage for shared caches in front of us (nginx micro-cache, a CDN). */
   CATALOG_EDGE_MAX_AGE: Type.Integer({ minimum: 0, default: 2 }),
+  /** How often held reservations whose order never got written are looked for. */
+  RESERVATION_SWEEP_MS: Type.Integer({ minimum: 100, default: 30_000 }),
   /** Products made on start-up when the catalog is empty; 0 for none. */
   SEED_DEMO_PRODUCTS: Type.Integer({ minimum: 0, default: 2000 }),
 })

@@ -4,6 +4,7 @@ import type { App } from '../../platform/server.js'
 import { adminCatalogRoutes } from './admin-routes.js'
 import type { CatalogDeps } from './catalog.js'
 import type { ProductConfig } from './config.js'
+import { registerInternalRoutes } from './internal-routes.js'
 import { registerCatalogRoutes } from './routes.js'
 
 export interface ProductServiceOptions {
@@ -11,12 +12,8 @@ export interface ProductServiceOptions {
   config: ProductConfig
 }
 
-/**
- * The product service: catalog, categories, deals, recommendations. An
- * encapsulated plugin mounted at /api; it owns the `catalog` schema.
- */
-export async function productService(app: App, { deps, config }: ProductServiceOptions) {
-  const catalogDeps: CatalogDeps = {
+export function catalogDepsOf(deps: Deps, config: ProductConfig): CatalogDeps {
+  return {
     db: deps.db,
     readDb: deps.readDb,
     cache: deps.readThrough,
@@ -27,14 +24,28 @@ export async function productService(app: App, { deps, config }: ProductServiceO
       categories: config.CACHE_TTL_CATEGORIES,
     },
   }
+}
 
-  app.get('/products/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (_req, reply) => app.health(reply))
+/**
+ * The product service: catalog, categories, deals, recommendations under /api,
+ * and the stock reservations the order service uses under /internal. An
+ * encapsulated plugin; it owns the `catalog` schema and the stock.
+ */
+export async function productService(app: App, { deps, config }: ProductServiceOptions) {
+  const catalogDeps = catalogDepsOf(deps, config)
 
-  await registerRateLimit(app, deps.rateLimit, {
-    max: config.PRODUCT_RATE_LIMIT_MAX,
-    windowMs: config.PRODUCT_RATE_LIMIT_WINDOW_MS,
-    nameSpace: 'product',
-  })
-  registerCatalogRoutes(app, catalogDeps, config.CATALOG_EDGE_MAX_AGE)
-  await app.register(adminCatalogRoutes, { deps: catalogDeps, tokens: deps.tokens })
+  await app.register(
+    async (api: App) => {
+      api.get('/products/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (_req, reply) => api.health(reply))
+      await registerRateLimit(api, deps.rateLimit, {
+        max: config.PRODUCT_RATE_LIMIT_MAX,
+        windowMs: config.PRODUCT_RATE_LIMIT_WINDOW_MS,
+        nameSpace: 'product',
+      })
+      registerCatalogRoutes(api, catalogDeps, config.CATALOG_EDGE_MAX_AGE)
+      await api.register(adminCatalogRoutes, { deps: catalogDeps, tokens: deps.tokens })
+    },
+    { prefix: '/api' },
+  )
+  registerInternalRoutes(app, catalogDeps, deps.peers.internalToken)
 }

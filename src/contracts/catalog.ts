@@ -1,0 +1,77 @@
+import type { ServiceClient } from '../platform/service-client.js'
+
+/**
+ * The product service's internal API, as the cart and order services use it:
+ * current catalog data and stock reservations. The product service owns stock;
+ * nobody else writes its tables.
+ */
+
+export interface Money {
+  amount: number
+  currency: string
+}
+
+export interface CatalogItem {
+  id: number
+  slug: string
+  name: string
+  price: Money
+  /** After the best running deal. */
+  salePrice: Money
+  stock: number
+  inStock: boolean
+  image: string | null
+}
+
+export interface ReservationLineRequest {
+  productId: number
+  quantity: number
+}
+
+export interface ReservedLine {
+  productId: number
+  quantity: number
+  name: string
+  /** The sale price at the moment of the reservation: what the customer pays. */
+  unitPrice: Money
+}
+
+export type ReservationStatus = 'held' | 'attached' | 'confirmed' | 'released'
+
+export interface Reservation {
+  orderId: string
+  status: ReservationStatus
+  lines: ReservedLine[]
+  expiresAt: string
+}
+
+export interface CatalogClient {
+  /** Live products by id; unknown and deleted ids are simply absent. */
+  getProducts(ids: readonly number[]): Promise<Map<number, CatalogItem>>
+  /**
+   * Takes the stock of every line at once, or none (409 OUT_OF_STOCK /
+   * PRODUCT_UNAVAILABLE). Idempotent per order id: reserving again returns the
+   * first reservation. Held until the order's events confirm or release it, or
+   * until ttlSeconds pass without the order being written.
+   */
+  reserve(orderId: string, lines: readonly ReservationLineRequest[], ttlSeconds: number): Promise<Reservation>
+  /** Gives the stock back (idempotent). */
+  release(orderId: string): Promise<Reservation | null>
+}
+
+export function createCatalogClient(client: ServiceClient): CatalogClient {
+  return {
+    async getProducts(ids) {
+      if (ids.length === 0) return new Map()
+      const { items } = await client.request<{ items: CatalogItem[] }>('GET', `/internal/catalog/products?ids=${[...new Set(ids)].join(',')}`)
+      return new Map(items.map((i) => [i.id, i]))
+    },
+    reserve(orderId, lines, ttlSeconds) {
+      return client.request<Reservation>('POST', '/internal/catalog/reservations', { body: { orderId, lines, ttlSeconds } })
+    },
+    async release(orderId) {
+      const { reservation } = await client.request<{ reservation: Reservation | null }>('POST', `/internal/catalog/reservations/${orderId}/release`)
+      return reservation
+    },
+  }
+}

@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify'
+import { AppError } from './errors.js'
+import { INTERNAL_TOKEN_HEADER } from './internal.js'
+
+/**
+ * How one service calls another's routes: through the network in production
+ * (fetch to the service's URL), or straight into the same server in the embedded
+ * shop (app.inject: the same routes, schemas and errors, no socket). Callers see
+ * one interface and the same AppErrors either way.
+ */
+export interface ServiceClient {
+  request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options?: RequestOptions): Promise<T>
+}
+
+export interface RequestOptions {
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+interface Answer {
+  status: number
+  text: string
+}
+
+function toResult<T>(service: string, answer: Answer): T {
+  let parsed: unknown
+  try {
+    parsed = answer.text ? JSON.parse(answer.text) : undefined
+  } catch {
+    throw new AppError('DEPENDENCY_FAILED', `The ${service} service answered something that is not JSON`, 502)
+  }
+  if (answer.status < 400) return parsed as T
+  const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error
+  // A refusal of the other service (4xx) is the caller's refusal too; its failures are ours to report as 503.
+  if (answer.status < 500 && error?.code) throw new AppError(error.code, error.message ?? error.code, answer.status)
+  throw new AppError('DEPENDENCY_UNAVAILABLE', `The ${service} service is not available (${answer.status})`, 503, { 'retry-after': '2' })
+}
+
+export function createInjectClient(service: string, app: FastifyInstance, internalToken: string): ServiceClient {
+  return {
+    async request(method, path, options = {}) {
+      const res = await app.inject({
+        method,
+        url: path,
+        headers: { [INTERNAL_TOKEN_HEADER]: internalToken, ...options.headers, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(options.body !== undefined ? { payload: JSON.stringify(options.body) } : {}),
+      })
+      return toResult(service, { status: res.statusCode, text: res.body })
+    },
+  }
+}
+
+export function createHttpClient(service: string, baseUrl: string, internalToken: string, timeoutMs = 5000): ServiceClient {
+  const base = baseUrl.replace(/\/$/, '')
+  return {
+    async request(method, path, options = {}) {
+      let res: Response
+      try {
+        res = await fetch(base + path, {
+          method,
+          headers: { [INTERNAL_TOKEN_HEADER]: internalToken, ...options.headers, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+          signal: AbortSignal.timeout(timeoutMs),
+        })
+      } catch (err) {
+        throw new AppError('DEPENDENCY_UNAVAILABLE', `The ${service} service is not reachable: ${(err as Error).message}`, 503, { 'retry-after': '2' })
+      }
+      return toResult(service, { status: res.status, text: await res.text() })
+    },
+  }
+}

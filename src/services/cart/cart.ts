@@ -1,0 +1,222 @@
+import type { CartLine } from '../../contracts/cart.js'
+import type { CatalogClient, CatalogItem, Money } from '../../contracts/catalog.js'
+import { AppError } from '../../platform/errors.js'
+import type { AddResult, CartLimits, CartStore, MergeCap, MergeOutcome, StoredCart } from './cart-store.js'
+import { userCartId } from './cart-tokens.js'
+
+/**
+ * The cart's rules: what a cart shows (names, prices and stock always from the
+ * catalog, never from the client) and one function per flow. Carts are named
+ * by id (cart-tokens.ts); who may use which cart is decided by the routes.
+ */
+
+export interface CartDeps {
+  store: CartStore
+  catalog: CatalogClient
+  limits: CartLimits
+  /** Currency of the subtotal of a cart without lines. */
+  defaultCurrency: string
+}
+
+export interface CartItemView {
+  productId: number
+  slug: string | null
+  name: string | null
+  quantity: number
+  unitPrice: Money | null
+  lineTotal: Money | null
+  image: string | null
+  /** false: the product was deleted (or is sold in another currency now); the client may remove the line. */
+  available: boolean
+  inStock: boolean
+  stock: number
+  /** More units in the cart than in stock: checkout would refuse. */
+  exceedsStock: boolean
+  /** The price differs from the one when the line was last added or changed. */
+  priceChanged: boolean
+  previousUnitPrice?: Money
+  /** This answer's merge put fewer units in than the two carts held together. */
+  quantityAdjusted?: true
+}
+
+export interface CartWarning {
+  code: string
+  productId: number
+  message: string
+}
+
+export interface CartView {
+  items: CartItemView[]
+  subtotal: Money
+  /** Units of every line together. */
+  itemCount: number
+  warnings: CartWarning[]
+}
+
+export interface MergeReport {
+  warnings: CartWarning[]
+  adjusted: Set<number>
+}
+
+/** The cart as the customer sees it, priced from the catalog's current data. */
+export function priceCart(cart: StoredCart | undefined, products: ReadonlyMap<number, CatalogItem>, defaultCurrency: string, merge?: MergeReport): CartView {
+  const currency = cart?.currency ?? defaultCurrency
+  const items: CartItemView[] = []
+  const warnings: CartWarning[] = [...(merge?.warnings ?? [])]
+  let subtotal = 0
+  let itemCount = 0
+  for (const line of cart?.lines ?? []) {
+    const p = products.get(line.productId)
+    itemCount += line.quantity
+    const adjusted = merge?.adjusted.has(line.productId) ? { quantityAdjusted: true as const } : {}
+    if (!p || p.salePrice.currency !== currency) {
+      items.push({
+        productId: line.productId,
+        slug: p?.slug ?? null,
+        name: p?.name ?? null,
+        quantity: line.quantity,
+        unitPrice: null,
+        lineTotal: null,
+        image: p?.image ?? null,
+        available: false,
+        inStock: false,
+        stock: 0,
+        exceedsStock: false,
+        priceChanged: false,
+        ...adjusted,
+      })
+      warnings.push({ code: 'PRODUCT_UNAVAILABLE', productId: line.productId, message: `${p?.name ?? 'This product'} is no longer available; remove it from the cart` })
+      continue
+    }
+    const unit = p.salePrice
+    const priceChanged = unit.amount !== line.seenPrice
+    const exceedsStock = line.quantity > p.stock
+    items.push({
+      productId: p.id,
+      slug: p.slug,
+      name: p.name,
+      quantity: line.quantity,
+      unitPrice: unit,
+      lineTotal: { amount: unit.amount * line.quantity, currency },
+      image: p.image,
+      available: true,
+      inStock: p.inStock,
+      stock: p.stock,
+      exceedsStock,
+      priceChanged,
+      ...(priceChanged ? { previousUnitPrice: { amount: line.seenPrice, currency } } : {}),
+      ...adjusted,
+    })
+    subtotal += unit.amount * line.quantity
+    if (priceChanged) warnings.push({ code: 'PRICE_CHANGED', productId: p.id, message: `The price of ${p.name} changed from ${line.seenPrice} to ${unit.amount}` })
+    if (p.stock === 0) warnings.push({ code: 'OUT_OF_STOCK', productId: p.id, message: `${p.name} is out of stock` })
+    else if (exceedsStock) warnings.push({ code: 'QUANTITY_EXCEEDS_STOCK', productId: p.id, message: `Only ${p.stock} of ${p.name} in stock` })
+  }
+  return { items, subtotal: { amount: subtotal, currency }, itemCount, warnings }
+}
+
+/** The priced cart; `known` is the stored cart when the caller has just read it. */
+export async function viewCart(deps: CartDeps, cartId: string | undefined, known?: StoredCart, merge?: MergeReport): Promise<CartView> {
+  const cart = known ?? (cartId ? await deps.store.get(cartId) : undefined)
+  const products = cart?.lines.length ? await deps.catalog.getProducts(cart.lines.map((l) => l.productId)) : new Map<number, CatalogItem>()
+  return priceCart(cart, products, deps.defaultCurrency, merge)
+}
+
+async function getCatalogProduct(deps: CartDeps, productId: number): Promise<CatalogItem> {
+  const product = (await deps.catalog.getProducts([productId])).get(productId)
+  if (!product) throw new AppError('PRODUCT_NOT_FOUND', `Product ${productId} not found`, 404)
+  return product
+}
+
+function itemNotFound(productId: number): AppError {
+  return new AppError('CART_ITEM_NOT_FOUND', `Product ${productId} is not in the cart`, 404)
+}
+
+function refusal(result: Extract<AddResult, { ok: false }>, product: CatalogItem, quantity: number, limits: CartLimits): AppError {
+  switch (result.refusal) {
+    case 'OUT_OF_STOCK':
+      return new AppError('OUT_OF_STOCK', `Only ${product.stock} of ${product.name} in stock; the cart has ${result.quantity}, ${quantity} more asked`, 409)
+    case 'QUANTITY_LIMIT':
+      return new AppError('QUANTITY_LIMIT', `At most ${limits.maxQuantity} of one product per cart; the cart has ${result.quantity}`, 409)
+    case 'CART_FULL':
+      return new AppError('CART_FULL', `At most ${limits.maxLines} different products per cart`, 409)
+    case 'CURRENCY_MISMATCH':
+      return new AppError('CURRENCY_MISMATCH', `${product.name} is sold in ${product.salePrice.currency}, unlike the rest of the cart`, 409)
+  }
+}
+
+/** Adds units of a product (a product already in the cart gets more). Refused: nothing is written. */
+export async function addItem(deps: CartDeps, cartId: string, productId: number, quantity: number): Promise<void> {
+  const product = await getCatalogProduct(deps, productId)
+  const line = { productId, quantity, stock: product.stock, unitPrice: product.salePrice.amount, currency: product.salePrice.currency }
+  const result = await deps.store.add(cartId, line, deps.limits)
+  if (!result.ok) throw refusal(result, product, quantity, deps.limits)
+}
+
+/** Sets a line's quantity; the line's price counts as seen again. */
+export async function setItemQuantity(deps: CartDeps, cartId: string | undefined, productId: number, quantity: number): Promise<void> {
+  const cart = cartId ? await deps.store.get(cartId) : undefined
+  if (!cartId || !cart?.lines.some((l) => l.productId === productId)) throw itemNotFound(productId)
+  const product = await getCatalogProduct(deps, productId)
+  if (cart.currency && product.salePrice.currency !== cart.currency) {
+    throw new AppError('CURRENCY_MISMATCH', `${product.name} is sold in ${product.salePrice.currency}, unlike the rest of the cart`, 409)
+  }
+  if (quantity > product.stock) throw new AppError('OUT_OF_STOCK', `Only ${product.stock} of ${product.name} in stock`, 409)
+  if (!(await deps.store.setQuantity(cartId, productId, quantity, product.salePrice.amount))) throw itemNotFound(productId)
+}
+
+export async function removeItem(deps: CartDeps, cartId: string | undefined, productId: number): Promise<void> {
+  if (!cartId || !(await deps.store.remove(cartId, productId))) throw itemNotFound(productId)
+}
+
+/**
+ * Moves a guest cart into the user's: quantities add up, capped by the current
+ * stock and the per-line maximum, never below what the user's cart had; the
+ * guest cart is deleted. At most once: null when there was nothing (left) to
+ * merge. Returns what did not fit, as warnings.
+ */
+export async function mergeGuestCart(deps: CartDeps, guestId: string, userId: string): Promise<MergeReport | null> {
+  const guest = await deps.store.get(guestId)
+  if (!guest) return null
+  const products = guest.lines.length ? await deps.catalog.getProducts(guest.lines.map((l) => l.productId)) : new Map<number, CatalogItem>()
+  const caps = new Map<number, MergeCap>(
+    guest.lines.map((l) => {
+      const p = products.get(l.productId)
+      const cap = p ? { cap: Math.min(p.stock, deps.limits.maxQuantity), currency: p.salePrice.currency } : { cap: 0, currency: guest.currency ?? '' }
+      return [l.productId, cap]
+    }),
+  )
+  const outcomes = await deps.store.merge(guestId, userCartId(userId), caps, deps.limits)
+  if (!outcomes) return null
+  const report: MergeReport = { warnings: [], adjusted: new Set() }
+  for (const o of outcomes) {
+    const requested = o.before + o.guestQuantity
+    if (o.after >= requested) continue
+    const p = products.get(o.productId)
+    if (o.after === 0) {
+      report.warnings.push({ code: 'MERGE_ITEM_SKIPPED', productId: o.productId, message: skippedBecause(o, p) })
+    } else {
+      report.adjusted.add(o.productId)
+      report.warnings.push({
+        code: 'MERGE_QUANTITY_CAPPED',
+        productId: o.productId,
+        message: `${p?.name ?? `Product ${o.productId}`}: ${o.after} in the cart instead of ${requested} (stock or the per-product limit)`,
+      })
+    }
+  }
+  return report
+}
+
+function skippedBecause(o: MergeOutcome, p: CatalogItem | undefined): string {
+  const name = p?.name ?? `Product ${o.productId}`
+  if (!p) return `${name} from the guest cart is no longer available`
+  if (o.refusal === 'CART_FULL') return `${name} from the guest cart did not fit: the cart is full`
+  if (o.refusal === 'CURRENCY_MISMATCH') return `${name} from the guest cart is sold in another currency`
+  return `${name} from the guest cart is out of stock`
+}
+
+/** The raw lines of a user's cart, for the order service. */
+export async function userCartLines(deps: Pick<CartDeps, 'store'>, userId: string): Promise<CartLine[]> {
+  const cart = await deps.store.get(userCartId(userId))
+  return (cart?.lines ?? []).map((l) => ({ productId: l.productId, quantity: l.quantity }))
+}

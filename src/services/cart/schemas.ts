@@ -1,0 +1,68 @@
+import { Type } from '@sinclair/typebox'
+
+/** Request and response shapes of the cart, for validation and the OpenAPI document. Bodies are strict: no price, no name. */
+
+export const ProductId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+
+export function quantity(max: number) {
+  return Type.Integer({ minimum: 1, maximum: max, description: `Units, 1 to ${max}.` })
+}
+
+export function AddItemBody(maxQuantity: number) {
+  return Type.Object({ productId: ProductId, quantity: quantity(maxQuantity) }, { additionalProperties: false })
+}
+
+export function SetQuantityBody(maxQuantity: number) {
+  return Type.Object({ quantity: quantity(maxQuantity) }, { additionalProperties: false })
+}
+
+export const ItemParams = Type.Object({ productId: ProductId }, { additionalProperties: false })
+
+const Money = Type.Object({ amount: Type.Integer({ description: 'Minor units (cents).' }), currency: Type.String() })
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()])
+
+export const CartItem = Type.Object({
+  productId: Type.Integer(),
+  slug: Nullable(Type.String()),
+  name: Nullable(Type.String()),
+  quantity: Type.Integer(),
+  unitPrice: Type.Union([Money, Type.Null()], { description: 'Current sale price from the catalog; null when unavailable.' }),
+  lineTotal: Type.Union([Money, Type.Null()]),
+  image: Nullable(Type.String()),
+  available: Type.Boolean({ description: 'false when the product was deleted: remove the line.' }),
+  inStock: Type.Boolean(),
+  stock: Type.Integer(),
+  exceedsStock: Type.Boolean({ description: 'More units in the cart than in stock.' }),
+  priceChanged: Type.Boolean({ description: 'The price differs from when the line was last added or changed.' }),
+  previousUnitPrice: Type.Optional(Money),
+  quantityAdjusted: Type.Optional(Type.Boolean({ description: 'This answer merged a guest cart and capped this line.' })),
+})
+
+export const Cart = Type.Object({
+  token: Type.Optional(Type.String({ description: 'The guest cart token (also in X-Cart-Token); absent for a user cart.' })),
+  items: Type.Array(CartItem),
+  subtotal: Money,
+  itemCount: Type.Integer(),
+  warnings: Type.Array(Type.Object({ code: Type.String(), productId: Type.Integer(), message: Type.String() })),
+})
+
+export const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) })
+
+export const CartTokenHeader = Type.Object({
+  'x-cart-token': Type.Optional(Type.String({ description: 'Guest cart token from an earlier answer.' })),
+})
+
+// --- internal (order service), see src/contracts/cart.ts ----------------------
+
+export const UserParams = Type.Object({ userId: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }) }, { additionalProperties: false })
+
+const Line = Type.Object({ productId: ProductId, quantity: Type.Integer({ minimum: 1, maximum: 1000 }) }, { additionalProperties: false })
+
+export const UserCart = Type.Object({ items: Type.Array(Type.Object({ productId: Type.Integer(), quantity: Type.Integer() })) })
+
+export const OrderedBody = Type.Object(
+  { orderId: Type.String({ format: 'uuid' }), lines: Type.Array(Line, { maxItems: 100 }) },
+  { additionalProperties: false },
+)
+
+export const Ok = Type.Object({ ok: Type.Literal(true) })

@@ -1,0 +1,367 @@
+import type { Queryable } from '../../platform/db/db.js'
+import type { OrderStatus } from './state-machine.js'
+
+/** Every SQL statement of the order service. Tables live in the `orders` schema. */
+
+export interface OrderRow {
+  id: string
+  user_id: string
+  customer_email: string
+  status: OrderStatus
+  currency: string
+  subtotal_amount: number
+  total_amount: number
+  shipping_address: Record<string, string>
+  tracking_number: string | null
+  cancel_reason: string | null
+  created_at: Date
+  updated_at: Date
+  paid_at: Date | null
+  shipped_at: Date | null
+  delivered_at: Date | null
+  cancelled_at: Date | null
+}
+
+export interface LineRow {
+  order_id: string
+  product_id: number
+  name: string
+  quantity: number
+  unit_amount: number
+}
+
+export interface PaymentRow {
+  id: string
+  order_id: string
+  kind: 'charge' | 'refund'
+  status: 'pending' | 'succeeded' | 'declined'
+  attempt: number
+  amount: number
+  currency: string
+  provider_ref: string | null
+  decline_code: string | null
+  card_last4: string | null
+  created_at: Date
+}
+
+const ORDER_COLUMNS = `id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address,
+  tracking_number, cancel_reason, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at`
+
+export interface NewOrder {
+  id: string
+  userId: string
+  customerEmail: string
+  currency: string
+  subtotal: number
+  total: number
+  shippingAddress: Record<string, string>
+  lines: { productId: number; name: string; quantity: number; unitAmount: number }[]
+}
+
+const PAYMENT_COLUMNS = 'id, order_id, kind, status, attempt, amount, currency, provider_ref, decline_code, card_last4, created_at'
+
+/**
+ * Writes the order, its lines and (when a card came with the checkout) its first
+ * charge attempt in one statement; undefined when an order with this id exists
+ * already (a resumed checkout).
+ */
+export async function insertOrder(
+  tx: Queryable,
+  o: NewOrder,
+  charge?: { id: string; cardLast4: string },
+): Promise<{ order: OrderRow; lines: LineRow[]; payment: PaymentRow | undefined } | undefined> {
+  const { rows } = await tx.query<OrderRow & { payment: (Omit<PaymentRow, 'created_at'> & { created_at: string }) | null }>(
+    `with o as (
+       insert into orders.orders (id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address)
+       values ($1, $2, $3, 'pending_payment', $4, $5, $6, $7) on conflict (id) do nothing
+       returning ${ORDER_COLUMNS}
+     ), l as (
+       insert into orders.order_lines (order_id, product_id, name, quantity, unit_amount)
+       select o.id, x.* from o, unnest($8::bigint[], $9::text[], $10::int[], $11::int[]) as x
+       returning 1
+     ), p as (
+       insert into orders.payments (id, order_id, kind, status, attempt, amount, currency, card_last4)
+       select $12::uuid, o.id, 'charge', 'pending', 1, o.total_amount, o.currency, $13 from o where $12::uuid is not null
+       returning ${PAYMENT_COLUMNS}
+     )
+     select o.*, (select to_jsonb(p) from p) as payment, (select count(*) from l) as line_count from o`,
+    [
+      o.id, o.userId, o.customerEmail, o.currency, o.subtotal, o.total, JSON.stringify(o.shippingAddress),
+      o.lines.map((l) => l.productId), o.lines.map((l) => l.name), o.lines.map((l) => l.quantity), o.lines.map((l) => l.unitAmount),
+      charge?.id ?? null, charge?.cardLast4 ?? null,
+    ],
+  )
+  const row = rows[0]
+  if (!row) return undefined
+  const { payment, ...order } = row as OrderRow & { payment: (Omit<PaymentRow, 'created_at'> & { created_at: string }) | null; line_count?: number }
+  delete (order as { line_count?: number }).line_count
+  const lines = o.lines
+    .map((l) => ({ order_id: o.id, product_id: l.productId, name: l.name, quantity: l.quantity, unit_amount: l.unitAmount }))
+    .sort((a, b) => a.product_id - b.product_id)
+  return { order, lines, payment: payment ? { ...payment, created_at: new Date(payment.created_at) } : undefined }
+}
+
+export async function findOrder(q: Queryable, id: string, forUpdate = false): Promise<OrderRow | undefined> {
+  const { rows } = await q.query<OrderRow>(`select ${ORDER_COLUMNS} from orders.orders where id = $1${forUpdate ? ' for update' : ''}`, [id])
+  return rows[0]
+}
+
+export async function findLines(q: Queryable, orderIds: readonly string[]): Promise<LineRow[]> {
+  const { rows } = await q.query<LineRow>(
+    'select order_id, product_id, name, quantity, unit_amount from orders.order_lines where order_id = any($1::uuid[]) order by order_id, product_id',
+    [orderIds],
+  )
+  return rows
+}
+
+export async function findPayments(q: Queryable, orderIds: readonly string[]): Promise<PaymentRow[]> {
+  const { rows } = await q.query<PaymentRow>(
+    `select id, order_id, kind, status, attempt, amount, currency, provider_ref, decline_code, card_last4, created_at
+     from orders.payments where order_id = any($1::uuid[]) order by order_id, created_at, attempt`,
+    [orderIds],
+  )
+  return rows
+}
+
+export interface OrderListQuery {
+  userId?: string
+  status?: OrderStatus
+  limit: number
+  /** Keyset: [created_at in microseconds, id]. */
+  after?: { createdUs: number; id: string }
+}
+
+export async function listOrders(q: Queryable, query: OrderListQuery): Promise<(OrderRow & { created_us: number })[]> {
+  const params: unknown[] = []
+  const p = (v: unknown) => {
+    params.push(v)
+    return `$${params.length}`
+  }
+  const where: string[] = []
+  if (query.userId !== undefined) where.push(`user_id = ${p(query.userId)}`)
+  if (query.status !== undefined) where.push(`status = ${p(query.status)}`)
+  if (query.after) {
+    where.push(`(created_at, id) < (timestamptz 'epoch' + ${p(query.after.createdUs)}::bigint * interval '1 microsecond', ${p(query.after.id)}::uuid)`)
+  }
+  const { rows } = await q.query<OrderRow & { created_us: number }>(
+    `select ${ORDER_COLUMNS}, (extract(epoch from created_at) * 1000000)::bigint as created_us
+     from orders.orders ${where.length ? `where ${where.join(' and ')}` : ''}
+     order by created_at desc, id desc limit ${p(query.limit)}`,
+    params,
+  )
+  return rows
+}
+
+export async function updateOrderStatus(
+  tx: Queryable,
+  id: string,
+  status: OrderStatus,
+  extra: { trackingNumber?: string; cancelReason?: string } = {},
+): Promise<void> {
+  const stamp = { paid: 'paid_at', shipped: 'shipped_at', delivered: 'delivered_at', cancelled: 'cancelled_at', pending_payment: null }[status]
+  await tx.query(
+    `update orders.orders set status = $2, updated_at = now()${stamp ? `, ${stamp} = now()` : ''},
+       tracking_number = coalesce($3, tracking_number), cancel_reason = coalesce($4, cancel_reason)
+     where id = $1`,
+    [id, status, extra.trackingNumber ?? null, extra.cancelReason ?? null],
+  )
+}
+
+/** Unpaid orders older than the payment window, with no payment attempt in flight. */
+export async function listExpiredUnpaid(q: Queryable, olderThanMs: number, limit: number): Promise<string[]> {
+  const { rows } = await q.query<{ id: string }>(
+    `select o.id from orders.orders o
+     where o.status = 'pending_payment' and o.created_at < now() - make_interval(secs => $1::double precision / 1000)
+       and not exists (select 1 from orders.payments p where p.order_id = o.id and p.status = 'pending')
+     order by o.created_at limit $2`,
+    [olderThanMs, limit],
+  )
+  return rows.map((r) => r.id)
+}
+
+// --- payments -------------------------------------------------------------------
+
+/** Starts a payment attempt; undefined when another attempt of this kind is in flight. */
+export async function insertPendingPayment(
+  tx: Queryable,
+  p: { id: string; orderId: string; kind: 'charge' | 'refund'; amount: number; currency: string; cardLast4: string | null },
+): Promise<PaymentRow | undefined> {
+  const { rows } = await tx.query<PaymentRow>(
+    `insert into orders.payments (id, order_id, kind, status, attempt, amount, currency, card_last4)
+     values ($1, $2, $3, 'pending',
+       (select coalesce(max(attempt), 0) + 1 from orders.payments where order_id = $2 and kind = $3), $4, $5, $6)
+     on conflict do nothing
+     returning id, order_id, kind, status, attempt, amount, currency, provider_ref, decline_code, card_last4, created_at`,
+    [p.id, p.orderId, p.kind, p.amount, p.currency, p.cardLast4],
+  )
+  return rows[0]
+}
+
+export async function settlePayment(
+  tx: Queryable,
+  id: string,
+  result: { status: 'succeeded' | 'declined'; providerRef: string | null; declineCode: string | null },
+): Promise<void> {
+  await tx.query(
+    `update orders.payments set status = $2, provider_ref = $3, decline_code = $4, updated_at = now() where id = $1 and status = 'pending'`,
+    [id, result.status, result.providerRef, result.declineCode],
+  )
+}
+
+/**
+ * A charge the provider accepted: the attempt succeeded and the order is paid,
+ * in one statement. Returns both rows as they are now.
+ */
+export async function settleSucceededCharge(tx: Queryable, paymentId: string, providerRef: string): Promise<{ order: OrderRow; payment: PaymentRow }> {
+  const { rows } = await tx.query<OrderRow & { payment: Omit<PaymentRow, 'created_at'> & { created_at: string } }>(
+    `with p as (
+       update orders.payments set status = 'succeeded', provider_ref = $2, decline_code = null, updated_at = now()
+       where id = $1 and status = 'pending'
+       returning ${PAYMENT_COLUMNS}
+     ), o as (
+       update orders.orders set status = 'paid', paid_at = now(), updated_at = now()
+       where id = (select order_id from p) and status = 'pending_payment'
+       returning ${ORDER_COLUMNS}
+     )
+     select o.*, (select to_jsonb(p) from p) as payment from o`,
+    [paymentId, providerRef],
+  )
+  const row = rows[0]
+  if (!row) throw new Error(`charge ${paymentId} was settled already or its order is not pending`)
+  const { payment, ...order } = row
+  return { order, payment: { ...payment, created_at: new Date(payment.created_at) } }
+}
+
+/** Attempts left pending by a crash, older than a minute: to be settled from the provider's answer. */
+export async function listStalePendingPayments(q: Queryable, limit: number): Promise<PaymentRow[]> {
+  const { rows } = await q.query<PaymentRow>(
+    `select id, order_id, kind, status, attempt, amount, currency, provider_ref, decline_code, card_last4, created_at
+     from orders.payments where status = 'pending' and updated_at < now() - interval '1 minute' order by created_at limit $1`,
+    [limit],
+  )
+  return rows
+}
+
+/** Cancelled orders that were charged and not refunded yet. */
+export async function listUnrefunded(q: Queryable, limit: number): Promise<string[]> {
+  const { rows } = await q.query<{ order_id: string }>(
+    `select c.order_id from orders.payments c join orders.orders o on o.id = c.order_id
+     where o.status = 'cancelled' and c.kind = 'charge' and c.status = 'succeeded'
+       and not exists (select 1 from orders.payments r where r.order_id = c.order_id and r.kind = 'refund' and r.status in ('succeeded', 'pending'))
+     limit $1`,
+    [limit],
+  )
+  return rows.map((r) => r.order_id)
+}
+
+// --- idempotency keys ----------------------------------------------------------------
+
+export interface IdempotencyRow {
+  user_id: string
+  key: string
+  fingerprint: string
+  order_id: string
+  status: 'in_flight' | 'completed'
+  response_status: number | null
+  response_body: string | null
+  locked: boolean
+}
+
+/** Claims the key for this request; undefined when it exists already. */
+export async function claimIdempotencyKey(
+  q: Queryable,
+  k: { userId: string; key: string; fingerprint: string; orderId: string; lockMs: number },
+): Promise<boolean> {
+  const r = await q.query(
+    `insert into orders.idempotency_keys (user_id, key, fingerprint, order_id, status, locked_until)
+     values ($1, $2, $3, $4, 'in_flight', now() + make_interval(secs => $5::double precision / 1000))
+     on conflict (user_id, key) do nothing`,
+    [k.userId, k.key, k.fingerprint, k.orderId, k.lockMs],
+  )
+  return r.rowCount === 1
+}
+
+export async function findIdempotencyKey(q: Queryable, userId: string, key: string): Promise<IdempotencyRow | undefined> {
+  const { rows } = await q.query<IdempotencyRow>(
+    `select user_id, key, fingerprint, order_id, status, response_status, response_body, locked_until > now() as locked
+     from orders.idempotency_keys where user_id = $1 and key = $2`,
+    [userId, key],
+  )
+  return rows[0]
+}
+
+/** Takes over an in-flight key whose holder stopped (its lock expired); false when someone else holds it. */
+export async function takeOverIdempotencyKey(q: Queryable, userId: string, key: string, lockMs: number): Promise<boolean> {
+  const r = await q.query(
+    `update orders.idempotency_keys set locked_until = now() + make_interval(secs => $3::double precision / 1000)
+     where user_id = $1 and key = $2 and status = 'in_flight' and locked_until <= now()`,
+    [userId, key, lockMs],
+  )
+  return r.rowCount === 1
+}
+
+export async function completeIdempotencyKey(q: Queryable, userId: string, key: string, status: number, body: string): Promise<void> {
+  await q.query(
+    `update orders.idempotency_keys set status = 'completed', response_status = $3, response_body = $4 where user_id = $1 and key = $2`,
+    [userId, key, status, body],
+  )
+}
+
+export async function deleteIdempotencyKey(q: Queryable, userId: string, key: string): Promise<void> {
+  await q.query(`delete from orders.idempotency_keys where user_id = $1 and key = $2 and status = 'in_flight'`, [userId, key])
+}
+
+export async function unlockIdempotencyKey(q: Queryable, userId: string, key: string): Promise<void> {
+  await q.query(`update orders.idempotency_keys set locked_until = now() where user_id = $1 and key = $2 and status = 'in_flight'`, [userId, key])
+}
+
+export async function deleteOldIdempotencyKeys(q: Queryable, olderThanHours: number): Promise<number> {
+  const r = await q.query(
+    `delete from orders.idempotency_keys where created_at < now() - make_interval(hours => $1) and (status = 'completed' or locked_until < now())`,
+    [olderThanHours],
+  )
+  return r.rowCount
+}
+
+// --- the test payment provider's ledger ------------------------------------------------
+
+export interface ProviderOperationRow {
+  idempotency_key: string
+  kind: string
+  amount: number
+  currency: string
+  status: string
+  decline_code: string | null
+  reference: string
+}
+
+/** Records an operation under its key; returns the first operation recorded under that key. */
+export async function recordProviderOperation(q: Queryable, op: ProviderOperationRow): Promise<ProviderOperationRow> {
+  const columns = 'idempotency_key, kind, amount, currency, status, decline_code, reference'
+  const inserted = await q.query<ProviderOperationRow>(
+    `insert into orders.test_provider_operations (${columns}) values ($1, $2, $3, $4, $5, $6, $7)
+     on conflict (idempotency_key) do nothing returning ${columns}`,
+    [op.idempotency_key, op.kind, op.amount, op.currency, op.status, op.decline_code, op.reference],
+  )
+  if (inserted.rows[0]) return inserted.rows[0]
+  // A new statement, so a new snapshot: it sees the row a concurrent call committed.
+  const { rows } = await q.query<ProviderOperationRow>(`select ${columns} from orders.test_provider_operations where idempotency_key = $1`, [
+    op.idempotency_key,
+  ])
+  return rows[0]!
+}
+
+export async function findProviderOperation(q: Queryable, key: string): Promise<ProviderOperationRow | undefined> {
+  const { rows } = await q.query<ProviderOperationRow>(
+    'select idempotency_key, kind, amount, currency, status, decline_code, reference from orders.test_provider_operations where idempotency_key = $1',
+    [key],
+  )
+  return rows[0]
+}
+
+export async function countProviderOperations(q: Queryable, keyPrefix: string): Promise<number> {
+  const { rows } = await q.query<{ n: number }>('select count(*)::int as n from orders.test_provider_operations where idempotency_key like $1', [
+    `${keyPrefix}%`,
+  ])
+  return rows[0]!.n
+}

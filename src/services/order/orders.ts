@@ -1,0 +1,380 @@
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { CartClient } from '../../contracts/cart.js'
+import type { CatalogClient, Money } from '../../contracts/catalog.js'
+import type { EventType, OrderLinePayload } from '../../contracts/events.js'
+import type { Identity } from '../../platform/auth/token-verifier.js'
+import type { Db, Queryable } from '../../platform/db/db.js'
+import { AppError } from '../../platform/errors.js'
+import { appendEvent } from '../../platform/events/outbox.js'
+import * as store from './order-store.js'
+import type { LineRow, OrderRow, PaymentRow } from './order-store.js'
+import { chargeKey, refundKey, type CardInput, type PaymentProvider, type ProviderResult } from './payments.js'
+import { canApply, TRANSITIONS, type OrderAction, type OrderStatus } from './state-machine.js'
+
+/** The order flows, each one named function that reads like the story. */
+
+export interface OrderDeps {
+  db: Db
+  catalog: CatalogClient
+  cart: CartClient
+  payments: PaymentProvider
+  log: Logger
+  settings: { reservationTtlSeconds: number }
+}
+
+export type Actor = Identity | 'system'
+
+export interface OrderView {
+  id: string
+  status: OrderStatus
+  customerEmail: string
+  lines: { productId: number; name: string; quantity: number; unitPrice: Money; lineTotal: Money }[]
+  subtotal: Money
+  total: Money
+  shippingAddress: Record<string, string>
+  payment: { status: 'unpaid' | 'pending' | 'declined' | 'paid' | 'refund_pending' | 'refunded'; declineCode: string | null; cardLast4: string | null }
+  trackingNumber: string | null
+  cancelReason: string | null
+  createdAt: string
+  updatedAt: string
+  paidAt: string | null
+  shippedAt: string | null
+  deliveredAt: string | null
+  cancelledAt: string | null
+}
+
+export function toOrderView(o: OrderRow, lines: LineRow[], payments: PaymentRow[]): OrderView {
+  const money = (amount: number) => ({ amount, currency: o.currency })
+  const charges = payments.filter((p) => p.kind === 'charge')
+  const refund = payments.find((p) => p.kind === 'refund' && p.status !== 'declined')
+  const paid = charges.find((p) => p.status === 'succeeded')
+  const last = charges.at(-1)
+  const status: OrderView['payment']['status'] = refund
+    ? refund.status === 'succeeded' ? 'refunded' : 'refund_pending'
+    : paid ? 'paid' : last?.status === 'pending' ? 'pending' : last?.status === 'declined' ? 'declined' : 'unpaid'
+  const iso = (d: Date | null) => (d ? d.toISOString() : null)
+  return {
+    id: o.id,
+    status: o.status,
+    customerEmail: o.customer_email,
+    lines: lines.map((l) => ({
+      productId: l.product_id,
+      name: l.name,
+      quantity: l.quantity,
+      unitPrice: money(l.unit_amount),
+      lineTotal: money(l.unit_amount * l.quantity),
+    })),
+    subtotal: money(o.subtotal_amount),
+    total: money(o.total_amount),
+    shippingAddress: o.shipping_address,
+    payment: { status, declineCode: paid ? null : (last?.decline_code ?? null), cardLast4: (paid ?? last)?.card_last4 ?? null },
+    trackingNumber: o.tracking_number,
+    cancelReason: o.cancel_reason,
+    createdAt: o.created_at.toISOString(),
+    updatedAt: o.updated_at.toISOString(),
+    paidAt: iso(o.paid_at),
+    shippedAt: iso(o.shipped_at),
+    deliveredAt: iso(o.delivered_at),
+    cancelledAt: iso(o.cancelled_at),
+  }
+}
+
+export async function loadView(q: Queryable, id: string): Promise<OrderView | undefined> {
+  const order = await store.findOrder(q, id)
+  if (!order) return undefined
+  return toOrderView(order, await store.findLines(q, [id]), await store.findPayments(q, [id]))
+}
+
+function linePayloads(lines: LineRow[], currency: string): OrderLinePayload[] {
+  return lines.map((l) => ({ productId: l.product_id, name: l.name, quantity: l.quantity, unitPrice: { amount: l.unit_amount, currency } }))
+}
+
+async function emit(tx: Queryable, type: EventType, order: OrderRow, extra: Record<string, unknown> = {}) {
+  await appendEvent(tx, 'orders', {
+    type,
+    aggregateType: 'order',
+    aggregateId: order.id,
+    payload: { orderId: order.id, userId: order.user_id, customerEmail: order.customer_email, ...extra } as never,
+  })
+}
+
+/** A refusal before anything was written: the same Idempotency-Key may be used again. */
+export class NothingWritten extends AppError {}
+
+// --- checkout -------------------------------------------------------------------
+
+export interface PlaceOrderInput {
+  user: Identity
+  orderId: string
+  shippingAddress: Record<string, string>
+  card?: CardInput
+  /** A retry took over this order id from an earlier attempt that stopped midway. */
+  resumed?: boolean
+}
+
+/**
+ * Checkout: the user's cart becomes an order priced by the catalog, with the
+ * stock of every line reserved by the product service, written with its
+ * order.placed event in one transaction; then paid when a card came with it.
+ * Safe to run again with the same order id (a retry after a crash resumes).
+ */
+export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput): Promise<OrderView> {
+  const { user, orderId } = input
+  if (input.resumed && (await store.findOrder(deps.db, orderId))) return resumeOrder(deps, input)
+  const cart = await deps.cart.getUserCart(user.userId)
+  if (cart.length === 0) throw new NothingWritten('EMPTY_CART', 'The cart is empty', 409)
+  const reservation = await reserve(deps, orderId, cart)
+  const currency = reservation.lines[0]!.unitPrice.currency
+  if (reservation.lines.some((l) => l.unitPrice.currency !== currency)) {
+    await deps.catalog.release(orderId)
+    throw new NothingWritten('CURRENCY_MISMATCH', 'The cart holds products priced in different currencies', 409)
+  }
+  const lines = reservation.lines.map((l) => ({ productId: l.productId, name: l.name, quantity: l.quantity, unitAmount: l.unitPrice.amount }))
+  const subtotal = lines.reduce((sum, l) => sum + l.unitAmount * l.quantity, 0)
+  const charge = input.card ? { id: randomUUID(), cardLast4: lastFour(input.card) } : undefined
+  const created = await deps.db.transaction(async (tx) => {
+    const c = await store.insertOrder(
+      tx,
+      { id: orderId, userId: user.userId, customerEmail: user.email, currency, subtotal, total: subtotal, shippingAddress: input.shippingAddress, lines },
+      charge,
+    )
+    if (c) await emit(tx, 'order.placed', c.order, { lines: linePayloads(c.lines, currency), total: { amount: subtotal, currency } })
+    return c
+  })
+  // Another attempt with this order id got there first.
+  if (!created) return resumeOrder(deps, input)
+  // The items now belong to the order. Losing this call only leaves them in the cart.
+  await deps.cart.removeOrdered(user.userId, orderId, cart).catch((err) => deps.log.warn({ err, orderId }, 'could not empty the cart after checkout'))
+  if (!created.payment || !input.card) return toOrderView(created.order, created.lines, [])
+  const settled = await chargeAttempt(deps, created.order, created.payment, input.card)
+  return toOrderView(settled.order, created.lines, [settled.payment])
+}
+
+async function resumeOrder(deps: OrderDeps, input: PlaceOrderInput): Promise<OrderView> {
+  const order = (await store.findOrder(deps.db, input.orderId))!
+  if (input.card && order.status === 'pending_payment') return payOrder(deps, { orderId: order.id, actor: input.user, card: input.card })
+  return (await loadView(deps.db, order.id))!
+}
+
+function lastFour(card: CardInput): string {
+  return card.number.replace(/\D/g, '').slice(-4)
+}
+
+async function reserve(deps: OrderDeps, orderId: string, cart: { productId: number; quantity: number }[]) {
+  let reservation
+  try {
+    reservation = await deps.catalog.reserve(orderId, cart, deps.settings.reservationTtlSeconds)
+  } catch (err) {
+    if (err instanceof AppError && err.status === 409) throw new NothingWritten(err.code, err.message, 409)
+    throw err
+  }
+  if (reservation.status === 'released') {
+    throw new NothingWritten('RESERVATION_EXPIRED', 'The stock held for this checkout was given back; check out again with a new Idempotency-Key', 409)
+  }
+  return reservation
+}
+
+// --- payment ---------------------------------------------------------------------
+
+/**
+ * Charges the order's total once: one attempt at a time (a unique index), the
+ * provider called with a key per attempt (a retried call is not a second charge),
+ * the outcome and its event written together. A decline leaves the order
+ * waiting for another card until the payment window closes.
+ */
+export async function payOrder(deps: OrderDeps, input: { orderId: string; actor: Actor; card: CardInput }): Promise<OrderView> {
+  const started = await deps.db.transaction(async (tx) => {
+    const order = await getForActor(tx, input.orderId, input.actor, true)
+    if (order.status !== 'pending_payment') {
+      if (order.status === 'paid' || order.status === 'shipped' || order.status === 'delivered') return undefined
+      throw new AppError('INVALID_TRANSITION', `A ${order.status} order cannot be paid`, 409)
+    }
+    const pending = await store.insertPendingPayment(tx, {
+      id: randomUUID(),
+      orderId: order.id,
+      kind: 'charge',
+      amount: order.total_amount,
+      currency: order.currency,
+      cardLast4: lastFour(input.card),
+    })
+    if (!pending) throw new AppError('PAYMENT_IN_PROGRESS', 'A payment of this order is in progress', 409, { 'retry-after': '2' })
+    return { order, pending }
+  })
+  if (started) await chargeAttempt(deps, started.order, started.pending, input.card)
+  return (await loadView(deps.db, input.orderId))!
+}
+
+async function chargeAttempt(deps: OrderDeps, order: OrderRow, attempt: PaymentRow, card: CardInput) {
+  const result = await deps.payments.charge({ idempotencyKey: chargeKey(order.id, attempt.attempt), amount: attempt.amount, currency: attempt.currency, card })
+  return settleCharge(deps, order, attempt, result)
+}
+
+/** Writes the provider's answer and its event together; returns the order and the attempt as they are now. */
+async function settleCharge(deps: OrderDeps, order: OrderRow, attempt: PaymentRow, result: ProviderResult): Promise<{ order: OrderRow; payment: PaymentRow }> {
+  return deps.db.transaction(async (tx) => {
+    if (result.status === 'declined') {
+      await store.settlePayment(tx, attempt.id, { status: 'declined', providerRef: result.reference, declineCode: result.declineCode })
+      await emit(tx, 'order.payment_failed', order, { reason: result.declineCode })
+      return { order, payment: { ...attempt, status: 'declined' as const, provider_ref: result.reference, decline_code: result.declineCode } }
+    }
+    // The expiry sweep never cancels an order with an attempt in flight, so it is still pending here.
+    const settled = await store.settleSucceededCharge(tx, attempt.id, result.reference)
+    await emit(tx, 'order.paid', settled.order, { paymentId: attempt.id, total: { amount: settled.order.total_amount, currency: settled.order.currency } })
+    return settled
+  })
+}
+
+// --- the rest of the life cycle ------------------------------------------------------
+
+async function getForActor(q: Queryable, id: string, actor: Actor, forUpdate = false): Promise<OrderRow> {
+  const order = await store.findOrder(q, id, forUpdate)
+  // Another customer's order does not exist, as far as this customer can tell.
+  if (!order || (actor !== 'system' && !actor.roles.includes('admin') && order.user_id !== actor.userId)) {
+    throw new AppError('ORDER_NOT_FOUND', `No order '${id}'`, 404)
+  }
+  return order
+}
+
+export async function getOrder(deps: OrderDeps, id: string, actor: Actor): Promise<OrderView> {
+  const order = await getForActor(deps.db, id, actor)
+  return toOrderView(order, await store.findLines(deps.db, [id]), await store.findPayments(deps.db, [id]))
+}
+
+const ADMIN_ACTIONS: readonly OrderAction[] = ['ship', 'deliver']
+
+/**
+ * Moves an order along the state machine: ship and deliver for admins, cancel
+ * for the customer (pending or paid) or an admin. Cancelling gives the stock
+ * back (the order.cancelled event) and refunds a paid order.
+ */
+export async function transition(
+  deps: OrderDeps,
+  id: string,
+  action: Exclude<OrderAction, 'pay'>,
+  actor: Actor,
+  extra: { trackingNumber?: string; reason?: string } = {},
+): Promise<OrderView> {
+  if (ADMIN_ACTIONS.includes(action) && actor !== 'system' && !actor.roles.includes('admin')) {
+    throw new AppError('FORBIDDEN', `Only an admin can ${action} an order`, 403)
+  }
+  const refund = await deps.db.transaction(async (tx) => {
+    const order = await getForActor(tx, id, actor, true)
+    if (!canApply(order.status, action)) throw new AppError('INVALID_TRANSITION', `A ${order.status} order cannot be ${TRANSITIONS[action].to}`, 409)
+    const payments = await store.findPayments(tx, [id])
+    if (action === 'cancel' && payments.some((p) => p.kind === 'charge' && p.status === 'pending')) {
+      throw new AppError('PAYMENT_IN_PROGRESS', 'A payment of this order is in progress; try again in a moment', 409, { 'retry-after': '2' })
+    }
+    const to = TRANSITIONS[action].to
+    const reason = extra.reason ?? (actor === 'system' ? 'payment_timeout' : actor.roles.includes('admin') && actor.userId !== order.user_id ? 'cancelled_by_shop' : 'cancelled_by_customer')
+    await store.updateOrderStatus(tx, id, to, action === 'ship' ? { ...(extra.trackingNumber ? { trackingNumber: extra.trackingNumber } : {}) } : action === 'cancel' ? { cancelReason: reason } : {})
+    if (action === 'cancel') {
+      const lines = await store.findLines(tx, [id])
+      await emit(tx, 'order.cancelled', order, { reason, lines: linePayloads(lines, order.currency) })
+      const charge = payments.find((p) => p.kind === 'charge' && p.status === 'succeeded')
+      if (charge) {
+        return store.insertPendingPayment(tx, { id: randomUUID(), orderId: id, kind: 'refund', amount: charge.amount, currency: charge.currency, cardLast4: charge.card_last4 })
+      }
+    } else {
+      await emit(tx, TRANSITIONS[action].event, order, action === 'ship' && extra.trackingNumber ? { trackingNumber: extra.trackingNumber } : {})
+    }
+    return undefined
+  })
+  if (refund) await refundPayment(deps, refund)
+  return (await loadView(deps.db, id))!
+}
+
+async function refundPayment(deps: OrderDeps, refund: PaymentRow) {
+  const charge = (await store.findPayments(deps.db, [refund.order_id])).find((p) => p.kind === 'charge' && p.status === 'succeeded')!
+  const result = await deps.payments.refund({ idempotencyKey: refundKey(refund.order_id), chargeReference: charge.provider_ref ?? '', amount: refund.amount, currency: refund.currency })
+  await deps.db.transaction((tx) =>
+    store.settlePayment(tx, refund.id, { status: result.status, providerRef: result.reference, declineCode: result.status === 'declined' ? result.declineCode : null }),
+  )
+}
+
+export interface OrderPage {
+  items: OrderView[]
+  nextCursor: string | null
+}
+
+export async function listOrders(
+  deps: OrderDeps,
+  actor: Identity,
+  query: { status?: OrderStatus; userId?: string; limit: number; cursor?: string },
+): Promise<OrderPage> {
+  const admin = actor.roles.includes('admin')
+  if (query.userId !== undefined && !admin) throw new AppError('FORBIDDEN', 'Only an admin can list the orders of other users', 403)
+  const after = query.cursor === undefined ? undefined : decodeOrderCursor(query.cursor)
+  const userId = admin ? query.userId : actor.userId
+  const rows = await store.listOrders(deps.db, {
+    ...(userId !== undefined ? { userId } : {}),
+    ...(query.status ? { status: query.status } : {}),
+    limit: query.limit + 1,
+    ...(after ? { after } : {}),
+  })
+  const page = rows.slice(0, query.limit)
+  const ids = page.map((r) => r.id)
+  const lines = ids.length ? await store.findLines(deps.db, ids) : []
+  const payments = ids.length ? await store.findPayments(deps.db, ids) : []
+  const last = page.at(-1)
+  return {
+    items: page.map((o) => toOrderView(o, lines.filter((l) => l.order_id === o.id), payments.filter((p) => p.order_id === o.id))),
+    nextCursor: rows.length > query.limit && last ? Buffer.from(JSON.stringify([last.created_us, last.id])).toString('base64url') : null,
+  }
+}
+
+function decodeOrderCursor(cursor: string): { createdUs: number; id: string } {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
+    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && v[0] >= 0 && typeof v[1] === 'string' && /^[0-9a-f-]{36}$/.test(v[1])) {
+      return { createdUs: v[0] as number, id: v[1] as string }
+    }
+  } catch {
+    // fall through
+  }
+  throw new AppError('INVALID_CURSOR', 'The cursor is not one this list produced; start again without it', 400)
+}
+
+// --- background work -----------------------------------------------------------------
+
+/**
+ * Cancels unpaid orders whose payment window closed (their stock goes back),
+ * settles payment attempts a crash left pending, and finishes refunds.
+ */
+export async function sweep(deps: OrderDeps, paymentWindowMs: number): Promise<{ expired: number; settled: number; refunded: number }> {
+  let expired = 0
+  for (const id of await store.listExpiredUnpaid(deps.db, paymentWindowMs, 100)) {
+    try {
+      await transition(deps, id, 'cancel', 'system', { reason: 'payment_timeout' })
+      expired++
+    } catch (err) {
+      if (!(err instanceof AppError && err.status === 409)) throw err
+    }
+  }
+  let settled = 0
+  for (const p of await store.listStalePendingPayments(deps.db, 100)) {
+    const key = p.kind === 'charge' ? chargeKey(p.order_id, p.attempt) : refundKey(p.order_id)
+    const answer = await deps.payments.lookup(key)
+    if (p.kind === 'refund') {
+      await refundPayment(deps, p)
+    } else if (answer) {
+      await settleCharge(deps, (await store.findOrder(deps.db, p.order_id))!, p, answer)
+    } else {
+      // The provider never saw it: nothing was charged.
+      await deps.db.transaction((tx) => store.settlePayment(tx, p.id, { status: 'declined', providerRef: null, declineCode: 'not_sent' }))
+    }
+    settled++
+  }
+  let refunded = 0
+  for (const orderId of await store.listUnrefunded(deps.db, 100)) {
+    const charge = (await store.findPayments(deps.db, [orderId])).find((p) => p.kind === 'charge' && p.status === 'succeeded')!
+    const refund = await deps.db.transaction((tx) =>
+      store.insertPendingPayment(tx, { id: randomUUID(), orderId, kind: 'refund', amount: charge.amount, currency: charge.currency, cardLast4: charge.card_last4 }),
+    )
+    if (refund) {
+      await refundPayment(deps, refund)
+      refunded++
+    }
+  }
+  return { expired, settled, refunded }
+}

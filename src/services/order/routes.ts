@@ -1,0 +1,104 @@
+import { identityOf, requireAdmin, requireUser } from '../../platform/auth/identity.js'
+import type { App } from '../../platform/server.js'
+import { fingerprint, parseIdempotencyKey, runIdempotent } from './idempotency.js'
+import * as orders from './orders.js'
+import type { OrderDeps } from './orders.js'
+import { checkCard } from './payments.js'
+import * as S from './schemas.js'
+import type { OrderStatus } from './state-machine.js'
+
+const errors = { 400: S.ErrorResponse, 401: S.ErrorResponse, 403: S.ErrorResponse, 404: S.ErrorResponse, 409: S.ErrorResponse, 422: S.ErrorResponse, 429: S.ErrorResponse }
+const tags = ['orders']
+const security = [{ bearer: [] }]
+
+export interface OrderRouteSettings {
+  idempotencyLockMs: number
+}
+
+/** Thin handlers over orders.ts; every route needs a signed-in user, ship and deliver an admin. */
+export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRouteSettings) {
+  app.post(
+    '/',
+    {
+      preValidation: requireUser,
+      schema: {
+        tags,
+        security,
+        summary: 'Check out: the cart becomes an order (paid at once when a card comes with it)',
+        headers: S.IdempotencyHeaders,
+        body: S.CheckoutBody,
+        response: { 201: S.Order, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const user = identityOf(req)
+      const key = parseIdempotencyKey(req.headers['idempotency-key'])
+      // Refusals of the request itself store nothing: the same key stays usable.
+      if (req.body.payment) checkCard(req.body.payment.card)
+      const answer = await runIdempotent(
+        deps.db,
+        { userId: user.userId, key, fingerprint: fingerprint('POST', '/api/orders', req.body), lockMs: settings.idempotencyLockMs },
+        async (orderId, resumed) => ({
+          status: 201,
+          body: await orders.placeOrder(deps, {
+            user,
+            orderId,
+            resumed,
+            shippingAddress: req.body.shippingAddress as Record<string, string>,
+            ...(req.body.payment ? { card: req.body.payment.card } : {}),
+          }),
+        }),
+      )
+      if (answer.replayed) reply.header('idempotent-replayed', 'true')
+      // The stored bytes, as they were first sent (a replay is byte for byte).
+      return reply.code(answer.status as 201).type('application/json; charset=utf-8').send(answer.body as never)
+    },
+  )
+
+  app.get(
+    '/',
+    { preValidation: requireUser, schema: { tags, security, summary: 'Orders, newest first: your own, or any for an admin', querystring: S.ListQuery, response: { 200: S.OrderPage, ...errors } } },
+    async (req) => {
+      const { status, userId, limit, cursor } = req.query
+      return orders.listOrders(deps, identityOf(req), {
+        limit,
+        ...(status ? { status: status as OrderStatus } : {}),
+        ...(userId !== undefined ? { userId } : {}),
+        ...(cursor !== undefined ? { cursor } : {}),
+      })
+    },
+  )
+
+  app.get(
+    '/:id',
+    { preValidation: requireUser, schema: { tags, security, summary: 'One order', params: S.OrderParams, response: { 200: S.Order, ...errors } } },
+    async (req) => orders.getOrder(deps, req.params.id, identityOf(req)),
+  )
+
+  app.post(
+    '/:id/pay',
+    { preValidation: requireUser, schema: { tags, security, summary: 'Pay an unpaid order (after a declined card)', params: S.OrderParams, body: S.PayBody, response: { 200: S.Order, ...errors } } },
+    async (req) => {
+      checkCard(req.body.card)
+      return orders.payOrder(deps, { orderId: req.params.id, actor: identityOf(req), card: req.body.card })
+    },
+  )
+
+  app.post(
+    '/:id/cancel',
+    { preValidation: requireUser, schema: { tags, security, summary: 'Cancel an unpaid or paid order: stock released, payment refunded', params: S.OrderParams, body: S.CancelBody, response: { 200: S.Order, ...errors } } },
+    async (req) => orders.transition(deps, req.params.id, 'cancel', identityOf(req), req.body?.reason ? { reason: req.body.reason } : {}),
+  )
+
+  app.post(
+    '/:id/ship',
+    { preValidation: requireAdmin, schema: { tags, security, summary: 'Admin: mark a paid order shipped', params: S.OrderParams, body: S.ShipBody, response: { 200: S.Order, ...errors } } },
+    async (req) => orders.transition(deps, req.params.id, 'ship', identityOf(req), req.body?.trackingNumber ? { trackingNumber: req.body.trackingNumber } : {}),
+  )
+
+  app.post(
+    '/:id/deliver',
+    { preValidation: requireAdmin, schema: { tags, security, summary: 'Admin: mark a shipped order delivered', params: S.OrderParams, response: { 200: S.Order, ...errors } } },
+    async (req) => orders.transition(deps, req.params.id, 'deliver', identityOf(req)),
+  )
+}

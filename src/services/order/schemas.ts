@@ -1,0 +1,89 @@
+import { Type } from '@sinclair/typebox'
+import { ORDER_STATUSES, type OrderStatus } from './state-machine.js'
+
+/** Request and response shapes of the order service. Strict: no client sets a price, a total or a status. */
+
+const Text = (max: number, min = 1) => Type.String({ minLength: min, maxLength: max })
+const Status = Type.Unsafe<OrderStatus>({ type: 'string', enum: [...ORDER_STATUSES] })
+const PAYMENT_STATUSES = ['unpaid', 'pending', 'declined', 'paid', 'refund_pending', 'refunded'] as const
+const PaymentStatus = Type.Unsafe<(typeof PAYMENT_STATUSES)[number]>({ type: 'string', enum: [...PAYMENT_STATUSES] })
+
+export const ShippingAddress = Type.Object(
+  {
+    name: Text(200),
+    line1: Text(200),
+    line2: Type.Optional(Text(200, 0)),
+    city: Text(100),
+    postalCode: Text(20),
+    country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' }),
+    phone: Type.Optional(Type.String({ pattern: '^[+0-9 ()-]{5,30}$' })),
+  },
+  { additionalProperties: false },
+)
+
+export const Card = Type.Object(
+  {
+    number: Type.String({ pattern: '^[0-9 -]{12,23}$', description: 'Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined.' }),
+    expMonth: Type.Integer({ minimum: 1, maximum: 12 }),
+    expYear: Type.Integer({ minimum: 2000, maximum: 2100 }),
+    cvc: Type.String({ pattern: '^[0-9]{3,4}$' }),
+  },
+  { additionalProperties: false },
+)
+
+export const CheckoutBody = Type.Object(
+  {
+    shippingAddress: ShippingAddress,
+    payment: Type.Optional(Type.Object({ card: Card }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+)
+
+export const PayBody = Type.Object({ card: Card }, { additionalProperties: false })
+export const CancelBody = Type.Object({ reason: Type.Optional(Text(200)) }, { additionalProperties: false })
+export const ShipBody = Type.Object({ trackingNumber: Type.Optional(Text(100)) }, { additionalProperties: false })
+
+export const OrderParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ description: 'Required: a unique value per checkout (e.g. a UUID), kept 24 h.' })),
+})
+
+export const ListQuery = Type.Object(
+  {
+    status: Type.Optional(Status),
+    userId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Admins only.' })),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+)
+
+const Money = Type.Object({ amount: Type.Integer(), currency: Type.String() })
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()])
+
+export const Order = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  status: Status,
+  customerEmail: Type.String(),
+  lines: Type.Array(Type.Object({ productId: Type.Integer(), name: Type.String(), quantity: Type.Integer(), unitPrice: Money, lineTotal: Money })),
+  subtotal: Money,
+  total: Money,
+  shippingAddress: Type.Record(Type.String(), Type.String()),
+  payment: Type.Object({
+    status: PaymentStatus,
+    declineCode: Nullable(Type.String()),
+    cardLast4: Nullable(Type.String()),
+  }),
+  trackingNumber: Nullable(Type.String()),
+  cancelReason: Nullable(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  paidAt: Nullable(Type.String({ format: 'date-time' })),
+  shippedAt: Nullable(Type.String({ format: 'date-time' })),
+  deliveredAt: Nullable(Type.String({ format: 'date-time' })),
+  cancelledAt: Nullable(Type.String({ format: 'date-time' })),
+})
+
+export const OrderPage = Type.Object({ items: Type.Array(Order), nextCursor: Type.Union([Type.String(), Type.Null()]) })
+export const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) })

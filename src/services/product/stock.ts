@@ -1,0 +1,128 @@
+import type { Reservation, ReservationLineRequest } from '../../contracts/catalog.js'
+import { PgCode, pgCode, type Queryable } from '../../platform/db/db.js'
+import { AppError } from '../../platform/errors.js'
+import { NS, type CatalogDeps } from './catalog.js'
+import * as store from './product-store.js'
+import type { ReservationRow } from './product-store.js'
+
+/**
+ * Stock has one owner: this service. A reservation takes the stock of every line
+ * of an order in one transaction (rows locked in product-id order, a conditional
+ * decrement that cannot go below zero), keyed by the order id so that reserving
+ * twice is a no-op. The order's events confirm it (paid) or release it
+ * (cancelled); a reservation whose order never got written expires.
+ */
+
+export function toReservation(r: ReservationRow): Reservation {
+  return { orderId: r.order_id, status: r.status, lines: r.lines, expiresAt: r.expires_at.toISOString() }
+}
+
+/** One line per product, quantities added, in product-id order. */
+export function normalizeLines(lines: readonly ReservationLineRequest[]): ReservationLineRequest[] {
+  const byId = new Map<number, number>()
+  for (const l of lines) byId.set(l.productId, (byId.get(l.productId) ?? 0) + l.quantity)
+  return [...byId].map(([productId, quantity]) => ({ productId, quantity })).sort((a, b) => a.productId - b.productId)
+}
+
+export async function reserveStock(deps: CatalogDeps, orderId: string, requested: readonly ReservationLineRequest[], ttlSeconds: number): Promise<Reservation> {
+  const lines = normalizeLines(requested)
+  let result
+  try {
+    result = await store.reserveAtomically(deps.db, orderId, lines, ttlSeconds)
+  } catch (err) {
+    // This order id holds a reservation already (a retry): answer with it, nothing changed.
+    if (pgCode(err) !== PgCode.uniqueViolation) throw err
+    const existing = await store.findReservation(deps.db, orderId)
+    if (!existing) throw err
+    return toReservation(existing)
+  }
+  if (!result.ok || !result.reservation) throw refusal(lines, result.products)
+  await forgetCachedProducts(deps, result.products)
+  return toReservation(result.reservation)
+}
+
+function refusal(lines: readonly ReservationLineRequest[], products: store.StockRow[]): AppError {
+  const byId = new Map(products.map((p) => [p.id, p]))
+  for (const l of lines) {
+    const p = byId.get(l.productId)
+    if (!p || !p.live) return new AppError('PRODUCT_UNAVAILABLE', `Product ${l.productId} is not for sale`, 409)
+    if (p.stock < l.quantity) return new AppError('OUT_OF_STOCK', `Only ${p.stock} left of '${p.name}' (product ${l.productId}); ${l.quantity} wanted`, 409)
+  }
+  return new AppError('OUT_OF_STOCK', 'Stock changed during the reservation', 409)
+}
+
+/** Puts the stock of a reservation back, once; null when there is no such reservation. */
+export async function releaseReservation(deps: CatalogDeps, orderId: string): Promise<Reservation | null> {
+  const result = await deps.db.transaction(async (tx) => {
+    const r = await store.findReservation(tx, orderId, true)
+    if (!r) return null
+    if (r.status === 'released') return { row: r, touched: [] }
+    const touched = await returnStock(tx, r)
+    await store.setReservationStatus(tx, orderId, 'released')
+    return { row: { ...r, status: 'released' as const }, touched }
+  })
+  if (!result) return null
+  await forgetCachedProducts(deps, result.touched)
+  return toReservation(result.row)
+}
+
+async function returnStock(tx: Queryable, r: ReservationRow): Promise<store.StockRow[]> {
+  const lines = normalizeLines(r.lines)
+  const locked = await store.lockProductsForStock(tx, lines.map((l) => l.productId))
+  await store.incrementStock(tx, lines)
+  return locked
+}
+
+/** order.placed: the order exists, so the reservation no longer expires on its own. */
+export async function attachReservation(tx: Queryable, orderId: string): Promise<void> {
+  await store.moveReservation(tx, orderId, ['held'], 'attached')
+}
+
+/** order.paid: the sale is final; it counts for popularity and bought-together. Returns false when nothing changed. */
+export async function confirmReservation(tx: Queryable, orderId: string, log?: { error(o: object, m: string): void }): Promise<boolean> {
+  const lines = await store.moveReservation(tx, orderId, ['held', 'attached'], 'confirmed')
+  if (!lines) {
+    const r = await store.findReservation(tx, orderId)
+    // Paid, but the stock went back (the reservation expired before order.placed arrived):
+    // someone must look at it. The reservation TTL is set far above any normal delay.
+    if (r?.status !== 'confirmed') log?.error({ orderId, status: r?.status ?? 'missing' }, 'order paid but its stock reservation was released or is missing')
+    return false
+  }
+  await store.recordSale(tx, lines)
+  return true
+}
+
+/** order.cancelled: the stock goes back. Returns the products whose stock changed. */
+export async function releaseInTransaction(tx: Queryable, orderId: string): Promise<store.StockRow[]> {
+  const r = await store.findReservation(tx, orderId, true)
+  if (!r || r.status === 'released') return []
+  const touched = await returnStock(tx, r)
+  await store.setReservationStatus(tx, orderId, 'released')
+  return touched
+}
+
+/** Releases held reservations whose order never got written; returns how many. */
+export async function releaseExpired(deps: CatalogDeps, limit = 100): Promise<number> {
+  const ids = await store.listExpiredHeldReservations(deps.db, limit)
+  let released = 0
+  for (const id of ids) {
+    const done = await deps.db.transaction(async (tx) => {
+      const r = await store.findReservation(tx, id, true)
+      // Re-checked under the lock: order.placed may have attached it meanwhile.
+      if (!r || r.status !== 'held' || r.expires_at.getTime() > Date.now()) return undefined
+      const touched = await returnStock(tx, r)
+      await store.setReservationStatus(tx, id, 'released')
+      return touched
+    })
+    if (done) {
+      released++
+      await forgetCachedProducts(deps, done)
+    }
+  }
+  return released
+}
+
+/** Stock changed: the product pages must show it at once; lists may lag by their TTL. */
+export async function forgetCachedProducts(deps: Pick<CatalogDeps, 'cache'>, products: readonly { id: number; slug: string }[]) {
+  if (products.length) await deps.cache.invalidateKeys(NS.products, products.flatMap((p) => [`one:${p.id}`, `one:${p.slug}`]))
+}

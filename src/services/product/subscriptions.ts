@@ -1,0 +1,60 @@
+import type { Stopper } from '../../platform/bus/bus.js'
+import { createConsumer, type EventHandlers } from '../../platform/events/consumer.js'
+import type { Deps } from '../../platform/deps.js'
+import { NS, type CatalogDeps } from './catalog.js'
+import { attachReservation, confirmReservation, forgetCachedProducts, releaseExpired, releaseInTransaction } from './stock.js'
+
+/** The product service's queue: the order events that move stock and teach recommendations. */
+export const PRODUCT_QUEUE = 'product'
+export const PRODUCT_PATTERNS = ['order.placed', 'order.paid', 'order.cancelled']
+
+export function productHandlers(deps: CatalogDeps): EventHandlers {
+  return {
+    'order.placed': { handle: (e, ctx) => ctx.commit((tx) => attachReservation(tx, e.payload.orderId)).then(() => {}) },
+    'order.paid': {
+      handle: async (e, ctx) => {
+        let sold = false
+        await ctx.commit(async (tx) => {
+          sold = await confirmReservation(tx, e.payload.orderId, ctx.log)
+        })
+        if (sold) await deps.cache.invalidate(NS.recommendations)
+      },
+    },
+    'order.cancelled': {
+      handle: async (e, ctx) => {
+        let touched: { id: number; slug: string }[] = []
+        await ctx.commit(async (tx) => {
+          touched = await releaseInTransaction(tx, e.payload.orderId)
+        })
+        await forgetCachedProducts(deps, touched)
+      },
+    },
+  }
+}
+
+/** Starts the order-event consumer and the sweeper of expired reservations; returns what stops both. */
+export async function startProductWorkers(deps: Deps, catalogDeps: CatalogDeps, sweepEveryMs: number): Promise<Stopper> {
+  const stopConsumer = await deps.bus.subscribe(
+    createConsumer({
+      queue: PRODUCT_QUEUE,
+      patterns: PRODUCT_PATTERNS,
+      inboxSchema: 'catalog',
+      handlers: productHandlers(catalogDeps),
+      db: deps.db,
+      log: deps.log.child({ service: 'product' }),
+      registry: deps.metrics.registry,
+    }),
+  )
+  let sweeping: Promise<unknown> = Promise.resolve()
+  const timer = setInterval(() => {
+    sweeping = releaseExpired(catalogDeps)
+      .then((n) => n && deps.log.warn({ released: n }, 'released expired stock reservations (orders never written)'))
+      .catch((err) => deps.log.error({ err }, 'sweeping expired reservations failed'))
+  }, sweepEveryMs)
+  timer.unref()
+  return async () => {
+    clearInterval(timer)
+    await sweeping
+    await stopConsumer()
+  }
+}

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { after, before, describe, test } from 'node:test'
+import { createPgDb } from '../../src/platform/db/pg-db.js'
+import * as store from '../../src/services/product/product-store.js'
+import { clonePgDatabase } from '../helpers/databases.js'
+import { ADDRESS, GOOD_CARD } from '../helpers/order-fixture.js'
+import { randomPort, startMain, waitFor, type Started } from '../helpers/process.js'
+import { servers } from '../helpers/servers.js'
+import { tokenMinter } from '../helpers/token-minter.js'
+
+/**
+ * Stock under concurrent checkout, the way peers oversell: several server
+ * processes on one real PostgreSQL and Redis, many buyers at once, over HTTP.
+ */
+
+type Buyer = { userId: string; headers: Record<string, string> }
+
+/** The oracle every run is judged by: sales never exceed the stock, and stock + sold = initial. */
+function assertNoOversell(initial: number, sold: number, finalStock: number) {
+  assert.ok(sold <= initial, `oversold: ${sold} sales of ${initial} in stock`)
+  assert.ok(finalStock >= 0, `negative stock ${finalStock}`)
+  assert.equal(finalStock + sold, initial, `stock ${finalStock} + sold ${sold} != ${initial}`)
+}
+
+describe('checkout under concurrency (2 processes, real PostgreSQL + Redis)', () => {
+  const procs: Started[] = []
+  const bases: string[] = []
+  let db: ReturnType<typeof createPgDb>
+  let minter: Awaited<ReturnType<typeof tokenMinter>>
+  const scope: { fns: (() => Promise<void>)[]; after(fn: () => Promise<void>): void } = { fns: [], after(fn) { this.fns.push(fn) } }
+
+  before(async () => {
+    minter = await tokenMinter()
+    const url = await clonePgDatabase(scope)
+    const env = {
+      DATABASE_URL: url,
+      REDIS_URL: servers.redisUrl,
+      REDIS_KEY_PREFIX: `test${randomBytes(4).toString('hex')}:`,
+      JWT_SECRET: minter.secret,
+      SEED_DEMO_PRODUCTS: '0',
+      LOG_LEVEL: 'warn',
+      ORDER_RATE_LIMIT_MAX: '1000000',
+      CART_RATE_LIMIT_MAX: '1000000',
+      PRODUCT_RATE_LIMIT_MAX: '1000000',
+    }
+    for (let i = 0; i < 2; i++) {
+      const port = randomPort()
+      procs.push(startMain(['all'], { ...env, PORT: String(port) }))
+      bases.push(`http://127.0.0.1:${port}`)
+    }
+    for (const base of bases) await waitFor(`${base} ready`, async () => ((await fetch(`${base}/health`)).ok ? true : undefined))
+    db = createPgDb({ url, max: 5, min: 0, applicationName: 'test' })
+  })
+
+  after(async () => {
+    await Promise.all(procs.map(async (p) => {
+      p.child.kill('SIGTERM')
+      await Promise.race([p.exited, new Promise((r) => setTimeout(r, 10_000))])
+      p.child.kill('SIGKILL')
+    }))
+    await db?.close()
+    for (const fn of scope.fns.reverse()) await fn()
+  })
+
+  const call = async (i: number, method: string, path: string, headers: Record<string, string>, body?: unknown) => {
+    const res = await fetch(bases[i % bases.length]! + path, {
+      method,
+      headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    })
+    return { status: res.status, body: (await res.json()) as any }
+  }
+
+  async function product(stock: number): Promise<number> {
+    return store.insertProduct(db, { slug: `hot-item-${randomUUID().slice(0, 8)}`, name: 'Hot Item', description: '', priceAmount: 2500, currency: 'USD', categoryId: null, attributes: {}, stock, images: [] })
+  }
+
+  async function buyers(n: number, cart: (b: Buyer, i: number) => { productId: number; quantity: number }[]): Promise<Buyer[]> {
+    const list = await Promise.all(Array.from({ length: n }, () => minter.customer()))
+    await Promise.all(
+      list.map(async (b, i) => {
+        for (const line of cart(b, i)) {
+          const r = await call(i, 'POST', '/api/cart/items', b.headers, line)
+          assert.ok(r.status < 300, JSON.stringify(r.body))
+        }
+      }),
+    )
+    return list
+  }
+
+  const stock = async (id: number) => (await db.query<{ stock: number }>('select stock from catalog.products where id = $1', [id])).rows[0]!.stock
+
+  test('stock 10, 200 buyers at once: exactly 10 orders, stock 0, the rest 409 OUT_OF_STOCK, no 5xx', async () => {
+    const id = await product(10)
+    const list = await buyers(200, () => [{ productId: id, quantity: 1 }])
+    const answers = await Promise.all(
+      list.map((b, i) => call(i, 'POST', '/api/orders', { ...b.headers, 'idempotency-key': randomUUID() }, { shippingAddress: ADDRESS, payment: { card: GOOD_CARD } })),
+    )
+    const count = (s: number) => answers.filter((a) => a.status === s).length
+    assert.equal(answers.filter((a) => a.status >= 500).length, 0, JSON.stringify(answers.find((a) => a.status >= 500)?.body))
+    assert.equal(count(201), 10)
+    assert.equal(count(409), 190)
+    assert.ok(answers.filter((a) => a.status === 409).every((a) => a.body.error.code === 'OUT_OF_STOCK'))
+    assert.ok(answers.filter((a) => a.status === 201).every((a) => a.body.status === 'paid'))
+    const { rows } = await db.query<{ n: number }>(
+      'select coalesce(sum(l.quantity), 0)::int as n from orders.order_lines l join orders.orders o on o.id = l.order_id where l.product_id = $1',
+      [id],
+    )
+    assertNoOversell(10, rows[0]!.n, await stock(id))
+    assert.equal(await stock(id), 0)
+  })
+
+  test('two-product carts in opposite orders never deadlock to the client', async () => {
+    const [a, b] = [await product(60), await product(60)]
+    const list = await buyers(60, (_b, i) => (i % 2 ? [{ productId: a, quantity: 1 }, { productId: b, quantity: 1 }] : [{ productId: b, quantity: 1 }, { productId: a, quantity: 1 }]))
+    const answers = await Promise.all(
+      list.map((buyer, i) => call(i, 'POST', '/api/orders', { ...buyer.headers, 'idempotency-key': randomUUID() }, { shippingAddress: ADDRESS, payment: { card: GOOD_CARD } })),
+    )
+    assert.deepEqual([...new Set(answers.map((x) => x.status))], [201], JSON.stringify(answers.find((x) => x.status !== 201)?.body))
+    assert.equal(await stock(a), 0)
+    assert.equal(await stock(b), 0)
+  })
+
+  test('50 parallel POSTs with one Idempotency-Key across both processes: one order, one charge', async () => {
+    const id = await product(5)
+    const [buyer] = await buyers(1, () => [{ productId: id, quantity: 1 }])
+    const key = randomUUID()
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => call(i, 'POST', '/api/orders', { ...buyer!.headers, 'idempotency-key': key }, { shippingAddress: ADDRESS, payment: { card: GOOD_CARD } })),
+    )
+    assert.ok(answers.every((x) => x.status === 201 || (x.status === 409 && x.body.error.code === 'IDEMPOTENCY_IN_FLIGHT')))
+    const { rows } = await db.query<{ id: string }>('select id from orders.orders where user_id = $1', [buyer!.userId])
+    assert.equal(rows.length, 1)
+    const charged = await db.query<{ n: number }>("select count(*)::int as n from orders.test_provider_operations where kind = 'charge' and idempotency_key like $1", [`charge:${rows[0]!.id}:%`])
+    assert.equal(charged.rows[0]!.n, 1)
+    assert.equal(await stock(id), 4)
+  })
+
+  test('the oracle catches oversell: a naive SELECT-then-UPDATE judged by it fails', async () => {
+    // What Vendure does: read the stock, check it in the application, write back the difference.
+    const id = await product(10)
+    let sold = 0
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const { rows } = await db.query<{ stock: number }>('select stock from catalog.products where id = $1', [id])
+        const seen = rows[0]!.stock
+        await new Promise((r) => setTimeout(r, 5))
+        if (seen >= 1) {
+          await db.query('update catalog.products set stock = $2 where id = $1', [id, seen - 1])
+          sold++
+        }
+      }),
+    )
+    const finalStock = await stock(id)
+    assert.throws(() => assertNoOversell(10, sold, finalStock), /oversold|!=/)
+    assert.ok(sold > 10, `the naive version sold ${sold} of 10`)
+  })
+})

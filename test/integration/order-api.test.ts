@@ -1,0 +1,296 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { describe, test } from 'node:test'
+import type { BuiltApp } from '../../src/app.js'
+import * as catalog from '../../src/services/product/catalog.js'
+import { buildTestApp } from '../helpers/build-app.js'
+import { seedCatalogFixture } from '../helpers/catalog-fixture.js'
+import { addToCart, ADDRESS, admin, charges, checkout, DECLINED_CARD, eventually, GOOD_CARD, orderEvents, shopper, stockOf } from '../helpers/order-fixture.js'
+
+const env = { ORDER_RATE_LIMIT_MAX: '100000', CART_RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000' }
+const code = (res: { json: () => unknown }) => (res.json() as { error: { code: string } }).error.code
+
+async function setup(t: { after: (fn: () => Promise<void>) => void }, adapters: 'embedded' | 'real', extraEnv: Record<string, string> = {}) {
+  const built = await buildTestApp(t, { adapters, env: { ...env, ...extraEnv } })
+  const fixture = await seedCatalogFixture(built.deps.db)
+  return { built, ...fixture }
+}
+
+function catalogDeps(built: BuiltApp): catalog.CatalogDeps {
+  return { db: built.deps.db, readDb: built.deps.db, cache: built.deps.readThrough, ttl: { products: 300, deals: 600, recommendations: 600, categories: 3600 } }
+}
+
+for (const adapters of ['embedded', 'real'] as const) {
+  describe(`orders (${adapters})`, () => {
+    test('checkout with a good card: a paid order priced by the catalog, stock taken, cart emptied, events written', async (t) => {
+      const { built, ids } = await setup(t, adapters)
+      const day = 86_400_000
+      await catalog.createDeal(catalogDeps(built), { productId: ids.kettle, title: 'Sale', discountPercent: 10, startsAt: new Date(Date.now() - day), endsAt: new Date(Date.now() + day) })
+      const ada = await shopper(built)
+      await addToCart(built, ada, ids.kettle, 2)
+      await addToCart(built, ada, ids.hose, 1)
+      const res = await checkout(built, ada)
+      assert.equal(res.statusCode, 201, res.body)
+      const order = res.json()
+      assert.equal(order.status, 'paid')
+      assert.equal(order.payment.status, 'paid')
+      assert.equal(order.payment.cardLast4, '4242')
+      assert.deepEqual(
+        order.lines.map((l: any) => [l.productId, l.quantity, l.unitPrice.amount, l.lineTotal.amount]),
+        [[ids.kettle, 2, 8099, 16198], [ids.hose, 1, 1999, 1999]].sort((a, b) => a[0]! - b[0]!),
+      )
+      assert.deepEqual(order.total, { amount: 18197, currency: 'USD' })
+      assert.equal(order.customerEmail, ada.email)
+      assert.equal(await stockOf(built, ids.kettle), 8)
+      assert.equal(await stockOf(built, ids.hose), 9)
+      assert.deepEqual(await orderEvents(built, order.id), ['order.placed', 'order.paid'])
+      assert.equal(await charges(built, order.id), 1)
+      const cart = (await built.app.inject({ method: 'GET', url: '/api/cart', headers: ada.headers })).json()
+      assert.equal(cart.items.length, 0)
+      const fetched = await built.app.inject({ method: 'GET', url: `/api/orders/${order.id}`, headers: ada.headers })
+      assert.equal(fetched.json().status, 'paid')
+    })
+
+    test('a declined card leaves the order waiting for payment; another card pays it', async (t) => {
+      const { built, ids } = await setup(t, adapters)
+      const bob = await shopper(built)
+      await addToCart(built, bob, ids.wok, 1)
+      const res = await checkout(built, bob, { card: DECLINED_CARD })
+      assert.equal(res.statusCode, 201, res.body)
+      const order = res.json()
+      assert.equal(order.status, 'pending_payment')
+      assert.deepEqual(order.payment, { status: 'declined', declineCode: 'card_declined', cardLast4: '0002' })
+      assert.equal(await stockOf(built, ids.wok), 9, 'stock stays reserved for the order')
+      const pay = (card: object) => built.app.inject({ method: 'POST', url: `/api/orders/${order.id}/pay`, headers: bob.headers, payload: { card } })
+      const again = await pay(GOOD_CARD)
+      assert.equal(again.statusCode, 200, again.body)
+      assert.equal(again.json().status, 'paid')
+      assert.deepEqual(await orderEvents(built, order.id), ['order.placed', 'order.payment_failed', 'order.paid'])
+      // Paying a paid order charges nothing more.
+      assert.equal((await pay(GOOD_CARD)).json().status, 'paid')
+      assert.equal(await charges(built, order.id), 2)
+      const bad = await pay({ ...GOOD_CARD, number: '4242 4242 4242 4241' })
+      assert.equal(bad.statusCode, 400)
+      assert.equal(code(bad), 'INVALID_CARD')
+    })
+
+    test('the same Idempotency-Key and body replay the first answer byte for byte; another body is 422', async (t) => {
+      const { built, ids } = await setup(t, adapters)
+      const cy = await shopper(built)
+      await addToCart(built, cy, ids.lamp, 1)
+      const key = randomUUID()
+      const first = await checkout(built, cy, { key })
+      assert.equal(first.statusCode, 201)
+      const second = await checkout(built, cy, { key })
+      assert.equal(second.statusCode, 201)
+      assert.equal(second.body, first.body)
+      assert.equal(second.headers['idempotent-replayed'], 'true')
+      // Formatting and key order do not make another request.
+      const reordered = await built.app.inject({
+        method: 'POST', url: '/api/orders', headers: { ...cy.headers, 'idempotency-key': key, 'content-type': 'application/json' },
+        payload: JSON.stringify({ payment: { card: { cvc: '123', expYear: 2034, expMonth: 12, number: '4242 4242 4242 4242' } }, shippingAddress: { country: 'GB', postalCode: 'N1 9GU', city: 'London', line1: '12 Analytical Row', name: 'Ada Lovelace' } }, null, 2),
+      })
+      assert.equal(reordered.body, first.body)
+      const other = await checkout(built, cy, { key, body: { shippingAddress: { ...ADDRESS, city: 'Paris' } } })
+      assert.equal(other.statusCode, 422)
+      assert.equal(code(other), 'IDEMPOTENCY_KEY_REUSED')
+      assert.equal(await stockOf(built, ids.lamp), 9)
+      const { rows } = await built.deps.db.query<{ n: number }>('select count(*)::int as n from orders.orders where user_id = $1', [cy.userId])
+      assert.equal(rows[0]!.n, 1)
+      assert.equal(await charges(built, first.json().id), 1)
+    })
+
+    test('keys are scoped to the user: the same key of two users makes two orders', async (t) => {
+      const { built, ids } = await setup(t, adapters)
+      const [a, b] = [await shopper(built), await shopper(built)]
+      await addToCart(built, a, ids.hose, 1)
+      await addToCart(built, b, ids.hose, 1)
+      const key = 'shared-key-1'
+      const ra = await checkout(built, a, { key })
+      const rb = await checkout(built, b, { key })
+      assert.equal(ra.statusCode, 201)
+      assert.equal(rb.statusCode, 201)
+      assert.notEqual(ra.json().id, rb.json().id)
+    })
+
+    test('a missing or malformed key, a bad body or card stores nothing: the same key works afterwards', async (t) => {
+      const { built, ids } = await setup(t, adapters)
+      const dee = await shopper(built)
+      await addToCart(built, dee, ids.lamp, 1)
+      const missing = await checkout(built, dee, { key: null })
+      assert.equal(missing.statusCode, 400)
+      assert.equal(code(missing), 'IDEMPOTENCY_KEY_REQUIRED')
+      for (const key of ['x'.repeat(256), 'has space', 'tab\there']) {
+        const res = await checkout(built, dee, { key })
+        assert.equal(res.statusCode, 400, key)
+        assert.equal(code(res), 'IDEMPOTENCY_KEY_INVALID')
+      }
+      const key = randomUUID()
+      for (const body of [
+        { shippingAddress: { ...ADDRESS, country: 'Britain' } },
+        { shippingAddress: ADDRESS, total: 1 },
+        { shippingAddress: ADDRESS, payment: { card: { ...GOOD_CARD, number: '4242 4242 4242 4241' } } },
+        {},
+      ]) {
+        const res = await checkout(built, dee, { key, body })
+        assert.equal(res.statusCode, 400, JSON.stringify(body))
+        assert.ok(['VALIDATION', 'INVALID_CARD'].includes(code(res)))
+      }
+      assert.equal(await stockOf(built, ids.lamp), 10)
+      const ok = await checkout(built, dee, { key })
+      assert.equal(ok.statusCode, 201, ok.body)
+    })
+
+    test('an empty cart or missing stock is refused with nothing written; the key can be used again', async (t) => {
+      const { built, ids } = await setup(t, adapters)
+      const eve = await shopper(built)
+      const key = randomUUID()
+      const empty = await checkout(built, eve, { key })
+      assert.equal(empty.statusCode, 409)
+      assert.equal(code(empty), 'EMPTY_CART')
+      await addToCart(built, eve, ids.wok, 3)
+      await catalog.setStock(catalogDeps(built), ids.wok, 2)
+      const short = await checkout(built, eve, { key })
+      assert.equal(short.statusCode, 409)
+      assert.equal(code(short), 'OUT_OF_STOCK')
+      assert.equal(await stockOf(built, ids.wok), 2)
+      const { rows } = await built.deps.db.query<{ n: number }>('select count(*)::int as n from orders.orders')
+      assert.equal(rows[0]!.n, 0)
+      await catalog.setStock(catalogDeps(built), ids.wok, 5)
+      const ok = await checkout(built, eve, { key })
+      assert.equal(ok.statusCode, 201, ok.body)
+      assert.equal(await stockOf(built, ids.wok), 2)
+    })
+
+    test('a customer never sees or touches another customer\'s order; ship and deliver are for admins', async (t) => {
+      const { built, ids } = await setup(t, adapters)
+      const [owner, other] = [await shopper(built), await shopper(built)]
+      await addToCart(built, owner, ids.hose, 1)
+      const order = (await checkout(built, owner)).json()
+      for (const [method, url, payload] of [
+        ['GET', `/api/orders/${order.id}`, undefined],
+        ['POST', `/api/orders/${order.id}/cancel`, {}],
+        ['POST', `/api/orders/${order.id}/pay`, { card: GOOD_CARD }],
+      ] as const) {
+        const res = await built.app.inject({ method, url, headers: other.headers, ...(payload ? { payload } : {}) })
+        assert.equal(res.statusCode, 404, `${method} ${url}`)
+        assert.equal(code(res), 'ORDER_NOT_FOUND')
+      }
+      const ship = await built.app.inject({ method: 'POST', url: `/api/orders/${order.id}/ship`, headers: owner.headers, payload: {} })
+      assert.equal(ship.statusCode, 403)
+      assert.equal(code(ship), 'FORBIDDEN')
+      const anonymous = await built.app.inject({ method: 'GET', url: `/api/orders/${order.id}` })
+      assert.equal(anonymous.statusCode, 401)
+      assert.equal(code(anonymous), 'AUTH_REQUIRED')
+      const bad = await built.app.inject({ method: 'GET', url: '/api/orders/not-a-uuid', headers: owner.headers })
+      assert.equal(bad.statusCode, 400)
+      const unknown = await built.app.inject({ method: 'GET', url: `/api/orders/${randomUUID()}`, headers: owner.headers })
+      assert.equal(unknown.statusCode, 404)
+      assert.equal((await built.app.inject({ method: 'GET', url: '/api/orders', headers: other.headers })).json().items.length, 0)
+      const list = await built.app.inject({ method: 'GET', url: `/api/orders?userId=${owner.userId}`, headers: other.headers })
+      assert.equal(list.statusCode, 403)
+    })
+
+    test('admins move orders along the state machine; forbidden transitions are 409 and write nothing', async (t) => {
+      const { built, ids } = await setup(t, adapters)
+      const [fay, boss] = [await shopper(built), await admin(built)]
+      await addToCart(built, fay, ids.lamp, 1)
+      const unpaid = (await checkout(built, fay, { card: null })).json()
+      const act = (id: string, action: string, payload: object = {}) => built.app.inject({ method: 'POST', url: `/api/orders/${id}/${action}`, headers: boss.headers, payload })
+      const early = await act(unpaid.id, 'ship')
+      assert.equal(early.statusCode, 409)
+      assert.equal(code(early), 'INVALID_TRANSITION')
+      await addToCart(built, fay, ids.hose, 1)
+      const paid = (await checkout(built, fay)).json()
+      assert.equal((await act(paid.id, 'deliver')).statusCode, 409)
+      const shipped = await act(paid.id, 'ship', { trackingNumber: 'TRACK-1' })
+      assert.equal(shipped.json().status, 'shipped')
+      assert.equal(shipped.json().trackingNumber, 'TRACK-1')
+      assert.equal((await act(paid.id, 'cancel')).statusCode, 409)
+      assert.equal((await act(paid.id, 'deliver')).json().status, 'delivered')
+      assert.equal((await act(paid.id, 'ship')).statusCode, 409)
+      assert.deepEqual(await orderEvents(built, paid.id), ['order.placed', 'order.paid', 'order.shipped', 'order.delivered'])
+      const all = (await built.app.inject({ method: 'GET', url: '/api/orders?status=delivered', headers: boss.headers })).json()
+      assert.deepEqual(all.items.map((o: any) => o.id), [paid.id])
+      const mine = (await built.app.inject({ method: 'GET', url: `/api/orders?userId=${fay.userId}&limit=1`, headers: boss.headers })).json()
+      assert.equal(mine.items.length, 1)
+      const next = (await built.app.inject({ method: 'GET', url: `/api/orders?userId=${fay.userId}&limit=1&cursor=${mine.nextCursor}`, headers: boss.headers })).json()
+      assert.equal(next.items.length, 1)
+      assert.notEqual(next.items[0].id, mine.items[0].id)
+      assert.equal(next.nextCursor, null)
+      const forged = await built.app.inject({ method: 'GET', url: '/api/orders?cursor=bm9wZQ', headers: boss.headers })
+      assert.equal(code(forged), 'INVALID_CURSOR')
+    })
+
+    test('cancelling a paid order refunds it and gives the stock back', async (t) => {
+      const { built, ids } = await setup(t, adapters)
+      const gus = await shopper(built)
+      await addToCart(built, gus, ids.kettle, 3)
+      const order = (await checkout(built, gus)).json()
+      assert.equal(await stockOf(built, ids.kettle), 7)
+      const res = await built.app.inject({ method: 'POST', url: `/api/orders/${order.id}/cancel`, headers: gus.headers, payload: { reason: 'changed my mind' } })
+      assert.equal(res.statusCode, 200, res.body)
+      assert.equal(res.json().status, 'cancelled')
+      assert.equal(res.json().payment.status, 'refunded')
+      assert.equal(res.json().cancelReason, 'changed my mind')
+      await eventually('stock back', () => stockOf(built, ids.kettle), (s) => s === 10)
+      assert.deepEqual(await orderEvents(built, order.id), ['order.placed', 'order.paid', 'order.cancelled'])
+      const again = await built.app.inject({ method: 'POST', url: `/api/orders/${order.id}/cancel`, headers: gus.headers, payload: {} })
+      assert.equal(again.statusCode, 409)
+      await new Promise((r) => setTimeout(r, 300))
+      assert.equal(await stockOf(built, ids.kettle), 10, 'released once')
+    })
+
+    test('an unpaid order is cancelled when its payment window closes, and its stock comes back', async (t) => {
+      const { built, ids } = await setup(t, adapters, { ORDER_PAYMENT_WINDOW_MS: '1000', ORDER_SWEEP_MS: '200' })
+      const hal = await shopper(built)
+      await addToCart(built, hal, ids.wok, 2)
+      const order = (await checkout(built, hal, { card: null })).json()
+      assert.equal(order.status, 'pending_payment')
+      assert.equal(await stockOf(built, ids.wok), 8)
+      const view = await eventually(
+        'order expired',
+        async () => (await built.app.inject({ method: 'GET', url: `/api/orders/${order.id}`, headers: hal.headers })).json(),
+        (o) => o.status === 'cancelled',
+      )
+      assert.equal(view.cancelReason, 'payment_timeout')
+      await eventually('stock back', () => stockOf(built, ids.wok), (s) => s === 10)
+    })
+
+    test('paid orders teach the recommendations what is bought together', async (t) => {
+      const { built, ids } = await setup(t, adapters)
+      for (let i = 0; i < 2; i++) {
+        const s = await shopper(built)
+        await addToCart(built, s, ids.lamp, 1)
+        await addToCart(built, s, ids.hose, 1)
+        assert.equal((await checkout(built, s)).statusCode, 201)
+      }
+      const recs = await eventually(
+        'bought together',
+        async () => (await built.app.inject({ method: 'GET', url: `/api/recommendations?productId=${ids.lamp}&limit=1` })).json(),
+        (r) => r.basedOn === 'bought-together',
+      )
+      assert.deepEqual(recs.items.map((p: any) => p.id), [ids.hose])
+    })
+
+    test('50 parallel checkouts with one Idempotency-Key make one order and one charge', async (t) => {
+      const { built, ids } = await setup(t, adapters)
+      const ivy = await shopper(built)
+      await addToCart(built, ivy, ids.kettle, 1)
+      const key = randomUUID()
+      const answers = await Promise.all(Array.from({ length: 50 }, () => checkout(built, ivy, { key })))
+      const statuses = answers.map((a) => a.statusCode)
+      assert.ok(statuses.every((s) => s === 201 || s === 409), statuses.join(','))
+      assert.ok(answers.filter((a) => a.statusCode === 409).every((a) => code(a) === 'IDEMPOTENCY_IN_FLIGHT' && a.headers['retry-after'] === '1'))
+      const created = answers.filter((a) => a.statusCode === 201)
+      assert.ok(created.length >= 1)
+      assert.ok(created.every((a) => a.body === created[0]!.body))
+      const { rows } = await built.deps.db.query<{ id: string }>('select id from orders.orders where user_id = $1', [ivy.userId])
+      assert.equal(rows.length, 1)
+      assert.equal(await charges(built, rows[0]!.id), 1)
+      assert.equal(await stockOf(built, ids.kettle), 9)
+      // After the dust settles the key replays the one order.
+      assert.equal((await checkout(built, ivy, { key })).json().id, rows[0]!.id)
+    })
+  })
+}

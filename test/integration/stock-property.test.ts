@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { describe, test } from 'node:test'
+import fc from 'fast-check'
+import { pino } from 'pino'
+import { createMemoryCache } from '../../src/platform/cache/memory-cache.js'
+import { createReadThrough } from '../../src/platform/cache/read-through.js'
+import type { Db } from '../../src/platform/db/db.js'
+import { AppError } from '../../src/platform/errors.js'
+import { createMetrics } from '../../src/platform/metrics.js'
+import type { CatalogDeps } from '../../src/services/product/catalog.js'
+import * as store from '../../src/services/product/product-store.js'
+import { confirmReservation, releaseExpired, releaseReservation, reserveStock } from '../../src/services/product/stock.js'
+import { openClone } from '../helpers/databases.js'
+
+const PRODUCTS = 3
+
+interface Model {
+  stock: number[]
+  initial: number[]
+  restocked: number[]
+  sold: number[]
+  released: number[]
+  orders: Map<string, { lines: { p: number; q: number }[]; released: boolean }>
+}
+
+type Real = { deps: CatalogDeps; ids: number[] }
+
+function catalogDeps(db: Db): CatalogDeps {
+  const metrics = createMetrics('prop', { defaultMetrics: false })
+  return { db, readDb: db, cache: createReadThrough(createMemoryCache(), { metrics, log: pino({ level: 'silent' }) }), ttl: { products: 60, deals: 60, recommendations: 60, categories: 60 } }
+}
+
+async function stockOf(real: Real): Promise<number[]> {
+  const { rows } = await real.deps.db.query<{ id: number; stock: number }>('select id, stock from catalog.products where id = any($1::bigint[]) order by id', [real.ids])
+  return real.ids.map((id) => rows.find((r) => r.id === id)!.stock)
+}
+
+async function checkInvariant(m: Model, r: Real) {
+  const actual = await stockOf(r)
+  assert.deepEqual(actual, m.stock)
+  for (let p = 0; p < PRODUCTS; p++) {
+    // The accounting identity of the issue, per product.
+    assert.equal(m.initial[p]! + m.restocked[p]! - m.sold[p]! + m.released[p]!, actual[p])
+    assert.ok(actual[p]! >= 0)
+  }
+}
+
+class Buy implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly lines: { p: number; q: number }[]) {}
+  check = () => true
+  async run(m: Model, r: Real) {
+    const orderId = randomUUID()
+    const merged = new Map<number, number>()
+    for (const l of this.lines) merged.set(l.p, (merged.get(l.p) ?? 0) + l.q)
+    const enough = [...merged].every(([p, q]) => m.stock[p]! >= q)
+    try {
+      await reserveStock(r.deps, orderId, this.lines.map((l) => ({ productId: r.ids[l.p]!, quantity: l.q })), 3600)
+      assert.ok(enough, 'reserved although the stock was short')
+      for (const [p, q] of merged) {
+        m.stock[p]! -= q
+        m.sold[p]! += q
+      }
+      m.orders.set(orderId, { lines: [...merged].map(([p, q]) => ({ p, q })), released: false })
+    } catch (err) {
+      assert.ok(err instanceof AppError && err.code === 'OUT_OF_STOCK', String(err))
+      assert.ok(!enough, 'refused although the stock was there')
+    }
+    await checkInvariant(m, r)
+  }
+  toString = () => `buy(${JSON.stringify(this.lines)})`
+}
+
+class Cancel implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number, readonly twice: boolean) {}
+  check = (m: Readonly<Model>) => m.orders.size > 0
+  async run(m: Model, r: Real) {
+    const [orderId, order] = [...m.orders][this.pick % m.orders.size]!
+    await releaseReservation(r.deps, orderId)
+    if (this.twice) await releaseReservation(r.deps, orderId)
+    if (!order.released) {
+      order.released = true
+      for (const l of order.lines) {
+        m.stock[l.p]! += l.q
+        m.released[l.p]! += l.q
+      }
+    }
+    await checkInvariant(m, r)
+  }
+  toString = () => `cancel(#${this.pick}${this.twice ? ', twice' : ''})`
+}
+
+class Confirm implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.orders.size > 0
+  async run(m: Model, r: Real) {
+    const [orderId] = [...m.orders][this.pick % m.orders.size]!
+    await r.deps.db.transaction((tx) => confirmReservation(tx, orderId))
+    await checkInvariant(m, r)
+  }
+  toString = () => `confirm(#${this.pick})`
+}
+
+class Restock implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly p: number, readonly q: number) {}
+  check = () => true
+  async run(m: Model, r: Real) {
+    await store.setStock(r.deps.db, r.ids[this.p]!, m.stock[this.p]! + this.q)
+    m.stock[this.p]! += this.q
+    m.restocked[this.p]! += this.q
+    await checkInvariant(m, r)
+  }
+  toString = () => `restock(${this.p}, ${this.q})`
+}
+
+class Sweep implements fc.AsyncCommand<Model, Real> {
+  check = () => true
+  async run(m: Model, r: Real) {
+    // Reservations here live an hour: the sweep must not touch them.
+    await releaseExpired(r.deps)
+    await checkInvariant(m, r)
+  }
+  toString = () => 'sweep'
+}
+
+const line = fc.record({ p: fc.integer({ min: 0, max: PRODUCTS - 1 }), q: fc.integer({ min: 1, max: 4 }) })
+const commands = fc.commands(
+  [
+    fc.array(line, { minLength: 1, maxLength: 3 }).map((ls) => new Buy(ls)),
+    fc.tuple(fc.nat(), fc.boolean()).map(([i, twice]) => new Cancel(i, twice)),
+    fc.nat().map((i) => new Confirm(i)),
+    fc.tuple(fc.integer({ min: 0, max: PRODUCTS - 1 }), fc.integer({ min: 1, max: 5 })).map(([p, q]) => new Restock(p, q)),
+    fc.constant(new Sweep()),
+  ],
+  { maxCommands: 25 },
+)
+
+for (const adapters of ['embedded', 'real'] as const) {
+  describe(`stock accounting (${adapters})`, () => {
+    test('for any sequence of buy, cancel, confirm and restock: initial + restocked - sold + released = stock', async (t) => {
+      const db = await openClone(adapters, t)
+      const deps = catalogDeps(db)
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 6 }), { minLength: PRODUCTS, maxLength: PRODUCTS }), commands, async (initial, cmds) => {
+          await db.exec('truncate catalog.reservations, catalog.products restart identity cascade')
+          const ids: number[] = []
+          for (let p = 0; p < PRODUCTS; p++) {
+            ids.push(await store.insertProduct(db, { slug: `p-${p}`, name: `P${p}`, description: '', priceAmount: 100, currency: 'USD', categoryId: null, attributes: {}, stock: initial[p]!, images: [] }))
+          }
+          const model: Model = {
+            stock: [...initial],
+            initial: [...initial],
+            restocked: Array(PRODUCTS).fill(0),
+            sold: Array(PRODUCTS).fill(0),
+            released: Array(PRODUCTS).fill(0),
+            orders: new Map(),
+          }
+          await fc.asyncModelRun(() => ({ model, real: { deps, ids } }), cmds)
+        }),
+        { numRuns: adapters === 'real' ? 60 : 40 },
+      )
+    })
+  })
+}
