@@ -19,6 +19,8 @@ const PAGE = `<!doctype html>
   <li><a href="/docs">API documentation (OpenAPI)</a></li>
   <li><a href="/api/products?limit=20">Products</a> · <a href="/api/categories">Categories</a> ·
       <a href="/api/deals">Deals</a> · <a href="/api/recommendations">Recommendations</a></li>
+  <li>Cart <code>/api/cart</code> · Orders <code>/api/orders</code> · Accounts <code>/api/auth</code></li>
+  <li><a href="/dev/mail">The shop's outgoing e-mail</a> (embedded mailbox)</li>
   <li><a href="/health">Health</a> · <a href="/metrics">Metrics</a></li>
 </ul>
 <p>Search: <code>/api/products?q=leather+boots&amp;sort=price_asc</code></p>
