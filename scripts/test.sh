@@ -14,7 +14,8 @@ export TEST_PGLITE_TEMPLATE="$EMPORIUM_SERVERS_DIR/pglite-template-$$.tar.gz"
 cleanup() {
   psql -q "$TEST_DATABASE_URL" -c "drop database if exists $TEST_PG_TEMPLATE with (force)" >/dev/null 2>&1 || true
   rm -f "$TEST_PGLITE_TEMPLATE"
-  if [ -z "${EMPORIUM_KEEP_SERVERS:-}" ]; then bash scripts/servers.sh stop; fi
+  # Quietly: the test runner's summary stays the last thing printed.
+  if [ -z "${EMPORIUM_KEEP_SERVERS:-}" ]; then bash scripts/servers.sh stop >/dev/null 2>&1; fi
 }
 trap cleanup EXIT
 
