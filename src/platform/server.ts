@@ -16,6 +16,7 @@ import Fastify, {
 } from 'fastify'
 import type { Logger } from 'pino'
 import { parseOrigins, type PlatformConfig } from './config.js'
+import { isDatabaseUnavailable } from './db/db.js'
 import { AppError, errorBody } from './errors.js'
 import type { Metrics } from './metrics.js'
 import { describeValidation, validatorCompiler } from './validation.js'
@@ -222,7 +223,12 @@ function errorHandler(err: FastifyError | AppError, req: FastifyRequest, reply: 
     const code = FRAMEWORK_CODES[err.code] ?? (status === 404 ? 'NOT_FOUND' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST')
     return reply.code(status).send(errorBody(code, err.message))
   }
-  // A bug or a dependency failure: the details go to the log only, with the request id.
+  if (isDatabaseUnavailable(err)) {
+    // Not the client's fault and not a bug: say so fast, so callers and balancers retry.
+    req.log.error({ err }, 'database unavailable')
+    return reply.code(503).header('retry-after', '2').send(errorBody('DATABASE_UNAVAILABLE', 'The database is not available; try again shortly'))
+  }
+  // A bug: the details go to the log only, with the request id.
   req.log.error({ err }, 'request failed')
   return reply.code(500).send(errorBody('INTERNAL', `Internal error (request ${req.id})`))
 }

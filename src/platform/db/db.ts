@@ -47,6 +47,18 @@ export function pgCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined
 }
 
+/**
+ * The database cannot be reached or went away (refused, reset, timed out,
+ * shutting down): the request is not at fault, answer 503 and let it retry.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const code = pgCode(err)
+  if (code && (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300')) return true
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(code)) return true
+  const message = (err as { message?: unknown } | null)?.message
+  return typeof message === 'string' && /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection timeout/i.test(message)
+}
+
 export function isRetryableTxError(err: unknown): boolean {
   const code = pgCode(err)
   return code === PgCode.serializationFailure || code === PgCode.deadlockDetected

@@ -40,6 +40,8 @@ export function createPgDb(options: PgDbOptions): Db {
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMs ?? 10_000,
+    // Client-side too: a server that stops answering (a stalled network) must not hang a request.
+    query_timeout: (options.statementTimeoutMs ?? 10_000) + 2000,
     lock_timeout: options.lockTimeoutMs ?? 5000,
     idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 15_000,
     keepAlive: true,
