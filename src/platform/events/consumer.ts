@@ -26,6 +26,12 @@ export interface EventHandler<T extends EventType> {
   versions?: readonly number[]
   /** Schema the payload must match (EVENT_MALFORMED otherwise). */
   payload?: TSchema
+  /**
+   * Look in the inbox before handling (default). A handler whose whole effect is
+   * in ctx.commit can skip it: the inbox insert in that transaction already makes
+   * a redelivery a no-op. A handler with an effect outside the database (e-mail) must not.
+   */
+  precheck?: boolean
   handle(event: EventEnvelope<T>, ctx: HandlerContext): Promise<void>
 }
 
@@ -68,7 +74,7 @@ export function createConsumer(o: ConsumerOptions): Subscription {
         const first = Value.Errors(handler.payload, event.payload).First()
         throw new AppError('EVENT_MALFORMED', `${event.type} payload: ${first?.path || '/'} ${first?.message ?? 'invalid'}`, 400)
       }
-      if (await isProcessed(o.db, o.inboxSchema, event.id)) return count('duplicate')
+      if (handler.precheck !== false && (await isProcessed(o.db, o.inboxSchema, event.id))) return count('duplicate')
       const log = o.log.child({ eventId: event.id, eventType: event.type, ...(event.traceId ? { traceId: event.traceId } : {}) })
       let committed: boolean | undefined
       const ctx: HandlerContext = {

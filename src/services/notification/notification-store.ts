@@ -26,18 +26,21 @@ export type Claim =
  * - 'failed' / 'rejected' (the server said no, nothing was sent) -> send again.
  */
 export async function claimDelivery(db: Db, d: NewDelivery, resendUncertain: boolean): Promise<Claim> {
-  return db.transaction(async (tx) => {
-    const inserted = await tx.query<{ id: number }>(
-      `insert into notifications.deliveries (event_id, event_type, template, recipient, subject, message_id, status, attempts)
+  // The common case, a first delivery, in one statement: the row and its first attempt.
+  const inserted = await db.query<{ id: number }>(
+    `with d as (
+       insert into notifications.deliveries (event_id, event_type, template, recipient, subject, message_id, status, attempts)
        values ($1, $2, $3, $4, $5, $6, 'sending', 1)
        on conflict (event_id, template) do nothing
-       returning id`,
-      [d.eventId, d.eventType, d.template, d.recipient, d.subject, d.messageId],
-    )
-    if (inserted.rows[0]) {
-      await startAttempt(tx, inserted.rows[0].id, 1)
-      return { action: 'send', deliveryId: inserted.rows[0].id, attempt: 1 }
-    }
+       returning id
+     ), a as (
+       insert into notifications.delivery_attempts (delivery_id, attempt) select id, 1 from d on conflict do nothing
+     )
+     select id from d`,
+    [d.eventId, d.eventType, d.template, d.recipient, d.subject, d.messageId],
+  )
+  if (inserted.rows[0]) return { action: 'send', deliveryId: inserted.rows[0].id, attempt: 1 }
+  return db.transaction(async (tx) => {
     const { rows } = await tx.query<{ id: number; status: string; attempts: number }>(
       'select id, status, attempts from notifications.deliveries where event_id = $1 and template = $2 for update',
       [d.eventId, d.template],
@@ -65,8 +68,14 @@ export async function claimDelivery(db: Db, d: NewDelivery, resendUncertain: boo
 
 /** The server accepted the e-mail. Unconditional: it is a fact even if a concurrent redelivery marked the row uncertain. */
 export async function markSent(q: Queryable, deliveryId: number, attempt: number, response: string): Promise<void> {
-  await q.query(`update notifications.deliveries set status = 'sent', sent_at = now(), updated_at = now(), last_error = null where id = $1`, [deliveryId])
-  await finishAttempt(q, deliveryId, attempt, 'sent', response)
+  await q.query(
+    `with d as (
+       update notifications.deliveries set status = 'sent', sent_at = now(), updated_at = now(), last_error = null where id = $1
+     )
+     update notifications.delivery_attempts set finished_at = now(), outcome = 'sent', response = $3
+     where delivery_id = $1 and attempt = $2 and finished_at is null`,
+    [deliveryId, attempt, response.slice(0, 1000)],
+  )
 }
 
 /** The server refused (for now or for good): nothing was sent, a later delivery sends again. */

@@ -10,8 +10,10 @@ export const PRODUCT_PATTERNS = ['order.placed', 'order.paid', 'order.cancelled'
 
 export function productHandlers(deps: CatalogDeps): EventHandlers {
   return {
-    'order.placed': { handle: (e, ctx) => ctx.commit((tx) => attachReservation(tx, e.payload.orderId)).then(() => {}) },
+    // Every effect below is inside ctx.commit, with the inbox row: no need to look first.
+    'order.placed': { precheck: false, handle: (e, ctx) => ctx.commit((tx) => attachReservation(tx, e.payload.orderId)).then(() => {}) },
     'order.paid': {
+      precheck: false,
       handle: async (e, ctx) => {
         let sold = false
         await ctx.commit(async (tx) => {
@@ -21,6 +23,7 @@ export function productHandlers(deps: CatalogDeps): EventHandlers {
       },
     },
     'order.cancelled': {
+      precheck: false,
       handle: async (e, ctx) => {
         let touched: { id: number; slug: string }[] = []
         await ctx.commit(async (tx) => {
