@@ -35,15 +35,10 @@ export interface NewEvent<T extends EventType> {
 }
 
 export async function appendEvent<T extends EventType>(tx: Queryable, schema: string, event: NewEvent<T>): Promise<EventEnvelope<T>> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`bad schema name: ${schema}`)
-  const id = randomUUID()
-  const { rows } = await tx.query<{ occurred_at: Date }>(
-    `insert into ${schema}.outbox (id, type, aggregate_type, aggregate_id, version, payload, trace_id)
-     values ($1, $2, $3, $4, $5, $6, $7) returning occurred_at`,
-    [id, event.type, event.aggregateType, event.aggregateId, EVENT_VERSION, JSON.stringify(event.payload), event.traceId ?? null],
-  )
+  const row = outboxRow(event)
+  const { rows } = await tx.query<{ occurred_at: Date }>(`${outboxInsert(schema, 1)} returning occurred_at`, row.params)
   return {
-    id,
+    id: row.id,
     type: event.type,
     aggregate: { type: event.aggregateType, id: event.aggregateId },
     occurredAt: rows[0]!.occurred_at.toISOString(),
@@ -51,4 +46,38 @@ export async function appendEvent<T extends EventType>(tx: Queryable, schema: st
     payload: event.payload,
     ...(event.traceId ? { traceId: event.traceId } : {}),
   }
+}
+
+/** The values of an outbox row, in the column order of outboxInsert / outboxInsertSelect. */
+export function outboxRow<T extends EventType>(event: NewEvent<T>): { id: string; params: unknown[] } {
+  const id = randomUUID()
+  return { id, params: [id, event.type, event.aggregateType, event.aggregateId, EVENT_VERSION, JSON.stringify(event.payload), event.traceId ?? null] }
+}
+
+const COLUMNS = 'id, type, aggregate_type, aggregate_id, version, payload, trace_id'
+
+const TYPES = ['uuid', 'text', 'text', 'text', 'integer', 'jsonb', 'text']
+
+function placeholders(first: number): string {
+  return TYPES.map((t, i) => `$${first + i}::${t}`).join(', ')
+}
+
+function checkSchema(schema: string) {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`bad schema name: ${schema}`)
+}
+
+/** INSERT of one outbox row whose values are parameters $first..$first+6. */
+export function outboxInsert(schema: string, first: number): string {
+  checkSchema(schema)
+  return `insert into ${schema}.outbox (${COLUMNS}) values (${placeholders(first)})`
+}
+
+/**
+ * The same INSERT as a data-modifying CTE body that writes the row only when
+ * `condition` (SQL) holds: one statement can make a change and its event
+ * together, atomically, without a transaction's extra round trips.
+ */
+export function outboxInsertWhen(schema: string, first: number, condition: string): string {
+  checkSchema(schema)
+  return `insert into ${schema}.outbox (${COLUMNS}) select ${placeholders(first)} where ${condition}`
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../platform/db/db.js'
+import { outboxInsertWhen } from '../../platform/events/outbox.js'
 import type { OrderStatus } from './state-machine.js'
 
 /** Every SQL statement of the order service. Tables live in the `orders` schema. */
@@ -68,7 +69,9 @@ const PAYMENT_COLUMNS = 'id, order_id, kind, status, attempt, amount, currency, 
 export async function insertOrder(
   tx: Queryable,
   o: NewOrder,
-  charge?: { id: string; cardLast4: string },
+  charge: { id: string; cardLast4: string } | undefined,
+  /** The order.placed outbox row (outboxRow), written with the order or not at all. */
+  event: { params: unknown[] },
 ): Promise<{ order: OrderRow; lines: LineRow[]; payment: PaymentRow | undefined } | undefined> {
   const { rows } = await tx.query<OrderRow & { payment: (Omit<PaymentRow, 'created_at'> & { created_at: string }) | null }>(
     `with o as (
@@ -83,12 +86,15 @@ export async function insertOrder(
        insert into orders.payments (id, order_id, kind, status, attempt, amount, currency, card_last4)
        select $12::uuid, o.id, 'charge', 'pending', 1, o.total_amount, o.currency, $13 from o where $12::uuid is not null
        returning ${PAYMENT_COLUMNS}
+     ), ev as (
+       ${outboxInsertWhen('orders', 14, 'exists (select 1 from o)')}
      )
      select o.*, (select to_jsonb(p) from p) as payment, (select count(*) from l) as line_count from o`,
     [
       o.id, o.userId, o.customerEmail, o.currency, o.subtotal, o.total, JSON.stringify(o.shippingAddress),
       o.lines.map((l) => l.productId), o.lines.map((l) => l.name), o.lines.map((l) => l.quantity), o.lines.map((l) => l.unitAmount),
       charge?.id ?? null, charge?.cardLast4 ?? null,
+      ...event.params,
     ],
   )
   const row = rows[0]
@@ -212,7 +218,13 @@ export async function settlePayment(
  * A charge the provider accepted: the attempt succeeded and the order is paid,
  * in one statement. Returns both rows as they are now.
  */
-export async function settleSucceededCharge(tx: Queryable, paymentId: string, providerRef: string): Promise<{ order: OrderRow; payment: PaymentRow }> {
+export async function settleSucceededCharge(
+  tx: Queryable,
+  paymentId: string,
+  providerRef: string,
+  /** The order.paid outbox row, written only if the order was pending. */
+  event: { params: unknown[] },
+): Promise<{ order: OrderRow; payment: PaymentRow }> {
   const { rows } = await tx.query<OrderRow & { payment: Omit<PaymentRow, 'created_at'> & { created_at: string } }>(
     `with p as (
        update orders.payments set status = 'succeeded', provider_ref = $2, decline_code = null, updated_at = now()
@@ -222,14 +234,30 @@ export async function settleSucceededCharge(tx: Queryable, paymentId: string, pr
        update orders.orders set status = 'paid', paid_at = now(), updated_at = now()
        where id = (select order_id from p) and status = 'pending_payment'
        returning ${ORDER_COLUMNS}
+     ), ev as (
+       ${outboxInsertWhen('orders', 3, 'exists (select 1 from o)')}
      )
      select o.*, (select to_jsonb(p) from p) as payment from o`,
-    [paymentId, providerRef],
+    [paymentId, providerRef, ...event.params],
   )
   const row = rows[0]
   if (!row) throw new Error(`charge ${paymentId} was settled already or its order is not pending`)
   const { payment, ...order } = row
   return { order, payment: { ...payment, created_at: new Date(payment.created_at) } }
+}
+
+/** A charge the provider declined, with its order.payment_failed outbox row, in one statement. */
+export async function settleDeclinedCharge(tx: Queryable, paymentId: string, providerRef: string, declineCode: string, event: { params: unknown[] }): Promise<void> {
+  await tx.query(
+    `with p as (
+       update orders.payments set status = 'declined', provider_ref = $2, decline_code = $3, updated_at = now()
+       where id = $1 and status = 'pending' returning id
+     ), ev as (
+       ${outboxInsertWhen('orders', 4, 'exists (select 1 from p)')}
+     )
+     select count(*) from p`,
+    [paymentId, providerRef, declineCode, ...event.params],
+  )
 }
 
 /** Attempts left pending by a crash, older than a minute: to be settled from the provider's answer. */

@@ -6,7 +6,7 @@ import type { EventType, OrderLinePayload } from '../../contracts/events.js'
 import type { Identity } from '../../platform/auth/token-verifier.js'
 import type { Db, Queryable } from '../../platform/db/db.js'
 import { AppError } from '../../platform/errors.js'
-import { appendEvent } from '../../platform/events/outbox.js'
+import { appendEvent, outboxRow } from '../../platform/events/outbox.js'
 import * as store from './order-store.js'
 import type { LineRow, OrderRow, PaymentRow } from './order-store.js'
 import { chargeKey, refundKey, type CardInput, type PaymentProvider, type ProviderResult } from './payments.js'
@@ -90,13 +90,17 @@ function linePayloads(lines: LineRow[], currency: string): OrderLinePayload[] {
   return lines.map((l) => ({ productId: l.product_id, name: l.name, quantity: l.quantity, unitPrice: { amount: l.unit_amount, currency } }))
 }
 
-async function emit(tx: Queryable, type: EventType, order: OrderRow, extra: Record<string, unknown> = {}) {
-  await appendEvent(tx, 'orders', {
+function orderEvent(type: EventType, order: Pick<OrderRow, 'id' | 'user_id' | 'customer_email'>, extra: Record<string, unknown> = {}) {
+  return {
     type,
     aggregateType: 'order',
     aggregateId: order.id,
     payload: { orderId: order.id, userId: order.user_id, customerEmail: order.customer_email, ...extra } as never,
-  })
+  }
+}
+
+async function emit(tx: Queryable, type: EventType, order: OrderRow, extra: Record<string, unknown> = {}) {
+  await appendEvent(tx, 'orders', orderEvent(type, order, extra))
 }
 
 /** A refusal before anything was written: the same Idempotency-Key may be used again. */
@@ -133,15 +137,19 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput): Promi
   const lines = reservation.lines.map((l) => ({ productId: l.productId, name: l.name, quantity: l.quantity, unitAmount: l.unitPrice.amount }))
   const subtotal = lines.reduce((sum, l) => sum + l.unitAmount * l.quantity, 0)
   const charge = input.card ? { id: randomUUID(), cardLast4: lastFour(input.card) } : undefined
-  const created = await deps.db.transaction(async (tx) => {
-    const c = await store.insertOrder(
-      tx,
-      { id: orderId, userId: user.userId, customerEmail: user.email, currency, subtotal, total: subtotal, shippingAddress: input.shippingAddress, lines },
-      charge,
-    )
-    if (c) await emit(tx, 'order.placed', c.order, { lines: linePayloads(c.lines, currency), total: { amount: subtotal, currency } })
-    return c
-  })
+  const placed = outboxRow(
+    orderEvent('order.placed', { id: orderId, user_id: user.userId, customer_email: user.email }, {
+      lines: lines.map((l) => ({ productId: l.productId, name: l.name, quantity: l.quantity, unitPrice: { amount: l.unitAmount, currency } })),
+      total: { amount: subtotal, currency },
+    }),
+  )
+  // One statement: the order, its lines, its first charge attempt and order.placed, or nothing.
+  const created = await store.insertOrder(
+    deps.db,
+    { id: orderId, userId: user.userId, customerEmail: user.email, currency, subtotal, total: subtotal, shippingAddress: input.shippingAddress, lines },
+    charge,
+    placed,
+  )
   // Another attempt with this order id got there first.
   if (!created) return resumeOrder(deps, input)
   // The items now belong to the order. Losing this call only leaves them in the cart.
@@ -212,17 +220,14 @@ async function chargeAttempt(deps: OrderDeps, order: OrderRow, attempt: PaymentR
 
 /** Writes the provider's answer and its event together; returns the order and the attempt as they are now. */
 async function settleCharge(deps: OrderDeps, order: OrderRow, attempt: PaymentRow, result: ProviderResult): Promise<{ order: OrderRow; payment: PaymentRow }> {
-  return deps.db.transaction(async (tx) => {
-    if (result.status === 'declined') {
-      await store.settlePayment(tx, attempt.id, { status: 'declined', providerRef: result.reference, declineCode: result.declineCode })
-      await emit(tx, 'order.payment_failed', order, { reason: result.declineCode })
-      return { order, payment: { ...attempt, status: 'declined' as const, provider_ref: result.reference, decline_code: result.declineCode } }
-    }
-    // The expiry sweep never cancels an order with an attempt in flight, so it is still pending here.
-    const settled = await store.settleSucceededCharge(tx, attempt.id, result.reference)
-    await emit(tx, 'order.paid', settled.order, { paymentId: attempt.id, total: { amount: settled.order.total_amount, currency: settled.order.currency } })
-    return settled
-  })
+  // Each outcome with its event in one statement.
+  if (result.status === 'declined') {
+    await store.settleDeclinedCharge(deps.db, attempt.id, result.reference, result.declineCode, outboxRow(orderEvent('order.payment_failed', order, { reason: result.declineCode })))
+    return { order, payment: { ...attempt, status: 'declined' as const, provider_ref: result.reference, decline_code: result.declineCode } }
+  }
+  // The expiry sweep never cancels an order with an attempt in flight, so it is still pending here.
+  const paid = outboxRow(orderEvent('order.paid', order, { paymentId: attempt.id, total: { amount: order.total_amount, currency: order.currency } }))
+  return store.settleSucceededCharge(deps.db, attempt.id, result.reference, paid)
 }
 
 // --- the rest of the life cycle ------------------------------------------------------
