@@ -1,4 +1,5 @@
 import type { Db } from '../../src/platform/db/db.js'
+import * as categories from '../../src/services/product/category-store.js'
 import * as store from '../../src/services/product/product-store.js'
 
 /**
@@ -6,10 +7,10 @@ import * as store from '../../src/services/product/product-store.js'
  *   home > kitchen > pans, garden (roots: home, garden)
  */
 export async function seedCatalogFixture(db: Db) {
-  const home = await store.insertCategory(db, { slug: 'home', name: 'Home', parentId: null, position: 0 })
-  const kitchen = await store.insertCategory(db, { slug: 'kitchen', name: 'Kitchen', parentId: home, position: 0 })
-  const pans = await store.insertCategory(db, { slug: 'pans', name: 'Pans', parentId: kitchen, position: 0 })
-  const garden = await store.insertCategory(db, { slug: 'garden', name: 'Garden', parentId: null, position: 1 })
+  const home = await categories.insertCategory(db, { slug: 'home', name: 'Home', parentId: null, position: 0 })
+  const kitchen = await categories.insertCategory(db, { slug: 'kitchen', name: 'Kitchen', parentId: home, position: 0 })
+  const pans = await categories.insertCategory(db, { slug: 'pans', name: 'Pans', parentId: kitchen, position: 0 })
+  const garden = await categories.insertCategory(db, { slug: 'garden', name: 'Garden', parentId: null, position: 1 })
   const product = (slug: string, name: string, priceAmount: number, categoryId: number, description = '', stock = 10) =>
     store.insertProduct(db, { slug, name, description, priceAmount, currency: 'USD', categoryId, attributes: {}, stock, images: [] })
   const ids = {

@@ -1,10 +1,13 @@
-import { createHash } from 'node:crypto'
 import type { ReadThrough } from '../../platform/cache/read-through.js'
 import type { Db } from '../../platform/db/db.js'
 import { PgCode, pgCode } from '../../platform/db/db.js'
 import { AppError, notFound } from '../../platform/errors.js'
 import * as store from './product-store.js'
-import type { CategoryRow, ProductRow, ProductSort } from './product-store.js'
+import type { ProductRow, ProductSort } from './product-store.js'
+import * as categories from './category-store.js'
+import type { CategoryInput } from './category-store.js'
+import { buildCategoryTree, subtreeIds, type CategoryNode } from './category-tree.js'
+import { decodeCursor, encodeCursor, type ListFilter } from './cursors.js'
 
 /** Domain rules of the catalog: pure mapping functions plus one function per flow. */
 
@@ -70,88 +73,6 @@ export function toProduct(r: ProductRow): Product {
   }
 }
 
-export interface CategoryNode {
-  id: number
-  slug: string
-  name: string
-  parentId: number | null
-  /** Live products in this category and all below it. */
-  productCount: number
-  children: CategoryNode[]
-}
-
-export function buildCategoryTree(rows: CategoryRow[]): CategoryNode[] {
-  const nodes = new Map<number, CategoryNode>()
-  for (const r of rows) {
-    nodes.set(r.id, { id: r.id, slug: r.slug, name: r.name, parentId: r.parent_id, productCount: r.product_count, children: [] })
-  }
-  const roots: CategoryNode[] = []
-  for (const n of nodes.values()) {
-    const parent = n.parentId === null ? undefined : nodes.get(n.parentId)
-    ;(parent ? parent.children : roots).push(n)
-  }
-  const total = (n: CategoryNode): number => (n.productCount += n.children.reduce((s, c) => s + total(c), 0))
-  roots.forEach(total)
-  return roots
-}
-
-/** The ids of the category with this slug and of every category below it. */
-export function subtreeIds(tree: CategoryNode[], slug: string): number[] | undefined {
-  for (const n of tree) {
-    if (n.slug === slug) {
-      const ids: number[] = []
-      const walk = (c: CategoryNode) => {
-        ids.push(c.id)
-        c.children.forEach(walk)
-      }
-      walk(n)
-      return ids
-    }
-    const below = subtreeIds(n.children, slug)
-    if (below) return below
-  }
-  return undefined
-}
-
-// --- cursors ------------------------------------------------------------------
-
-export interface ListFilter {
-  q?: string
-  category?: string
-  minPrice?: number
-  maxPrice?: number
-}
-
-/** Binds a cursor to the sort and filter it was made for, so it cannot be replayed on another list. */
-function fingerprint(sort: string, filter: ListFilter): string {
-  const canonical = JSON.stringify([sort, filter.q ?? null, filter.category ?? null, filter.minPrice ?? null, filter.maxPrice ?? null])
-  return createHash('sha256').update(canonical).digest('base64url').slice(0, 10)
-}
-
-const KEY_ARITY: Record<string, number> = { relevance: 2, newest: 1, price_asc: 2, price_desc: 2, deals: 2 }
-
-export function encodeCursor(sort: string, filter: ListFilter, key: readonly number[]): string {
-  return Buffer.from(JSON.stringify({ s: sort, f: fingerprint(sort, filter), k: key })).toString('base64url')
-}
-
-export function decodeCursor(cursor: string, sort: string, filter: ListFilter): number[] {
-  const invalid = () => new AppError('INVALID_CURSOR', 'The cursor is not one this list produced; start again without it', 400)
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-  } catch {
-    throw invalid()
-  }
-  const c = parsed as { s?: unknown; f?: unknown; k?: unknown }
-  if (typeof c !== 'object' || c === null || c.s !== sort || c.f !== fingerprint(sort, filter)) throw invalid()
-  const k = c.k
-  if (!Array.isArray(k) || k.length !== KEY_ARITY[sort] || !k.every((v) => typeof v === 'number' && Number.isFinite(v))) throw invalid()
-  // Everything but a relevance rank is an integer within the column types.
-  const ints = sort === 'relevance' ? k.slice(1) : k
-  if (!ints.every((v) => Number.isSafeInteger(v) && v >= 0 && v <= 2 ** 53)) throw invalid()
-  return k as number[]
-}
-
 // --- reads ----------------------------------------------------------------------
 
 export interface ProductPage {
@@ -161,7 +82,7 @@ export interface ProductPage {
 
 async function categoryTree(deps: CatalogDeps): Promise<CategoryNode[]> {
   const { body } = await deps.cache.get(NS.categories, 'tree', deps.ttl.categories, async () =>
-    buildCategoryTree(await store.listCategories(deps.readDb)),
+    buildCategoryTree(await categories.listCategories(deps.readDb)),
   )
   return JSON.parse(body) as CategoryNode[]
 }
@@ -223,7 +144,7 @@ export function getProduct(deps: CatalogDeps, idOrSlug: string) {
 
 export function getCategories(deps: CatalogDeps) {
   return deps.cache.get(NS.categories, 'list', deps.ttl.categories, async () => ({
-    items: buildCategoryTree(await store.listCategories(deps.readDb)),
+    items: buildCategoryTree(await categories.listCategories(deps.readDb)),
   }))
 }
 
@@ -261,7 +182,7 @@ export function getRecommendations(deps: CatalogDeps, productId: number | undefi
   })
 }
 
-// --- writes (admin routes arrive with the auth service) ----------------------------------------
+// --- writes (the admin routes) --------------------------------------------------------
 
 function translateWriteError(err: unknown): never {
   const code = pgCode(err)
@@ -311,24 +232,24 @@ export async function setStock(deps: CatalogDeps, id: number, stock: number): Pr
   return toProduct((await store.findProductById(deps.db, id))!)
 }
 
-export async function createCategory(deps: CatalogDeps, input: store.CategoryInput): Promise<number> {
-  return write(deps, ALL_NS, () => store.insertCategory(deps.db, input))
+export async function createCategory(deps: CatalogDeps, input: CategoryInput): Promise<number> {
+  return write(deps, ALL_NS, () => categories.insertCategory(deps.db, input))
 }
 
-export async function updateCategory(deps: CatalogDeps, id: number, patch: Partial<store.CategoryInput>): Promise<void> {
+export async function updateCategory(deps: CatalogDeps, id: number, patch: Partial<CategoryInput>): Promise<void> {
   const found = await write(deps, ALL_NS, () =>
     deps.db.transaction(async (tx) => {
-      if (patch.parentId != null && (patch.parentId === id || (await store.isDescendant(tx, patch.parentId, id)))) {
+      if (patch.parentId != null && (patch.parentId === id || (await categories.isDescendant(tx, patch.parentId, id)))) {
         throw new AppError('CATEGORY_CYCLE', 'A category cannot be moved below itself', 409)
       }
-      return store.updateCategory(tx, id, patch)
+      return categories.updateCategory(tx, id, patch)
     }),
   )
   if (!found) throw notFound('Category')
 }
 
 export async function deleteCategory(deps: CatalogDeps, id: number): Promise<void> {
-  if (!(await write(deps, ALL_NS, () => store.deleteCategory(deps.db, id)))) throw notFound('Category')
+  if (!(await write(deps, ALL_NS, () => categories.deleteCategory(deps.db, id)))) throw notFound('Category')
 }
 
 export async function createDeal(deps: CatalogDeps, input: store.DealInput): Promise<number> {

@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../../platform/db/db.js'
-import * as store from './product-store.js'
+import * as categories from './category-store.js'
+import * as store from './demo-store.js'
 
 /** The demo shop: a category tree with nouns and price ranges per leaf (minor units, USD). */
 const TREE: { slug: string; name: string; children: { slug: string; name: string; nouns: string[]; price: [number, number] }[] }[] = [
@@ -74,12 +75,12 @@ export async function ensureDemoCategories(db: Queryable): Promise<store.SeedVoc
   for (const top of TREE) {
     let topId = ids.get(top.slug)
     if (topId === undefined) {
-      topId = await store.insertCategory(db, { slug: top.slug, name: top.name, parentId: null, position })
+      topId = await categories.insertCategory(db, { slug: top.slug, name: top.name, parentId: null, position })
       ids.set(top.slug, topId)
     }
     position++
     for (const [i, leaf] of top.children.entries()) {
-      if (!ids.has(leaf.slug)) ids.set(leaf.slug, await store.insertCategory(db, { slug: leaf.slug, name: leaf.name, parentId: topId, position: i }))
+      if (!ids.has(leaf.slug)) ids.set(leaf.slug, await categories.insertCategory(db, { slug: leaf.slug, name: leaf.name, parentId: topId, position: i }))
     }
   }
   const leaves = TREE.flatMap((t) => t.children)

@@ -2,6 +2,7 @@ import type { App } from '../../platform/server.js'
 import { sendCached } from '../../platform/http-cache.js'
 import * as catalog from './catalog.js'
 import type { CatalogDeps } from './catalog.js'
+import type { ListFilter } from './cursors.js'
 import * as S from './schemas.js'
 
 const errors = { 400: S.ErrorResponse, 404: S.ErrorResponse, 429: S.ErrorResponse }
@@ -20,7 +21,7 @@ export function registerCatalogRoutes(app: App, deps: CatalogDeps, edgeMaxAge: n
     },
     async (req, reply) => {
       const { q, category, minPrice, maxPrice, sort, limit, cursor } = req.query
-      const filter: catalog.ListFilter = {
+      const filter: ListFilter = {
         ...(q !== undefined ? { q } : {}),
         ...(category !== undefined ? { category } : {}),
         ...(minPrice !== undefined ? { minPrice } : {}),

@@ -2,8 +2,8 @@ import type { Reservation, ReservationLineRequest } from '../../contracts/catalo
 import { PgCode, pgCode, type Queryable } from '../../platform/db/db.js'
 import { AppError } from '../../platform/errors.js'
 import { NS, type CatalogDeps } from './catalog.js'
-import * as store from './product-store.js'
-import type { ReservationRow } from './product-store.js'
+import * as store from './stock-store.js'
+import type { ReservationRow } from './stock-store.js'
 
 /**
  * Stock has one owner: this service. A reservation takes the stock of every line
@@ -57,19 +57,19 @@ export async function releaseReservation(deps: CatalogDeps, orderId: string): Pr
     const r = await store.findReservation(tx, orderId, true)
     if (!r) return null
     if (r.status === 'released') return { row: r, touched: [] }
-    const touched = await returnStock(tx, r)
-    await store.setReservationStatus(tx, orderId, 'released')
-    return { row: { ...r, status: 'released' as const }, touched }
+    return { row: { ...r, status: 'released' as const }, touched: await giveBack(tx, r) }
   })
   if (!result) return null
   await forgetCachedProducts(deps, result.touched)
   return toReservation(result.row)
 }
 
-async function returnStock(tx: Queryable, r: ReservationRow): Promise<store.StockRow[]> {
+/** Puts a locked, unreleased reservation's stock back and marks it released; returns the products touched. */
+async function giveBack(tx: Queryable, r: ReservationRow): Promise<store.StockRow[]> {
   const lines = normalizeLines(r.lines)
   const locked = await store.lockProductsForStock(tx, lines.map((l) => l.productId))
   await store.incrementStock(tx, lines)
+  await store.moveReservation(tx, r.order_id, ['held', 'attached', 'confirmed'], 'released')
   return locked
 }
 
@@ -96,9 +96,7 @@ export async function confirmReservation(tx: Queryable, orderId: string, log?: {
 export async function releaseInTransaction(tx: Queryable, orderId: string): Promise<store.StockRow[]> {
   const r = await store.findReservation(tx, orderId, true)
   if (!r || r.status === 'released') return []
-  const touched = await returnStock(tx, r)
-  await store.setReservationStatus(tx, orderId, 'released')
-  return touched
+  return giveBack(tx, r)
 }
 
 /** Releases held reservations whose order never got written; returns how many. */
@@ -110,9 +108,7 @@ export async function releaseExpired(deps: CatalogDeps, limit = 100): Promise<nu
       const r = await store.findReservation(tx, id, true)
       // Re-checked under the lock: order.placed may have attached it meanwhile.
       if (!r || r.status !== 'held' || r.expires_at.getTime() > Date.now()) return undefined
-      const touched = await returnStock(tx, r)
-      await store.setReservationStatus(tx, id, 'released')
-      return touched
+      return giveBack(tx, r)
     })
     if (done) {
       released++
