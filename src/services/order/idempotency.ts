@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Db } from '../../platform/db/db.js'
 import { AppError } from '../../platform/errors.js'
-import * as store from './order-store.js'
+import * as store from './idempotency-store.js'
 import { NothingWritten } from './orders.js'
 
 /**

@@ -8,6 +8,7 @@ import { registerRateLimit } from '../../platform/rate-limit/rate-limit.js'
 import type { App } from '../../platform/server.js'
 import type { OrderConfig } from './config.js'
 import * as store from './order-store.js'
+import { deleteOldIdempotencyKeys } from './idempotency-store.js'
 import { sweep, type OrderDeps } from './orders.js'
 import { createTestProvider } from './payments.js'
 import { registerOrderRoutes } from './routes.js'
@@ -44,7 +45,7 @@ export async function startOrderWorkers(deps: Deps, config: OrderConfig): Promis
     running = (async () => {
       const r = await sweep(orderDeps, config.ORDER_PAYMENT_WINDOW_MS)
       if (r.expired || r.settled || r.refunded) deps.log.info(r, 'order sweep')
-      await store.deleteOldIdempotencyKeys(deps.db, config.ORDER_IDEMPOTENCY_TTL_HOURS)
+      await deleteOldIdempotencyKeys(deps.db, config.ORDER_IDEMPOTENCY_TTL_HOURS)
     })().catch((err) => deps.log.error({ err }, 'order sweep failed'))
   }, config.ORDER_SWEEP_MS)
   timer.unref()

@@ -2,7 +2,7 @@ import type { Queryable } from '../../platform/db/db.js'
 import { outboxInsertWhen } from '../../platform/events/outbox.js'
 import type { OrderStatus } from './state-machine.js'
 
-/** Every SQL statement of the order service. Tables live in the `orders` schema. */
+/** The SQL of orders, their lines and payments (schema `orders`); idempotency keys and the test provider's ledger have their own stores. */
 
 export interface OrderRow {
   id: string
@@ -280,116 +280,4 @@ export async function listUnrefunded(q: Queryable, limit: number): Promise<strin
     [limit],
   )
   return rows.map((r) => r.order_id)
-}
-
-// --- idempotency keys ----------------------------------------------------------------
-
-export interface IdempotencyRow {
-  user_id: string
-  key: string
-  fingerprint: string
-  order_id: string
-  status: 'in_flight' | 'completed'
-  response_status: number | null
-  response_body: string | null
-  locked: boolean
-}
-
-/** Claims the key for this request; undefined when it exists already. */
-export async function claimIdempotencyKey(
-  q: Queryable,
-  k: { userId: string; key: string; fingerprint: string; orderId: string; lockMs: number },
-): Promise<boolean> {
-  const r = await q.query(
-    `insert into orders.idempotency_keys (user_id, key, fingerprint, order_id, status, locked_until)
-     values ($1, $2, $3, $4, 'in_flight', now() + make_interval(secs => $5::double precision / 1000))
-     on conflict (user_id, key) do nothing`,
-    [k.userId, k.key, k.fingerprint, k.orderId, k.lockMs],
-  )
-  return r.rowCount === 1
-}
-
-export async function findIdempotencyKey(q: Queryable, userId: string, key: string): Promise<IdempotencyRow | undefined> {
-  const { rows } = await q.query<IdempotencyRow>(
-    `select user_id, key, fingerprint, order_id, status, response_status, response_body, locked_until > now() as locked
-     from orders.idempotency_keys where user_id = $1 and key = $2`,
-    [userId, key],
-  )
-  return rows[0]
-}
-
-/** Takes over an in-flight key whose holder stopped (its lock expired); false when someone else holds it. */
-export async function takeOverIdempotencyKey(q: Queryable, userId: string, key: string, lockMs: number): Promise<boolean> {
-  const r = await q.query(
-    `update orders.idempotency_keys set locked_until = now() + make_interval(secs => $3::double precision / 1000)
-     where user_id = $1 and key = $2 and status = 'in_flight' and locked_until <= now()`,
-    [userId, key, lockMs],
-  )
-  return r.rowCount === 1
-}
-
-export async function completeIdempotencyKey(q: Queryable, userId: string, key: string, status: number, body: string): Promise<void> {
-  await q.query(
-    `update orders.idempotency_keys set status = 'completed', response_status = $3, response_body = $4 where user_id = $1 and key = $2`,
-    [userId, key, status, body],
-  )
-}
-
-export async function deleteIdempotencyKey(q: Queryable, userId: string, key: string): Promise<void> {
-  await q.query(`delete from orders.idempotency_keys where user_id = $1 and key = $2 and status = 'in_flight'`, [userId, key])
-}
-
-export async function unlockIdempotencyKey(q: Queryable, userId: string, key: string): Promise<void> {
-  await q.query(`update orders.idempotency_keys set locked_until = now() where user_id = $1 and key = $2 and status = 'in_flight'`, [userId, key])
-}
-
-export async function deleteOldIdempotencyKeys(q: Queryable, olderThanHours: number): Promise<number> {
-  const r = await q.query(
-    `delete from orders.idempotency_keys where created_at < now() - make_interval(hours => $1) and (status = 'completed' or locked_until < now())`,
-    [olderThanHours],
-  )
-  return r.rowCount
-}
-
-// --- the test payment provider's ledger ------------------------------------------------
-
-export interface ProviderOperationRow {
-  idempotency_key: string
-  kind: string
-  amount: number
-  currency: string
-  status: string
-  decline_code: string | null
-  reference: string
-}
-
-/** Records an operation under its key; returns the first operation recorded under that key. */
-export async function recordProviderOperation(q: Queryable, op: ProviderOperationRow): Promise<ProviderOperationRow> {
-  const columns = 'idempotency_key, kind, amount, currency, status, decline_code, reference'
-  const inserted = await q.query<ProviderOperationRow>(
-    `insert into orders.test_provider_operations (${columns}) values ($1, $2, $3, $4, $5, $6, $7)
-     on conflict (idempotency_key) do nothing returning ${columns}`,
-    [op.idempotency_key, op.kind, op.amount, op.currency, op.status, op.decline_code, op.reference],
-  )
-  if (inserted.rows[0]) return inserted.rows[0]
-  // A new statement, so a new snapshot: it sees the row a concurrent call committed.
-  const { rows } = await q.query<ProviderOperationRow>(`select ${columns} from orders.test_provider_operations where idempotency_key = $1`, [
-    op.idempotency_key,
-  ])
-  return rows[0]!
-}
-
-export async function findProviderOperation(q: Queryable, key: string): Promise<ProviderOperationRow | undefined> {
-  const { rows } = await q.query<ProviderOperationRow>(
-    'select idempotency_key, kind, amount, currency, status, decline_code, reference from orders.test_provider_operations where idempotency_key = $1',
-    [key],
-  )
-  return rows[0]
-}
-
-export async function countProviderOperations(q: Queryable, keyPrefix: string): Promise<number> {
-  const { rows } = await q.query<{ n: number }>('select count(*)::int as n from orders.test_provider_operations where idempotency_key like $1', [
-    `${keyPrefix}%`,
-  ])
-  return rows[0]!.n
 }

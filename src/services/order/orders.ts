@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { CartClient } from '../../contracts/cart.js'
-import type { CatalogClient, Money } from '../../contracts/catalog.js'
+import type { CatalogClient } from '../../contracts/catalog.js'
 import type { EventType, OrderLinePayload } from '../../contracts/events.js'
 import type { Identity } from '../../platform/auth/token-verifier.js'
 import type { Db, Queryable } from '../../platform/db/db.js'
 import { AppError } from '../../platform/errors.js'
 import { appendEvent, outboxRow } from '../../platform/events/outbox.js'
 import * as store from './order-store.js'
+import { loadView, toOrderView, type OrderView } from './order-views.js'
 import type { LineRow, OrderRow, PaymentRow } from './order-store.js'
 import { chargeKey, refundKey, type CardInput, type PaymentProvider, type ProviderResult } from './payments.js'
-import { canApply, TRANSITIONS, type OrderAction, type OrderStatus } from './state-machine.js'
+import { canApply, TRANSITIONS, type OrderAction } from './state-machine.js'
 
 /** The order flows, each one named function that reads like the story. */
 
@@ -24,67 +25,6 @@ export interface OrderDeps {
 }
 
 export type Actor = Identity | 'system'
-
-export interface OrderView {
-  id: string
-  status: OrderStatus
-  customerEmail: string
-  lines: { productId: number; name: string; quantity: number; unitPrice: Money; lineTotal: Money }[]
-  subtotal: Money
-  total: Money
-  shippingAddress: Record<string, string>
-  payment: { status: 'unpaid' | 'pending' | 'declined' | 'paid' | 'refund_pending' | 'refunded'; declineCode: string | null; cardLast4: string | null }
-  trackingNumber: string | null
-  cancelReason: string | null
-  createdAt: string
-  updatedAt: string
-  paidAt: string | null
-  shippedAt: string | null
-  deliveredAt: string | null
-  cancelledAt: string | null
-}
-
-export function toOrderView(o: OrderRow, lines: LineRow[], payments: PaymentRow[]): OrderView {
-  const money = (amount: number) => ({ amount, currency: o.currency })
-  const charges = payments.filter((p) => p.kind === 'charge')
-  const refund = payments.find((p) => p.kind === 'refund' && p.status !== 'declined')
-  const paid = charges.find((p) => p.status === 'succeeded')
-  const last = charges.at(-1)
-  const status: OrderView['payment']['status'] = refund
-    ? refund.status === 'succeeded' ? 'refunded' : 'refund_pending'
-    : paid ? 'paid' : last?.status === 'pending' ? 'pending' : last?.status === 'declined' ? 'declined' : 'unpaid'
-  const iso = (d: Date | null) => (d ? d.toISOString() : null)
-  return {
-    id: o.id,
-    status: o.status,
-    customerEmail: o.customer_email,
-    lines: lines.map((l) => ({
-      productId: l.product_id,
-      name: l.name,
-      quantity: l.quantity,
-      unitPrice: money(l.unit_amount),
-      lineTotal: money(l.unit_amount * l.quantity),
-    })),
-    subtotal: money(o.subtotal_amount),
-    total: money(o.total_amount),
-    shippingAddress: o.shipping_address,
-    payment: { status, declineCode: paid ? null : (last?.decline_code ?? null), cardLast4: (paid ?? last)?.card_last4 ?? null },
-    trackingNumber: o.tracking_number,
-    cancelReason: o.cancel_reason,
-    createdAt: o.created_at.toISOString(),
-    updatedAt: o.updated_at.toISOString(),
-    paidAt: iso(o.paid_at),
-    shippedAt: iso(o.shipped_at),
-    deliveredAt: iso(o.delivered_at),
-    cancelledAt: iso(o.cancelled_at),
-  }
-}
-
-export async function loadView(q: Queryable, id: string): Promise<OrderView | undefined> {
-  const order = await store.findOrder(q, id)
-  if (!order) return undefined
-  return toOrderView(order, await store.findLines(q, [id]), await store.findPayments(q, [id]))
-}
 
 function linePayloads(lines: LineRow[], currency: string): OrderLinePayload[] {
   return lines.map((l) => ({ productId: l.product_id, name: l.name, quantity: l.quantity, unitPrice: { amount: l.unit_amount, currency } }))
@@ -276,10 +216,8 @@ export async function transition(
     if (action === 'cancel') {
       const lines = await store.findLines(tx, [id])
       await emit(tx, 'order.cancelled', order, { reason, lines: linePayloads(lines, order.currency) })
-      const charge = payments.find((p) => p.kind === 'charge' && p.status === 'succeeded')
-      if (charge) {
-        return store.insertPendingPayment(tx, { id: randomUUID(), orderId: id, kind: 'refund', amount: charge.amount, currency: charge.currency, cardLast4: charge.card_last4 })
-      }
+      const charge = succeededCharge(payments)
+      if (charge) return startRefund(tx, charge)
     } else {
       await emit(tx, TRANSITIONS[action].event, order, action === 'ship' && extra.trackingNumber ? { trackingNumber: extra.trackingNumber } : {})
     }
@@ -289,55 +227,19 @@ export async function transition(
   return (await loadView(deps.db, id))!
 }
 
+function succeededCharge(payments: PaymentRow[]): PaymentRow | undefined {
+  return payments.find((p) => p.kind === 'charge' && p.status === 'succeeded')
+}
+
+/** The refund attempt of a charge, pending until the provider answers; undefined when one is under way or done. */
+function startRefund(q: Queryable, charge: PaymentRow) {
+  return store.insertPendingPayment(q, { id: randomUUID(), orderId: charge.order_id, kind: 'refund', amount: charge.amount, currency: charge.currency, cardLast4: charge.card_last4 })
+}
+
 async function refundPayment(deps: OrderDeps, refund: PaymentRow) {
-  const charge = (await store.findPayments(deps.db, [refund.order_id])).find((p) => p.kind === 'charge' && p.status === 'succeeded')!
+  const charge = succeededCharge(await store.findPayments(deps.db, [refund.order_id]))!
   const result = await deps.payments.refund({ idempotencyKey: refundKey(refund.order_id), chargeReference: charge.provider_ref ?? '', amount: refund.amount, currency: refund.currency })
-  await deps.db.transaction((tx) =>
-    store.settlePayment(tx, refund.id, { status: result.status, providerRef: result.reference, declineCode: result.status === 'declined' ? result.declineCode : null }),
-  )
-}
-
-export interface OrderPage {
-  items: OrderView[]
-  nextCursor: string | null
-}
-
-export async function listOrders(
-  deps: OrderDeps,
-  actor: Identity,
-  query: { status?: OrderStatus; userId?: string; limit: number; cursor?: string },
-): Promise<OrderPage> {
-  const admin = actor.roles.includes('admin')
-  if (query.userId !== undefined && !admin) throw new AppError('FORBIDDEN', 'Only an admin can list the orders of other users', 403)
-  const after = query.cursor === undefined ? undefined : decodeOrderCursor(query.cursor)
-  const userId = admin ? query.userId : actor.userId
-  const rows = await store.listOrders(deps.db, {
-    ...(userId !== undefined ? { userId } : {}),
-    ...(query.status ? { status: query.status } : {}),
-    limit: query.limit + 1,
-    ...(after ? { after } : {}),
-  })
-  const page = rows.slice(0, query.limit)
-  const ids = page.map((r) => r.id)
-  const lines = ids.length ? await store.findLines(deps.db, ids) : []
-  const payments = ids.length ? await store.findPayments(deps.db, ids) : []
-  const last = page.at(-1)
-  return {
-    items: page.map((o) => toOrderView(o, lines.filter((l) => l.order_id === o.id), payments.filter((p) => p.order_id === o.id))),
-    nextCursor: rows.length > query.limit && last ? Buffer.from(JSON.stringify([last.created_us, last.id])).toString('base64url') : null,
-  }
-}
-
-function decodeOrderCursor(cursor: string): { createdUs: number; id: string } {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
-    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && v[0] >= 0 && typeof v[1] === 'string' && /^[0-9a-f-]{36}$/.test(v[1])) {
-      return { createdUs: v[0] as number, id: v[1] as string }
-    }
-  } catch {
-    // fall through
-  }
-  throw new AppError('INVALID_CURSOR', 'The cursor is not one this list produced; start again without it', 400)
+  await store.settlePayment(deps.db, refund.id, { status: result.status, providerRef: result.reference, declineCode: result.status === 'declined' ? result.declineCode : null })
 }
 
 // --- background work -----------------------------------------------------------------
@@ -366,16 +268,13 @@ export async function sweep(deps: OrderDeps, paymentWindowMs: number): Promise<{
       await settleCharge(deps, (await store.findOrder(deps.db, p.order_id))!, p, answer)
     } else {
       // The provider never saw it: nothing was charged.
-      await deps.db.transaction((tx) => store.settlePayment(tx, p.id, { status: 'declined', providerRef: null, declineCode: 'not_sent' }))
+      await store.settlePayment(deps.db, p.id, { status: 'declined', providerRef: null, declineCode: 'not_sent' })
     }
     settled++
   }
   let refunded = 0
   for (const orderId of await store.listUnrefunded(deps.db, 100)) {
-    const charge = (await store.findPayments(deps.db, [orderId])).find((p) => p.kind === 'charge' && p.status === 'succeeded')!
-    const refund = await deps.db.transaction((tx) =>
-      store.insertPendingPayment(tx, { id: randomUUID(), orderId, kind: 'refund', amount: charge.amount, currency: charge.currency, cardLast4: charge.card_last4 }),
-    )
+    const refund = await startRefund(deps.db, succeededCharge(await store.findPayments(deps.db, [orderId]))!)
     if (refund) {
       await refundPayment(deps, refund)
       refunded++

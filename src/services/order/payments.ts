@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../../platform/db/db.js'
 import { AppError } from '../../platform/errors.js'
-import * as store from './order-store.js'
+import * as store from './test-provider-store.js'
 
 /**
  * The payment provider port. A real provider (Stripe, Adyen, ...) is an adapter

@@ -2,6 +2,7 @@ import { identityOf, requireAdmin, requireUser } from '../../platform/auth/ident
 import type { App } from '../../platform/server.js'
 import { fingerprint, parseIdempotencyKey, runIdempotent } from './idempotency.js'
 import * as orders from './orders.js'
+import { listOrders } from './order-views.js'
 import type { OrderDeps } from './orders.js'
 import { checkCard } from './payments.js'
 import * as S from './schemas.js'
@@ -60,7 +61,7 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
     { preValidation: requireUser, schema: { tags, security, summary: 'Orders, newest first: your own, or any for an admin', querystring: S.ListQuery, response: { 200: S.OrderPage, ...errors } } },
     async (req) => {
       const { status, userId, limit, cursor } = req.query
-      return orders.listOrders(deps, identityOf(req), {
+      return listOrders(deps.db, identityOf(req), {
         limit,
         ...(status ? { status: status as OrderStatus } : {}),
         ...(userId !== undefined ? { userId } : {}),
