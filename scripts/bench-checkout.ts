@@ -5,11 +5,12 @@
  * Idempotency-Key and a test card. Checks for oversell afterwards: for every
  * product, initial stock = final stock + units in orders, and never below 0.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { tokenMinter } from '../test/helpers/token-minter.js'
+import { serversEnv, waitForHealth } from './bench-support.js'
 
 export interface CheckoutResult {
   orders: number
@@ -25,12 +26,6 @@ export interface CheckoutResult {
 
 const ADDRESS = { name: 'Bench Buyer', line1: '1 Load St', city: 'Testville', postalCode: '12345', country: 'US' }
 const CARD = { number: '4242424242424242', expMonth: 12, expYear: 2034, cvc: '123' }
-
-function serversEnv(): Record<string, string> {
-  execFileSync('bash', ['scripts/servers.sh', 'start', 'pg', 'redis'], { stdio: 'inherit' })
-  const out = execFileSync('bash', ['scripts/servers.sh', 'env'], { encoding: 'utf8' })
-  return Object.fromEntries([...out.matchAll(/export (\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]))
-}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
 
@@ -82,15 +77,7 @@ export async function benchCheckout(options: { orders: number; concurrency: numb
   })
   const db = new pg.Pool({ connectionString: url.toString(), max: 4 })
   try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${base}/health`)).ok) break
-      } catch {
-        // starting
-      }
-      if (i > 600) throw new Error('server did not start')
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    await waitForHealth(base, 60_000)
     // 20 products; 10 % less stock than the buyers want, so refusals are part of the run.
     const products = 20
     const demand = options.orders

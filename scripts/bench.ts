@@ -26,6 +26,7 @@ import { seedDemoCatalog } from '../src/services/product/demo-catalog.js'
 import { countProducts } from '../src/services/product/product-store.js'
 import { SERVICES } from '../src/services/registry.js'
 import { benchCheckout, type CheckoutResult } from './bench-checkout.js'
+import { serversEnv, waitForHealth } from './bench-support.js'
 
 const { values } = parseArgs({
   options: {
@@ -76,12 +77,6 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
-function serversEnv(): Record<string, string> {
-  execFileSync('bash', ['scripts/servers.sh', 'start', 'pg', 'redis'], { stdio: 'inherit' })
-  const out = execFileSync('bash', ['scripts/servers.sh', 'env'], { encoding: 'utf8' })
-  return Object.fromEntries([...out.matchAll(/export (\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]))
-}
-
 async function prepareData(): Promise<Record<string, string>> {
   let env: Record<string, string>
   if (mode === 'real') {
@@ -114,16 +109,13 @@ async function startServer(env: Record<string, string>): Promise<ChildProcess> {
     env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn', SEED_DEMO_PRODUCTS: '0', PRODUCT_RATE_LIMIT_MAX: '1000000000' },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) return child
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 100))
+  try {
+    await waitForHealth(base, 30_000)
+  } catch (err) {
+    child.kill('SIGKILL')
+    throw err
   }
-  child.kill('SIGKILL')
-  throw new Error('bench server did not start')
+  return child
 }
 
 async function stopServer(child: ChildProcess) {

@@ -12,6 +12,12 @@ export interface TestAppOptions {
   adapters?: Adapters
   services?: string
   env?: Record<string, string>
+  /**
+   * Sets up resources the app uses (a proxy in front of a server, say) and
+   * returns settings for it; what it registers on the scope is cleaned up after
+   * the app has closed.
+   */
+  prepare?: (scope: { after: (fn: () => Promise<void>) => void }) => Promise<Record<string, string>>
 }
 
 /**
@@ -37,6 +43,7 @@ export async function buildTestApp(t: Pick<TestContext, 'after'>, options: TestA
     DATA_DIR: dataDir,
     REDIS_KEY_PREFIX: `test${randomBytes(4).toString('hex')}:`,
     ...options.env,
+    ...(options.prepare ? await options.prepare(scope) : {}),
   }
   let db
   if (adapters === 'real') {

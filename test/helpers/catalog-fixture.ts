@@ -1,4 +1,8 @@
+import type { BuiltApp } from '../../src/app.js'
 import type { Db } from '../../src/platform/db/db.js'
+import type { CatalogDeps } from '../../src/services/product/catalog.js'
+import type { ProductConfig } from '../../src/services/product/config.js'
+import { catalogDepsOf } from '../../src/services/product/index.js'
 import * as categories from '../../src/services/product/category-store.js'
 import * as store from '../../src/services/product/product-store.js'
 
@@ -22,4 +26,9 @@ export async function seedCatalogFixture(db: Db) {
     hose: await product('garden-hose', 'Garden Hose', 1999, garden, 'Twenty metres of flexible hose'),
   }
   return { categories: { home, kitchen, pans, garden }, ids }
+}
+
+/** The catalog's deps of a built app, as its product service has them: for tests that write through catalog.ts. */
+export function catalogDeps(built: BuiltApp): CatalogDeps {
+  return catalogDepsOf(built.deps, built.config as unknown as ProductConfig)
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import type { BuiltApp } from '../../src/app.js'
 import { bearer, registerUser, uniqueEmail } from './auth-fixture.js'
+import { until } from './events.js'
 
 /** A signed-in customer with helpers to fill the cart and check out, over HTTP. */
 export interface Shopper {
@@ -61,12 +62,9 @@ export async function charges(built: BuiltApp, orderId: string): Promise<number>
   return rows[0]!.n
 }
 
-export async function eventually<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs
-  for (;;) {
+export function eventually<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  return until(what, async () => {
     const v = await fn()
-    if (ok(v)) return v
-    if (Date.now() > until) assert.fail(`${what}: still ${JSON.stringify(v)} after ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
+    return ok(v) ? v : undefined
+  }, timeoutMs)
 }

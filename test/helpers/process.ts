@@ -25,20 +25,6 @@ export function startMain(args: string[], env: Record<string, string>): Started 
   return { child, stdout: () => out, stderr: () => err, messages, exited }
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      const v = await fn()
-      if (v !== undefined) return v
-    } catch {
-      // not yet
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
 export function randomPort(): number {
   return 20_000 + Math.floor(Math.random() * 20_000)
 }

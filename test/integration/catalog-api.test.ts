@@ -5,7 +5,7 @@ import * as catalog from '../../src/services/product/catalog.js'
 import * as store from '../../src/services/product/product-store.js'
 import { seedDemoCatalog } from '../../src/services/product/demo-catalog.js'
 import { buildTestApp } from '../helpers/build-app.js'
-import { seedCatalogFixture } from '../helpers/catalog-fixture.js'
+import { catalogDeps, seedCatalogFixture } from '../helpers/catalog-fixture.js'
 
 type Page = { items: { id: number; slug: string; name: string; price: { amount: number }; salePrice: { amount: number } }[]; nextCursor: string | null }
 
@@ -17,10 +17,6 @@ async function json<T = Page>(built: BuiltApp, url: string): Promise<T> {
   const res = await get(built, url)
   assert.equal(res.statusCode, 200, `${url}: ${res.body}`)
   return res.json() as T
-}
-
-function catalogDeps(built: BuiltApp): catalog.CatalogDeps {
-  return { db: built.deps.db, readDb: built.deps.readDb, cache: built.deps.readThrough, ttl: { products: 300, deals: 600, recommendations: 600, categories: 3600 } }
 }
 
 async function expectError(built: BuiltApp, url: string, status: number, code: string) {

@@ -5,7 +5,8 @@ import { createPgDb } from '../../src/platform/db/pg-db.js'
 import * as store from '../../src/services/product/product-store.js'
 import { clonePgDatabase } from '../helpers/databases.js'
 import { ADDRESS, GOOD_CARD } from '../helpers/order-fixture.js'
-import { randomPort, startMain, waitFor, type Started } from '../helpers/process.js'
+import { until } from '../helpers/events.js'
+import { randomPort, startMain, type Started } from '../helpers/process.js'
 import { servers } from '../helpers/servers.js'
 import { tokenMinter } from '../helpers/token-minter.js'
 
@@ -49,7 +50,7 @@ describe('checkout under concurrency (2 processes, real PostgreSQL + Redis)', ()
       procs.push(startMain(['all'], { ...env, PORT: String(port) }))
       bases.push(`http://127.0.0.1:${port}`)
     }
-    for (const base of bases) await waitFor(`${base} ready`, async () => ((await fetch(`${base}/health`)).ok ? true : undefined))
+    for (const base of bases) await until(`${base} ready`, async () => ((await fetch(`${base}/health`)).ok ? true : undefined), 60_000)
     db = createPgDb({ url, max: 5, min: 0, applicationName: 'test' })
   })
 

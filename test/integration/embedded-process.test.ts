@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, describe, test } from 'node:test'
-import { randomPort, startMain, waitFor, type Started } from '../helpers/process.js'
+import { until } from '../helpers/events.js'
+import { randomPort, startMain, type Started } from '../helpers/process.js'
 
 /** `npm start` as a user runs it: one process, the embedded database on disk, a seeded catalog. */
 describe('the embedded shop process', async () => {
@@ -28,7 +29,7 @@ describe('the embedded shop process', async () => {
   test('starts on the given port, reports ready over IPC, and serves the seeded catalog', async () => {
     const p = startMain(['all'], env)
     try {
-      const page = await waitFor('products', products)
+      const page = await until('products', products, 60_000)
       assert.equal(page.items.length, 100)
       assert.ok(page.nextCursor)
       assert.deepEqual(p.messages, ['ready'])
@@ -49,7 +50,7 @@ describe('the embedded shop process', async () => {
   test('a restart keeps the data and does not seed again', async () => {
     const p = startMain(['all'], env)
     try {
-      const page = await waitFor('products', products)
+      const page = await until('products', products, 60_000)
       assert.deepEqual(page.items[0], firstProduct)
       let count = page.items.length
       let cursor = page.nextCursor

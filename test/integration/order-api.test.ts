@@ -4,7 +4,7 @@ import { describe, test } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
 import * as catalog from '../../src/services/product/catalog.js'
 import { buildTestApp } from '../helpers/build-app.js'
-import { seedCatalogFixture } from '../helpers/catalog-fixture.js'
+import { catalogDeps, seedCatalogFixture } from '../helpers/catalog-fixture.js'
 import { addToCart, ADDRESS, admin, charges, checkout, DECLINED_CARD, eventually, GOOD_CARD, orderEvents, shopper, stockOf } from '../helpers/order-fixture.js'
 
 const env = { ORDER_RATE_LIMIT_MAX: '100000', CART_RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000' }
@@ -14,10 +14,6 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, adapters: 
   const built = await buildTestApp(t, { adapters, env: { ...env, ...extraEnv } })
   const fixture = await seedCatalogFixture(built.deps.db)
   return { built, ...fixture }
-}
-
-function catalogDeps(built: BuiltApp): catalog.CatalogDeps {
-  return { db: built.deps.db, readDb: built.deps.db, cache: built.deps.readThrough, ttl: { products: 300, deals: 600, recommendations: 600, categories: 3600 } }
 }
 
 for (const adapters of ['embedded', 'real'] as const) {
