@@ -13,35 +13,15 @@ import { buildTestApp } from './build-app.js'
 import { seedCatalogFixture } from './catalog-fixture.js'
 import { clonePgDatabase, openPgliteClone, type Adapters } from './databases.js'
 import { servers } from './servers.js'
+import type { CartItemView, CartView } from '../../src/services/cart/cart.js'
 
 /** Small steps the cart tests share: requests with the cart and access tokens, and apps that restart on the same storage. */
 
 export const CART_TOKEN = /^[A-Za-z0-9_-]{43}$/
 
-export interface CartItem {
-  productId: number
-  slug: string | null
-  name: string | null
-  quantity: number
-  unitPrice: { amount: number; currency: string } | null
-  lineTotal: { amount: number; currency: string } | null
-  image: string | null
-  available: boolean
-  inStock: boolean
-  stock: number
-  exceedsStock: boolean
-  priceChanged: boolean
-  previousUnitPrice?: { amount: number; currency: string }
-  quantityAdjusted?: boolean
-}
-
-export interface CartBody {
-  token?: string
-  items: CartItem[]
-  subtotal: { amount: number; currency: string }
-  itemCount: number
-  warnings: { code: string; productId: number; message: string }[]
-}
+/** The cart answers as the service types them (the token only on guest carts). */
+export type CartItem = CartItemView
+export type CartBody = CartView & { token?: string }
 
 export interface CartRequest {
   method?: 'GET' | 'POST' | 'PATCH' | 'DELETE'

@@ -31,6 +31,9 @@ export function etagOf(body: string): string {
   return `W/"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`
 }
 
+/** Where a namespace's current generation is kept; every key of the namespace embeds it. */
+const genKey = (namespace: string) => `gen:${namespace}`
+
 const BREAKER_THRESHOLD = 5
 const BREAKER_OPEN_MS = 5000
 const INVALIDATE_RETRY_MS = 1000
@@ -90,15 +93,14 @@ export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: L
     }
     let fullKey: string
     try {
-      const genKey = `gen:${namespace}`
-      const found = await cache.getIndirect(genKey, `${namespace}:`, `:${key}`)
+      const found = await cache.getIndirect(genKey(namespace), `${namespace}:`, `:${key}`)
       recordSuccess()
       if (found.value !== undefined) {
         const nl = found.value.indexOf('\n')
         count.inc({ cache: namespace, result: 'hit' })
         return { etag: found.value.slice(0, nl), body: found.value.slice(nl + 1) }
       }
-      const generation = found.pointer ?? (await cache.setPersistentIfAbsent(genKey, randomUUID()))
+      const generation = found.pointer ?? (await cache.setPersistentIfAbsent(genKey(namespace), randomUUID()))
       fullKey = `${namespace}:${generation}:${key}`
     } catch (err) {
       recordFailure(err)
@@ -116,7 +118,7 @@ export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: L
 
   async function invalidateOne(namespace: string): Promise<void> {
     try {
-      await cache.setPersistent(`gen:${namespace}`, randomUUID())
+      await cache.setPersistent(genKey(namespace), randomUUID())
       pendingInvalidation.delete(namespace)
     } catch (err) {
       // The write has committed; keep trying so no instance serves the old entries for long.
@@ -136,7 +138,7 @@ export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: L
     async invalidateKeys(namespace, keys) {
       const drop = async () => {
         try {
-          const generation = await cache.get(`gen:${namespace}`)
+          const generation = await cache.get(genKey(namespace))
           if (generation !== undefined) await cache.del(keys.map((k) => `${namespace}:${generation}:${k}`))
         } catch (err) {
           deps.log.warn({ err, namespace }, 'could not drop cache entries')
