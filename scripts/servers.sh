@@ -18,6 +18,20 @@ PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || tru
 
 log() { echo "servers: $*" >&2; }
 
+# PostgreSQL's directory. As root the server runs as 'postgres', which may not be
+# able to reach a checkout under a private directory (mktemp -d is 0700): then it
+# lives in a postgres-owned directory under /tmp, named after this checkout.
+pg_dir() {
+  if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$DIR"
+    if ! runuser -u postgres -- test -x "$DIR" 2>/dev/null; then
+      echo "${TMPDIR:-/tmp}/emporium-pg-$(printf '%s' "$DIR" | md5sum | cut -c1-12)"
+      return
+    fi
+  fi
+  echo "$DIR/pg"
+}
+
 as_pg_owner() {
   # PostgreSQL refuses to run as root; use the Debian 'postgres' account then.
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -41,29 +55,31 @@ install_missing() {
 }
 
 start_pg() {
-  local data="$DIR/pg/data"
+  local pg; pg="$(pg_dir)"
+  local data="$pg/data"
   if as_pg_owner "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then log "postgres already up"; return; fi
-  mkdir -p "$DIR/pg"
-  [ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR/pg"
+  mkdir -p "$pg"
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$pg"
   if [ ! -f "$data/PG_VERSION" ]; then
     as_pg_owner "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     # Several services x instances x pool size: the production topology needs more than the default 100.
     cat >> "$data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
-unix_socket_directories = '$DIR/pg'
+unix_socket_directories = '$pg'
 max_connections = 400
 shared_buffers = 256MB
 fsync = on
 CONF
   fi
-  as_pg_owner "$PG_BIN/pg_ctl" -D "$data" -l "$DIR/pg/server.log" -w -t 60 start >/dev/null
+  as_pg_owner "$PG_BIN/pg_ctl" -D "$data" -l "$pg/server.log" -w -t 60 start >/dev/null
   log "postgres up on 127.0.0.1:$PG_PORT"
 }
 
 stop_pg() {
-  [ -n "$PG_BIN" ] && [ -f "$DIR/pg/data/postmaster.pid" ] || return 0
-  as_pg_owner "$PG_BIN/pg_ctl" -D "$DIR/pg/data" -m fast -w stop >/dev/null || true
+  local pg; pg="$(pg_dir)"
+  [ -n "$PG_BIN" ] && [ -f "$pg/data/postmaster.pid" ] || return 0
+  as_pg_owner "$PG_BIN/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null || true
   log "postgres stopped"
 }
 
