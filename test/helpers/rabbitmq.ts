@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import net from 'node:net'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import amqp from 'amqplib'
@@ -59,23 +60,48 @@ export const sharedBroker: Broker = {
  * stop_app / start_app, memory alarms. Stopped and removed with the scope.
  */
 export async function startPrivateBroker(scope: Scope): Promise<Broker> {
+  // Ports picked at random can be taken (another server, a client's ephemeral
+  // port): the node then dies at boot. Ask the kernel for free ones, and try
+  // again with new ones if the node still does not come up.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBrokerOnce(scope, await freePort(), await freePort())
+    } catch (err) {
+      if (attempt === 3) throw err
+    }
+  }
+}
+
+async function freePort(): Promise<string> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return String(port)
+}
+
+async function startBrokerOnce(scope: Scope, port: string, distPort: string): Promise<Broker> {
   const dir = await mkdtemp(path.join(tmpdir(), 'emporium-rabbitmq-'))
-  const port = String(41_000 + Math.floor(Math.random() * 8000))
-  const env = rabbitEnv(dir, `faults${randomBytes(3).toString('hex')}@localhost`, port, String(Number(port) + 10_000))
-  await mkdir(`${dir}/log`)
-  await mkdir(`${dir}/mnesia`)
-  await writeFile(`${dir}/enabled_plugins`, '[].')
-  // The CLI and the node share this cookie; it exists before either starts.
-  await writeFile(`${dir}/.erlang.cookie`, randomBytes(20).toString('hex'), { mode: 0o400 })
-  await writeFile(`${dir}/rabbitmq.conf`, `listeners.tcp.1 = 127.0.0.1:${port}\nloopback_users = none\n`)
-  const broker: Broker = { url: `amqp://guest:guest@127.0.0.1:${port}`, ctl: ctlWith(env) }
-  scope.after(async () => {
+  const env = rabbitEnv(dir, `faults${randomBytes(3).toString('hex')}@localhost`, port, distPort)
+  const stop = async () => {
     await run(`${BIN}/rabbitmqctl`, ['-q', 'stop', `${dir}/rabbitmq.pid`], { env, timeout: 60_000 }).catch(() => {})
     await rm(dir, { recursive: true, force: true })
-  })
-  await run(`${BIN}/rabbitmq-server`, ['-detached'], { env, timeout: 60_000 })
-  await run(`${BIN}/rabbitmq-diagnostics`, ['-q', 'wait', `${dir}/rabbitmq.pid`, '--timeout', '120'], { env, timeout: 130_000 })
-  return broker
+  }
+  try {
+    await mkdir(`${dir}/log`)
+    await mkdir(`${dir}/mnesia`)
+    await writeFile(`${dir}/enabled_plugins`, '[].')
+    // The CLI and the node share this cookie; it exists before either starts.
+    await writeFile(`${dir}/.erlang.cookie`, randomBytes(20).toString('hex'), { mode: 0o400 })
+    await writeFile(`${dir}/rabbitmq.conf`, `listeners.tcp.1 = 127.0.0.1:${port}\nloopback_users = none\n`)
+    await run(`${BIN}/rabbitmq-server`, ['-detached'], { env, timeout: 60_000 })
+    await run(`${BIN}/rabbitmq-diagnostics`, ['-q', 'wait', `${dir}/rabbitmq.pid`, '--timeout', '120'], { env, timeout: 130_000 })
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  scope.after(stop)
+  return { url: `amqp://guest:guest@127.0.0.1:${port}`, ctl: ctlWith(env) }
 }
 
 /**
