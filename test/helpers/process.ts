@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 
 export interface Started {
   child: ChildProcess
@@ -9,12 +12,18 @@ export interface Started {
   exited: Promise<number | null>
 }
 
-/** Runs `node --import tsx src/main.ts <args>` with its own environment and an IPC channel (as PM2 does). */
+/**
+ * Runs `node --import tsx src/main.ts <args>` with its own environment and an
+ * IPC channel (as PM2 does). Without a DATA_DIR it gets a temporary one, removed
+ * when it exits, so no test writes keys or e-mails into the checkout's ./data.
+ */
 export function startMain(args: string[], env: Record<string, string>): Started {
+  const ownDataDir = env.DATA_DIR ? undefined : mkdtempSync(path.join(tmpdir(), 'emporium-main-'))
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   })
+  if (ownDataDir) child.once('exit', () => rmSync(ownDataDir, { recursive: true, force: true }))
   let out = ''
   let err = ''
   const messages: unknown[] = []
