@@ -169,7 +169,7 @@ if (phases.has('list') || phases.has('search')) {
 
   if (phases.has('search')) {
     // 2. Uncached full-text search (the product cache turned off).
-    const server = await startServer({ ...env, CACHE_TTL_PRODUCTS: '0' })
+    const server = await startServer({ ...env, CACHE_TTL_PRODUCTS_SECONDS: '0' })
     const queries = ['leather boots', 'wireless headphones', 'chair']
     const search: Record<string, ReturnType<typeof summary> & { runs: AbResult[] }> = {}
     for (const q of queries) {

@@ -2,9 +2,10 @@ import { Type, type Static, type TObject, type TProperties } from '@sinclair/typ
 import { envSchema } from 'env-schema'
 
 /**
- * Settings every process reads. Names follow the seed where it has them
- * (PORT, NODE_ENV, REDIS_URL, ALLOWED_ORIGINS, JWT_SECRET). A URL that is set
- * selects the real server; an unset one selects the embedded adapter.
+ * Settings every process reads. PORT, NODE_ENV, REDIS_URL, ALLOWED_ORIGINS and
+ * JWT_SECRET keep the names of the deployment guide. A URL that is set selects
+ * the real server; an unset one selects the embedded adapter. Every duration
+ * says its unit: _MS or _SECONDS.
  */
 export const platformConfig = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
@@ -59,6 +60,22 @@ interface AjvLikeError {
   params?: { missingProperty?: string; allowedValues?: unknown[] }
 }
 
+/**
+ * Settings that were renamed (their unit is in the name now). A start that
+ * still sets one stops and names the new name, rather than silently ignoring it.
+ */
+const RENAMED: Readonly<Record<string, string>> = {
+  CACHE_TTL_PRODUCTS: 'CACHE_TTL_PRODUCTS_SECONDS',
+  CACHE_TTL_DEALS: 'CACHE_TTL_DEALS_SECONDS',
+  CACHE_TTL_RECOMMENDATIONS: 'CACHE_TTL_RECOMMENDATIONS_SECONDS',
+  CACHE_TTL_CATEGORIES: 'CACHE_TTL_CATEGORIES_SECONDS',
+  CATALOG_EDGE_MAX_AGE: 'PRODUCT_EDGE_MAX_AGE_SECONDS',
+  CART_TTL_DAYS: 'CART_TTL_SECONDS',
+  ORDER_IDEMPOTENCY_TTL_HOURS: 'ORDER_IDEMPOTENCY_TTL_SECONDS',
+  ORDER_RESERVATION_TTL_S: 'ORDER_RESERVATION_TTL_SECONDS',
+  EVENTS_HEARTBEAT_S: 'EVENTS_HEARTBEAT_SECONDS',
+}
+
 /** Validates the environment against the platform settings plus the given ones, once, at boot. */
 export function loadConfig<P extends TProperties>(
   extra: TObject<P>,
@@ -67,14 +84,19 @@ export function loadConfig<P extends TProperties>(
   const schema = Type.Composite([platformConfig, extra])
   // Empty strings mean "unset" (a common shape in .env templates), not "invalid".
   const data = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))
+  const problems = Object.keys(RENAMED)
+    .filter((old) => old in data)
+    .map((old) => `${old} is now ${RENAMED[old]} (mind the unit)`)
+  let config: PlatformConfig & Static<TObject<P>>
   try {
-    const config = envSchema({ schema, data, env: false, dotenv: false }) as PlatformConfig & Static<TObject<P>>
-    return Object.freeze(config)
+    config = envSchema({ schema, data, env: false, dotenv: false }) as PlatformConfig & Static<TObject<P>>
   } catch (err) {
     const errors = (err as { errors?: AjvLikeError[] }).errors
     if (!errors) throw err
-    throw new ConfigError(errors.map(describeProblem))
+    throw new ConfigError([...problems, ...errors.map(describeProblem)])
   }
+  if (problems.length) throw new ConfigError(problems)
+  return Object.freeze(config)
 }
 
 function describeProblem(e: AjvLikeError): string {

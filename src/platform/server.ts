@@ -147,7 +147,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     exposedHeaders: ['etag', 'retry-after', 'x-request-id', 'x-cart-token', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
     maxAge: 600,
   })
-  // gzip level 6 as the seed says; brotli is left out: its default quality costs more CPU than it saves here.
+  // gzip level 6 (the deployment guide's); brotli is left out: its default quality costs more CPU than it saves here.
   await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip', 'deflate'], zlibOptions: { level: 6 } })
 
   await app.register(swagger, {

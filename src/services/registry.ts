@@ -7,7 +7,7 @@ import type { Deps } from '../platform/deps.js'
 import type { App } from '../platform/server.js'
 import { productConfig, type ProductConfig } from './product/config.js'
 import { seedIfEmpty } from './product/demo-catalog.js'
-import { catalogDepsOf, productService } from './product/index.js'
+import { productDepsOf, productService } from './product/index.js'
 import { PRODUCT_QUEUE, startProductWorkers } from './product/subscriptions.js'
 import { cartConfig, type CartServiceConfig } from './cart/config.js'
 import { cartService } from './cart/index.js'
@@ -56,7 +56,7 @@ const product: ServiceDefinition<ProductConfig> = {
   migrations: { schema: 'catalog', dir: new URL('./product/migrations/', import.meta.url) },
   plugin: productService,
   events: { queue: PRODUCT_QUEUE },
-  start: (deps, c) => startProductWorkers(deps, catalogDepsOf(deps, c), c.RESERVATION_SWEEP_MS),
+  start: (deps, c) => startProductWorkers(deps, productDepsOf(deps, c), c.RESERVATION_SWEEP_MS),
   onStart: async (deps, c) => {
     if (await seedIfEmpty(deps.db, c.SEED_DEMO_PRODUCTS)) {
       deps.log.info({ products: c.SEED_DEMO_PRODUCTS }, 'empty catalog: seeded the demo shop')

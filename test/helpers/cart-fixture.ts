@@ -7,10 +7,9 @@ import type { TestContext } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
 import { buildApp, type BuiltApp } from '../../src/app.js'
 import { createRedis } from '../../src/platform/redis.js'
-import type { CatalogDeps } from '../../src/services/product/catalog.js'
 import { errorCode } from './auth-fixture.js'
 import { buildTestApp } from './build-app.js'
-import { seedCatalogFixture } from './catalog-fixture.js'
+import { seedProductFixture } from './product-fixture.js'
 import { clonePgDatabase, openPgliteClone, type Adapters } from './databases.js'
 import { servers } from './servers.js'
 import type { CartItemView, CartView } from '../../src/services/cart/cart.js'
@@ -34,7 +33,7 @@ export interface CartRequest {
   headers?: Record<string, string>
 }
 
-export type Ids = Awaited<ReturnType<typeof seedCatalogFixture>>['ids']
+export type Ids = Awaited<ReturnType<typeof seedProductFixture>>['ids']
 
 /** The whole shop (buildTestApp) with the catalog fixture. */
 export async function shop(t: Pick<TestContext, 'after'>, adapters: Adapters, env: Record<string, string> = {}): Promise<{ built: BuiltApp; ids: Ids }> {
@@ -42,7 +41,7 @@ export async function shop(t: Pick<TestContext, 'after'>, adapters: Adapters, en
   // database before it closes the app, which a consumer still handling user.registered would trip over.
   const built = await buildTestApp(t, { adapters, env: { AUTH_RATE_LIMIT_MAX: '10000', EVENTS_WORKERS: 'false', ...env } })
   forgetRedisKeys(t, built.config.REDIS_KEY_PREFIX, adapters)
-  const { ids } = await seedCatalogFixture(built.deps.db)
+  const { ids } = await seedProductFixture(built.deps.db)
   return { built, ids }
 }
 
@@ -97,10 +96,6 @@ export function forgetRedisKeys(t: Pick<TestContext, 'after'>, prefix: string, a
 /** Quantities by product id. */
 export function quantities(cart: CartBody): Record<number, number> {
   return Object.fromEntries(cart.items.map((i) => [i.productId, i.quantity]))
-}
-
-export function catalogDepsOf(built: BuiltApp): CatalogDeps {
-  return { db: built.deps.db, readDb: built.deps.readDb, cache: built.deps.readThrough, ttl: { products: 300, deals: 600, recommendations: 600, categories: 3600 } }
 }
 
 /**

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { createCartClient } from '../../src/contracts/cart.js'
 import { peerClient } from '../../src/platform/peers.js'
-import * as catalog from '../../src/services/product/catalog.js'
+import * as products from '../../src/services/product/product.js'
 import { registerUser } from '../helpers/auth-fixture.js'
-import { cartOk, cartRequest, catalogDepsOf, expectError, guestAdd, quantities, restartableApp, shop, type CartBody } from '../helpers/cart-fixture.js'
-import { seedCatalogFixture } from '../helpers/catalog-fixture.js'
+import { cartOk, cartRequest, expectError, guestAdd, quantities, restartableApp, shop, type CartBody } from '../helpers/cart-fixture.js'
+import { productDeps, seedProductFixture } from '../helpers/product-fixture.js'
 
 /** Carts across sign-in, checkout and restarts: the guest cart merge, the order service's internal routes, persistence. */
 for (const adapters of ['embedded', 'real'] as const) {
@@ -55,8 +55,8 @@ for (const adapters of ['embedded', 'real'] as const) {
       const user = await registerUser(built)
       const guest = await guestAdd(built, ids.hose, 2)
       await guestAdd(built, ids.wok, 1, guest)
-      await catalog.setStock(catalogDepsOf(built), ids.hose, 0)
-      await catalog.deleteProduct(catalogDepsOf(built), ids.wok)
+      await products.setStock(productDeps(built), ids.hose, 0)
+      await products.deleteProduct(productDeps(built), ids.wok)
       const cart = await cartOk(built, { method: 'POST', url: '/api/cart/merge', accessToken: user.accessToken, cartToken: guest })
       assert.deepEqual(cart.items, [])
       assert.deepEqual(
@@ -124,7 +124,7 @@ for (const adapters of ['embedded', 'real'] as const) {
     test('carts survive a restart', async (t) => {
       const start = await restartableApp(t, adapters)
       let built = await start()
-      const { ids } = await seedCatalogFixture(built.deps.db)
+      const { ids } = await seedProductFixture(built.deps.db)
       const guest = await guestAdd(built, ids.wok, 2)
       const user = await registerUser(built)
       await cartOk(built, { method: 'POST', url: '/api/cart/items', payload: { productId: ids.kettle, quantity: 3 }, accessToken: user.accessToken })

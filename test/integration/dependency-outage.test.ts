@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { buildTestApp } from '../helpers/build-app.js'
-import { seedCatalogFixture } from '../helpers/catalog-fixture.js'
+import { seedProductFixture } from '../helpers/product-fixture.js'
 import { clonePgDatabase } from '../helpers/databases.js'
 import { ADDRESS, GOOD_CARD } from '../helpers/order-fixture.js'
 import { servers } from '../helpers/servers.js'
@@ -16,7 +16,7 @@ describe('dependency outages (real servers behind a loopback proxy)', () => {
     let proxy: TcpProxy | undefined
     const built = await buildTestApp(t, {
       adapters: 'real',
-      env: { JWT_SECRET: minter.secret, CACHE_TTL_PRODUCTS: '0', EVENTS_WORKERS: 'false' },
+      env: { JWT_SECRET: minter.secret, CACHE_TTL_PRODUCTS_SECONDS: '0', EVENTS_WORKERS: 'false' },
       prepare: async (scope) => {
         const url = new URL(await clonePgDatabase(scope))
         proxy = await startTcpProxy(Number(url.port))
@@ -26,7 +26,7 @@ describe('dependency outages (real servers behind a loopback proxy)', () => {
         return { DATABASE_URL: url.toString() }
       },
     })
-    const { ids } = await seedCatalogFixture(built.deps.db)
+    const { ids } = await seedProductFixture(built.deps.db)
     const buyer = await minter.customer()
     const add = await built.app.inject({ method: 'POST', url: '/api/cart/items', headers: buyer.headers, payload: { productId: ids.lamp, quantity: 1 } })
     assert.equal(add.statusCode, 200, add.body)
@@ -69,7 +69,7 @@ describe('dependency outages (real servers behind a loopback proxy)', () => {
         return { AMQP_URL: amqp.toString() }
       },
     })
-    const { ids } = await seedCatalogFixture(built.deps.db)
+    const { ids } = await seedProductFixture(built.deps.db)
     const buyer = await minter.customer()
     await built.app.inject({ method: 'POST', url: '/api/cart/items', headers: buyer.headers, payload: { productId: ids.hose, quantity: 2 } })
     proxy!.cut()

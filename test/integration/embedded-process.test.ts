@@ -67,12 +67,12 @@ describe('the embedded shop process', async () => {
   })
 
   test('a bad setting stops the start with one line naming it', async () => {
-    const p = startMain(['all'], { ...env, PORT: 'eighty', CACHE_TTL_PRODUCTS: '-5' })
+    const p = startMain(['all'], { ...env, PORT: 'eighty', CACHE_TTL_PRODUCTS_SECONDS: '-5' })
     assert.equal(await p.exited, 1)
     const lines = p.stderr().trim().split('\n')
     assert.equal(lines.length, 1, p.stderr())
     assert.match(lines[0]!, /PORT/)
-    assert.match(lines[0]!, /CACHE_TTL_PRODUCTS/)
+    assert.match(lines[0]!, /CACHE_TTL_PRODUCTS_SECONDS/)
   })
 
   test('an unknown service name is refused', async () => {

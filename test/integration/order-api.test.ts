@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
-import * as catalog from '../../src/services/product/catalog.js'
+import * as products from '../../src/services/product/product.js'
 import { buildTestApp } from '../helpers/build-app.js'
-import { catalogDeps, seedCatalogFixture } from '../helpers/catalog-fixture.js'
+import { productDeps, seedProductFixture } from '../helpers/product-fixture.js'
 import { addToCart, ADDRESS, admin, charges, checkout, DECLINED_CARD, eventually, GOOD_CARD, orderEvents, shopper, stockOf } from '../helpers/order-fixture.js'
 
 const env = { ORDER_RATE_LIMIT_MAX: '100000', CART_RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000' }
@@ -12,7 +12,7 @@ const code = (res: { json: () => unknown }) => (res.json() as { error: { code: s
 
 async function setup(t: { after: (fn: () => Promise<void>) => void }, adapters: 'embedded' | 'real', extraEnv: Record<string, string> = {}) {
   const built = await buildTestApp(t, { adapters, env: { ...env, ...extraEnv } })
-  const fixture = await seedCatalogFixture(built.deps.db)
+  const fixture = await seedProductFixture(built.deps.db)
   return { built, ...fixture }
 }
 
@@ -21,7 +21,7 @@ for (const adapters of ['embedded', 'real'] as const) {
     test('checkout with a good card: a paid order priced by the catalog, stock taken, cart emptied, events written', async (t) => {
       const { built, ids } = await setup(t, adapters)
       const day = 86_400_000
-      await catalog.createDeal(catalogDeps(built), { productId: ids.kettle, title: 'Sale', discountPercent: 10, startsAt: new Date(Date.now() - day), endsAt: new Date(Date.now() + day) })
+      await products.createDeal(productDeps(built), { productId: ids.kettle, title: 'Sale', discountPercent: 10, startsAt: new Date(Date.now() - day), endsAt: new Date(Date.now() + day) })
       const ada = await shopper(built)
       await addToCart(built, ada, ids.kettle, 2)
       await addToCart(built, ada, ids.hose, 1)
@@ -145,14 +145,14 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.equal(empty.statusCode, 409)
       assert.equal(code(empty), 'EMPTY_CART')
       await addToCart(built, eve, ids.wok, 3)
-      await catalog.setStock(catalogDeps(built), ids.wok, 2)
+      await products.setStock(productDeps(built), ids.wok, 2)
       const short = await checkout(built, eve, { key })
       assert.equal(short.statusCode, 409)
       assert.equal(code(short), 'OUT_OF_STOCK')
       assert.equal(await stockOf(built, ids.wok), 2)
       const { rows } = await built.deps.db.query<{ n: number }>('select count(*)::int as n from orders.orders')
       assert.equal(rows[0]!.n, 0)
-      await catalog.setStock(catalogDeps(built), ids.wok, 5)
+      await products.setStock(productDeps(built), ids.wok, 5)
       const ok = await checkout(built, eve, { key })
       assert.equal(ok.statusCode, 201, ok.body)
       assert.equal(await stockOf(built, ids.wok), 2)

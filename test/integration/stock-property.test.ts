@@ -8,7 +8,7 @@ import { createReadThrough } from '../../src/platform/cache/read-through.js'
 import type { Db } from '../../src/platform/db/db.js'
 import { AppError } from '../../src/platform/errors.js'
 import { createMetrics } from '../../src/platform/metrics.js'
-import type { CatalogDeps } from '../../src/services/product/catalog.js'
+import type { ProductDeps } from '../../src/services/product/product.js'
 import * as store from '../../src/services/product/product-store.js'
 import { confirmReservation, releaseExpired, releaseReservation, reserveStock } from '../../src/services/product/stock.js'
 import { openClone } from '../helpers/databases.js'
@@ -24,9 +24,9 @@ interface Model {
   orders: Map<string, { lines: { p: number; q: number }[]; released: boolean }>
 }
 
-type Real = { deps: CatalogDeps; ids: number[] }
+type Real = { deps: ProductDeps; ids: number[] }
 
-function catalogDeps(db: Db): CatalogDeps {
+function productDeps(db: Db): ProductDeps {
   const metrics = createMetrics('prop', { defaultMetrics: false })
   return { db, readDb: db, cache: createReadThrough(createMemoryCache(), { metrics, log: pino({ level: 'silent' }) }), ttl: { products: 60, deals: 60, recommendations: 60, categories: 60 } }
 }
@@ -139,7 +139,7 @@ for (const adapters of ['embedded', 'real'] as const) {
   describe(`stock accounting (${adapters})`, () => {
     test('for any sequence of buy, cancel, confirm and restock: initial + restocked - sold + released = stock', async (t) => {
       const db = await openClone(adapters, t)
-      const deps = catalogDeps(db)
+      const deps = productDeps(db)
       await fc.assert(
         fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 6 }), { minLength: PRODUCTS, maxLength: PRODUCTS }), commands, async (initial, cmds) => {
           await db.exec('truncate catalog.reservations, catalog.products restart identity cascade')

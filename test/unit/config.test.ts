@@ -4,17 +4,17 @@ import { Type } from '@sinclair/typebox'
 import { ConfigError, loadConfig, parseOrigins } from '../../src/platform/config.js'
 import { productConfig } from '../../src/services/product/config.js'
 
-test('defaults are the seed values', () => {
+test('defaults: product 1000 requests per 15 minutes, pool 50/10, cache TTLs from 5 minutes to 1 hour', () => {
   const c = loadConfig(productConfig, {})
   assert.equal(c.PORT, 8080)
   assert.equal(c.PRODUCT_RATE_LIMIT_MAX, 1000)
   assert.equal(c.PRODUCT_RATE_LIMIT_WINDOW_MS, 900_000)
   assert.equal(c.PRODUCT_DB_POOL_MAX, 50)
   assert.equal(c.PRODUCT_DB_POOL_MIN, 10)
-  assert.equal(c.CACHE_TTL_PRODUCTS, 300)
-  assert.equal(c.CACHE_TTL_DEALS, 600)
-  assert.equal(c.CACHE_TTL_RECOMMENDATIONS, 600)
-  assert.equal(c.CACHE_TTL_CATEGORIES, 3600)
+  assert.equal(c.CACHE_TTL_PRODUCTS_SECONDS, 300)
+  assert.equal(c.CACHE_TTL_DEALS_SECONDS, 600)
+  assert.equal(c.CACHE_TTL_RECOMMENDATIONS_SECONDS, 600)
+  assert.equal(c.CACHE_TTL_CATEGORIES_SECONDS, 3600)
   assert.equal(c.DATABASE_URL, undefined)
   assert.equal(c.REDIS_URL, undefined)
 })
@@ -28,16 +28,29 @@ test('values come from the environment, typed', () => {
 
 test('every bad value is named in one error', () => {
   assert.throws(
-    () => loadConfig(productConfig, { PORT: 'eighty', DATABASE_URL: 'mysql://x', CACHE_TTL_PRODUCTS: '-1' }),
+    () => loadConfig(productConfig, { PORT: 'eighty', DATABASE_URL: 'mysql://x', CACHE_TTL_PRODUCTS_SECONDS: '-1' }),
     (err: unknown) => {
       assert.ok(err instanceof ConfigError)
       assert.match(err.message, /PORT/)
       assert.match(err.message, /DATABASE_URL/)
-      assert.match(err.message, /CACHE_TTL_PRODUCTS/)
+      assert.match(err.message, /CACHE_TTL_PRODUCTS_SECONDS/)
       assert.ok(!err.message.includes('\n'), 'one line')
       return true
     },
   )
+})
+
+test('a setting that was renamed stops the start and names its new name, with the other problems', () => {
+  assert.throws(
+    () => loadConfig(productConfig, { CACHE_TTL_PRODUCTS: '300', PORT: 'eighty' }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError)
+      assert.match(err.message, /CACHE_TTL_PRODUCTS is now CACHE_TTL_PRODUCTS_SECONDS/)
+      assert.match(err.message, /PORT/)
+      return true
+    },
+  )
+  assert.throws(() => loadConfig(productConfig, { CART_TTL_DAYS: '30' }), /CART_TTL_DAYS is now CART_TTL_SECONDS/)
 })
 
 test('a missing required value is named', () => {

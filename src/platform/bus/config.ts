@@ -13,7 +13,7 @@ export const busConfig = Type.Object({
   EVENTS_RETRY_MAX_MS: Type.Integer({ minimum: 1, default: 60_000 }),
   EVENTS_PREFETCH: Type.Integer({ minimum: 1, maximum: 1000, default: 16, description: 'Deliveries a consumer handles at once.' }),
   EVENTS_CONFIRM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000, description: 'Wait for the broker to confirm a batch; below the database idle-in-transaction timeout.' }),
-  EVENTS_HEARTBEAT_S: Type.Integer({ minimum: 0, default: 15 }),
+  EVENTS_HEARTBEAT_SECONDS: Type.Integer({ minimum: 0, default: 15 }),
   OUTBOX_POLL_MS: Type.Integer({ minimum: 10, default: 200, description: 'Relay poll interval when the outbox is empty.' }),
   OUTBOX_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 5000, default: 200 }),
   EVENTS_WORKERS: Type.Boolean({ default: true, description: 'Run the outbox relays and consumers in this process.' }),
@@ -28,7 +28,7 @@ export interface BusSettings {
   retry: { baseMs: number; maxMs: number }
   prefetch: number
   confirmTimeoutMs: number
-  heartbeatS: number
+  heartbeatSeconds: number
   pollMs: number
   batchSize: number
 }
@@ -45,7 +45,7 @@ export function busSettings(config: object): BusSettings {
     retry: { baseMs: c.EVENTS_RETRY_BASE_MS, maxMs: c.EVENTS_RETRY_MAX_MS },
     prefetch: c.EVENTS_PREFETCH,
     confirmTimeoutMs: c.EVENTS_CONFIRM_TIMEOUT_MS,
-    heartbeatS: c.EVENTS_HEARTBEAT_S,
+    heartbeatSeconds: c.EVENTS_HEARTBEAT_SECONDS,
     pollMs: c.OUTBOX_POLL_MS,
     batchSize: c.OUTBOX_BATCH_SIZE,
   }

@@ -27,7 +27,7 @@ export interface RabbitBusOptions {
  */
 export async function createRabbitBus(o: RabbitBusOptions): Promise<EventBus> {
   const names = topologyNames(o.settings)
-  const connOptions = { heartbeatS: o.settings.heartbeatS, log: o.log, registry: o.registry }
+  const connOptions = { heartbeatSeconds: o.settings.heartbeatSeconds, log: o.log, registry: o.registry }
   const consume = openAmqpConnection(o.url, { name: `${o.name}:consume`, ...connOptions })
   let publish: AmqpConnection | undefined
   const publishConnection = () => (publish ??= openAmqpConnection(o.url, { name: `${o.name}:publish`, ...connOptions }))

@@ -23,7 +23,7 @@ export interface AmqpConnection {
 
 export interface AmqpConnectionOptions {
   name: string
-  heartbeatS: number
+  heartbeatSeconds: number
   log: Logger
   registry: Registry
 }
@@ -32,7 +32,7 @@ export function openAmqpConnection(url: string, o: AmqpConnectionOptions): AmqpC
   const log = o.log.child({ amqp: o.name })
   const gauges = eventMetrics(o.registry)
   const target = new URL(url)
-  target.searchParams.set('heartbeat', String(o.heartbeatS))
+  target.searchParams.set('heartbeat', String(o.heartbeatSeconds))
   let conn: ChannelModel | undefined
   let blocked = false
   const closing = new AbortController()

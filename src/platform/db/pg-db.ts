@@ -4,7 +4,7 @@ import { backoff, beginStatement, isRetryableTxError, TX_MAX_ATTEMPTS, type Db, 
 
 export interface PgDbOptions {
   url: string
-  /** Pool sizes from the seed: product 50/10, order 30/5, auth 20/5. */
+  /** Pool sizes per service: product 50/10, order 30/5, auth 20/5 by default (their *_DB_POOL_* settings). */
   max: number
   min: number
   applicationName: string

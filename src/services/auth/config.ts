@@ -3,7 +3,7 @@ import type { TokenVerifierConfig } from '../../platform/auth/config.js'
 import { MAX_ACCESS_TOKEN_SECONDS } from '../../platform/auth/token-verifier.js'
 import type { PlatformConfig } from '../../platform/config.js'
 
-/** What the auth service reads from the environment. Defaults are the seed's (pool 20/5, 100 requests / 15 min). */
+/** What the auth service reads from the environment. Defaults: pool 20/5, 100 requests per client per 15 minutes. */
 export const authConfig = Type.Object({
   AUTH_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 100, description: 'Requests per client per window on /api/auth.' }),
   AUTH_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 15 * 60 * 1000 }),

@@ -64,7 +64,7 @@ export async function authService(app: App, { deps, config }: AuthServiceOptions
     },
   )
 
-  // The seed's strictest limit, per client, shared by every instance through Redis. Fail closed:
+  // The strictest limit (100 requests per 15 minutes by default), per client, shared by every instance through Redis. Fail closed:
   // login and password reset must not become unlimited while Redis is away.
   await registerRateLimit(app, deps.rateLimit, {
     max: config.AUTH_RATE_LIMIT_MAX,

@@ -92,7 +92,7 @@ export interface CartStore {
 }
 
 export interface CartStoreOptions {
-  /** Idle time after which a cart is gone (CART_TTL_DAYS). */
+  /** Idle time after which a cart is gone (CART_TTL_SECONDS). */
   ttlSeconds: number
 }
 

@@ -1,5 +1,5 @@
 import type { CartLine } from '../../contracts/cart.js'
-import type { CatalogClient, CatalogItem, Money } from '../../contracts/catalog.js'
+import type { ProductClient, ProductSummary, Money } from '../../contracts/product.js'
 import { AppError } from '../../platform/errors.js'
 import type { AddResult, CartLimits, CartStore, MergeCap, MergeOutcome, StoredCart } from './cart-store.js'
 import { userCartId } from './cart-tokens.js'
@@ -12,7 +12,7 @@ import { userCartId } from './cart-tokens.js'
 
 export interface CartDeps {
   store: CartStore
-  catalog: CatalogClient
+  products: ProductClient
   limits: CartLimits
   /** Currency of the subtotal of a cart without lines. */
   defaultCurrency: string
@@ -59,7 +59,7 @@ export interface MergeReport {
 }
 
 /** The cart as the customer sees it, priced from the catalog's current data. */
-export function priceCart(cart: StoredCart | undefined, products: ReadonlyMap<number, CatalogItem>, defaultCurrency: string, merge?: MergeReport): CartView {
+export function priceCart(cart: StoredCart | undefined, products: ReadonlyMap<number, ProductSummary>, defaultCurrency: string, merge?: MergeReport): CartView {
   const currency = cart?.currency ?? defaultCurrency
   const items: CartItemView[] = []
   const warnings: CartWarning[] = [...(merge?.warnings ?? [])]
@@ -118,12 +118,12 @@ export function priceCart(cart: StoredCart | undefined, products: ReadonlyMap<nu
 /** The priced cart; `known` is the stored cart when the caller has just read it. */
 export async function viewCart(deps: CartDeps, cartId: string | undefined, known?: StoredCart, merge?: MergeReport): Promise<CartView> {
   const cart = known ?? (cartId ? await deps.store.get(cartId) : undefined)
-  const products = cart?.lines.length ? await deps.catalog.getProducts(cart.lines.map((l) => l.productId)) : new Map<number, CatalogItem>()
+  const products = cart?.lines.length ? await deps.products.getProducts(cart.lines.map((l) => l.productId)) : new Map<number, ProductSummary>()
   return priceCart(cart, products, deps.defaultCurrency, merge)
 }
 
-async function getCatalogProduct(deps: CartDeps, productId: number): Promise<CatalogItem> {
-  const product = (await deps.catalog.getProducts([productId])).get(productId)
+async function getProduct(deps: CartDeps, productId: number): Promise<ProductSummary> {
+  const product = (await deps.products.getProducts([productId])).get(productId)
   if (!product) throw new AppError('PRODUCT_NOT_FOUND', `Product ${productId} not found`, 404)
   return product
 }
@@ -132,7 +132,7 @@ function itemNotFound(productId: number): AppError {
   return new AppError('CART_ITEM_NOT_FOUND', `Product ${productId} is not in the cart`, 404)
 }
 
-function refusal(result: Extract<AddResult, { ok: false }>, product: CatalogItem, quantity: number, limits: CartLimits): AppError {
+function refusal(result: Extract<AddResult, { ok: false }>, product: ProductSummary, quantity: number, limits: CartLimits): AppError {
   switch (result.refusal) {
     case 'OUT_OF_STOCK':
       return new AppError('OUT_OF_STOCK', `Only ${product.stock} of ${product.name} in stock; the cart has ${result.quantity}, ${quantity} more asked`, 409)
@@ -147,7 +147,7 @@ function refusal(result: Extract<AddResult, { ok: false }>, product: CatalogItem
 
 /** Adds units of a product (a product already in the cart gets more). Refused: nothing is written. */
 export async function addItem(deps: CartDeps, cartId: string, productId: number, quantity: number): Promise<void> {
-  const product = await getCatalogProduct(deps, productId)
+  const product = await getProduct(deps, productId)
   const line = { productId, quantity, stock: product.stock, unitPrice: product.salePrice.amount, currency: product.salePrice.currency }
   const result = await deps.store.add(cartId, line, deps.limits)
   if (!result.ok) throw refusal(result, product, quantity, deps.limits)
@@ -157,7 +157,7 @@ export async function addItem(deps: CartDeps, cartId: string, productId: number,
 export async function setItemQuantity(deps: CartDeps, cartId: string | undefined, productId: number, quantity: number): Promise<void> {
   const cart = cartId ? await deps.store.get(cartId) : undefined
   if (!cartId || !cart?.lines.some((l) => l.productId === productId)) throw itemNotFound(productId)
-  const product = await getCatalogProduct(deps, productId)
+  const product = await getProduct(deps, productId)
   if (cart.currency && product.salePrice.currency !== cart.currency) {
     throw new AppError('CURRENCY_MISMATCH', `${product.name} is sold in ${product.salePrice.currency}, unlike the rest of the cart`, 409)
   }
@@ -178,7 +178,7 @@ export async function removeItem(deps: CartDeps, cartId: string | undefined, pro
 export async function mergeGuestCart(deps: CartDeps, guestId: string, userId: string): Promise<MergeReport | null> {
   const guest = await deps.store.get(guestId)
   if (!guest) return null
-  const products = guest.lines.length ? await deps.catalog.getProducts(guest.lines.map((l) => l.productId)) : new Map<number, CatalogItem>()
+  const products = guest.lines.length ? await deps.products.getProducts(guest.lines.map((l) => l.productId)) : new Map<number, ProductSummary>()
   const caps = new Map<number, MergeCap>(
     guest.lines.map((l) => {
       const p = products.get(l.productId)
@@ -207,7 +207,7 @@ export async function mergeGuestCart(deps: CartDeps, guestId: string, userId: st
   return report
 }
 
-function skippedBecause(o: MergeOutcome, p: CatalogItem | undefined): string {
+function skippedBecause(o: MergeOutcome, p: ProductSummary | undefined): string {
   const name = p?.name ?? `Product ${o.productId}`
   if (!p) return `${name} from the guest cart is no longer available`
   if (o.refusal === 'CART_FULL') return `${name} from the guest cart did not fit: the cart is full`

@@ -1,4 +1,4 @@
-import { createCatalogClient } from '../../contracts/catalog.js'
+import { createProductClient } from '../../contracts/product.js'
 import { registerIdentity } from '../../platform/auth/identity.js'
 import type { Deps } from '../../platform/deps.js'
 import { peerClient } from '../../platform/peers.js'
@@ -19,7 +19,7 @@ export interface CartServiceOptions {
 
 /** Redis when the process has one (production), else the service's schema in the embedded database. */
 export function createCartStore(deps: Pick<Deps, 'redis' | 'db'>, config: CartServiceConfig): CartStore {
-  const ttlSeconds = config.CART_TTL_DAYS * 86_400
+  const ttlSeconds = config.CART_TTL_SECONDS
   return deps.redis
     ? createRedisCartStore(deps.redis, { ttlSeconds, keyPrefix: config.REDIS_KEY_PREFIX })
     : createSqlCartStore(deps.db, { ttlSeconds })
@@ -34,7 +34,7 @@ export async function cartService(app: App, { deps, config }: CartServiceOptions
   const store = createCartStore(deps, config)
   const cartDeps: CartDeps = {
     store,
-    catalog: createCatalogClient(peerClient(deps.peers, 'product')),
+    products: createProductClient(peerClient(deps.peers, 'product')),
     limits: { maxQuantity: config.CART_MAX_QUANTITY, maxLines: config.CART_MAX_LINES },
     defaultCurrency: config.CART_DEFAULT_CURRENCY,
   }

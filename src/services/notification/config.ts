@@ -9,7 +9,7 @@ import type { PlatformConfig } from '../../platform/config.js'
 export const notificationConfig = Type.Object({
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://', description: 'e.g. smtps://user:pass@smtp.example.com:465; unset: the on-disk mailbox.' })),
   MAIL_FROM: Type.String({ default: 'Emporium <no-reply@emporium.localhost>', minLength: 3, maxLength: 320 }),
-  NOTIFICATION_INSTANCES: Type.Integer({ minimum: 1, default: 2, description: 'Instances PM2 runs (the seed says 2); they share one queue.' }),
+  NOTIFICATION_INSTANCES: Type.Integer({ minimum: 1, default: 2, description: 'Instances PM2 runs (2 by default); they share one queue.' }),
   NOTIFICATION_DB_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
   NOTIFICATION_DB_POOL_MIN: Type.Integer({ minimum: 0, default: 1 }),
   NOTIFICATION_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 200, default: 8, description: 'E-mails one instance sends at once (its prefetch).' }),

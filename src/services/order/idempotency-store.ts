@@ -61,10 +61,10 @@ export async function unlockIdempotencyKey(q: Queryable, userId: string, key: st
   await q.query(`update orders.idempotency_keys set locked_until = now() where user_id = $1 and key = $2 and status = 'in_flight'`, [userId, key])
 }
 
-export async function deleteOldIdempotencyKeys(q: Queryable, olderThanHours: number): Promise<number> {
+export async function deleteOldIdempotencyKeys(q: Queryable, olderThanSeconds: number): Promise<number> {
   const r = await q.query(
-    `delete from orders.idempotency_keys where created_at < now() - make_interval(hours => $1) and (status = 'completed' or locked_until < now())`,
-    [olderThanHours],
+    `delete from orders.idempotency_keys where created_at < now() - make_interval(secs => $1) and (status = 'completed' or locked_until < now())`,
+    [olderThanSeconds],
   )
   return r.rowCount
 }

@@ -1,5 +1,5 @@
 import { createCartClient } from '../../contracts/cart.js'
-import { createCatalogClient } from '../../contracts/catalog.js'
+import { createProductClient } from '../../contracts/product.js'
 import { registerIdentity } from '../../platform/auth/identity.js'
 import type { Stopper } from '../../platform/bus/bus.js'
 import type { Deps } from '../../platform/deps.js'
@@ -16,11 +16,11 @@ import { registerOrderRoutes } from './routes.js'
 export function orderDepsOf(deps: Deps, config: OrderConfig): OrderDeps {
   return {
     db: deps.db,
-    catalog: createCatalogClient(peerClient(deps.peers, 'product')),
+    products: createProductClient(peerClient(deps.peers, 'product')),
     cart: createCartClient(peerClient(deps.peers, 'cart')),
     payments: createTestProvider(deps.db),
     log: deps.log.child({ service: 'order' }),
-    settings: { reservationTtlSeconds: config.ORDER_RESERVATION_TTL_S },
+    settings: { reservationTtlSeconds: config.ORDER_RESERVATION_TTL_SECONDS },
   }
 }
 
@@ -45,7 +45,7 @@ export async function startOrderWorkers(deps: Deps, config: OrderConfig): Promis
     running = (async () => {
       const r = await sweep(orderDeps, config.ORDER_PAYMENT_WINDOW_MS)
       if (r.expired || r.settled || r.refunded) deps.log.info(r, 'order sweep')
-      await deleteOldIdempotencyKeys(deps.db, config.ORDER_IDEMPOTENCY_TTL_HOURS)
+      await deleteOldIdempotencyKeys(deps.db, config.ORDER_IDEMPOTENCY_TTL_SECONDS)
     })().catch((err) => deps.log.error({ err }, 'order sweep failed'))
   }, config.ORDER_SWEEP_MS)
   timer.unref()

@@ -1,4 +1,4 @@
-import type { Money } from '../../contracts/catalog.js'
+import type { Money } from '../../contracts/product.js'
 import type { Identity } from '../../platform/auth/token-verifier.js'
 import type { Queryable } from '../../platform/db/db.js'
 import { AppError } from '../../platform/errors.js'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { CartClient } from '../../contracts/cart.js'
-import type { CatalogClient } from '../../contracts/catalog.js'
+import type { ProductClient } from '../../contracts/product.js'
 import type { EventType, OrderLinePayload } from '../../contracts/events.js'
 import type { Identity } from '../../platform/auth/token-verifier.js'
 import type { Db, Queryable } from '../../platform/db/db.js'
@@ -17,7 +17,7 @@ import { canApply, TRANSITIONS, type OrderAction } from './state-machine.js'
 
 export interface OrderDeps {
   db: Db
-  catalog: CatalogClient
+  products: ProductClient
   cart: CartClient
   payments: PaymentProvider
   log: Logger
@@ -71,7 +71,7 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput): Promi
   const reservation = await reserve(deps, orderId, cart)
   const currency = reservation.lines[0]!.unitPrice.currency
   if (reservation.lines.some((l) => l.unitPrice.currency !== currency)) {
-    await deps.catalog.release(orderId)
+    await deps.products.release(orderId)
     throw new NothingWritten('CURRENCY_MISMATCH', 'The cart holds products priced in different currencies', 409)
   }
   const lines = reservation.lines.map((l) => ({ productId: l.productId, name: l.name, quantity: l.quantity, unitAmount: l.unitPrice.amount }))
@@ -112,7 +112,7 @@ function lastFour(card: CardInput): string {
 async function reserve(deps: OrderDeps, orderId: string, cart: { productId: number; quantity: number }[]) {
   let reservation
   try {
-    reservation = await deps.catalog.reserve(orderId, cart, deps.settings.reservationTtlSeconds)
+    reservation = await deps.products.reserve(orderId, cart, deps.settings.reservationTtlSeconds)
   } catch (err) {
     if (err instanceof AppError && err.status === 409) throw new NothingWritten(err.code, err.message, 409)
     throw err

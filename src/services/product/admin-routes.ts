@@ -2,15 +2,15 @@ import { Type, type Static } from '@sinclair/typebox'
 import { registerIdentity, requireAdmin } from '../../platform/auth/identity.js'
 import type { TokenVerifier } from '../../platform/auth/token-verifier.js'
 import type { App } from '../../platform/server.js'
-import * as catalog from './catalog.js'
-import type { CatalogDeps } from './catalog.js'
+import * as products from './product.js'
+import type { ProductDeps } from './product.js'
 import type { ProductInput } from './product-store.js'
 import * as S from './schemas.js'
 
 /**
  * The catalog's write routes, for the `admin` role only: products, stock,
  * categories, deals. Strict bodies (no unknown field is accepted); every write
- * invalidates the cached catalog answers before it returns (catalog.ts).
+ * invalidates the cached catalog answers before it returns (product.ts).
  */
 
 const Name = (max: number) => Type.String({ minLength: 1, maxLength: max })
@@ -96,7 +96,7 @@ function productPatch(body: Static<typeof ProductPatch>): Partial<ProductInput> 
   return { ...rest, ...(price ? { priceAmount: price.amount, currency: price.currency } : {}) }
 }
 
-export async function adminCatalogRoutes(app: App, { deps, tokens }: { deps: CatalogDeps; tokens: TokenVerifier }) {
+export async function adminProductRoutes(app: App, { deps, tokens }: { deps: ProductDeps; tokens: TokenVerifier }) {
   registerIdentity(app, tokens)
 
   app.post(
@@ -104,7 +104,7 @@ export async function adminCatalogRoutes(app: App, { deps, tokens }: { deps: Cat
     { ...admin, schema: { ...doc('Create a product'), body: ProductCreate, response: { 201: S.Product, ...errors } } },
     async (req, reply) => {
       const b = req.body
-      const product = await catalog.createProduct(deps, {
+      const product = await products.createProduct(deps, {
         slug: b.slug,
         name: b.name,
         description: b.description ?? '',
@@ -122,14 +122,14 @@ export async function adminCatalogRoutes(app: App, { deps, tokens }: { deps: Cat
   app.patch(
     '/products/:id',
     { ...admin, schema: { ...doc('Change some fields of a product'), params: ProductId, body: ProductPatch, response: { 200: S.Product, ...errors } } },
-    async (req) => catalog.updateProduct(deps, req.params.id, productPatch(req.body)),
+    async (req) => products.updateProduct(deps, req.params.id, productPatch(req.body)),
   )
 
   app.delete(
     '/products/:id',
     { ...admin, schema: { ...doc('Delete a product (orders keep it)'), params: ProductId, response: { 204: NoContent, ...errors } } },
     async (req, reply) => {
-      await catalog.deleteProduct(deps, req.params.id)
+      await products.deleteProduct(deps, req.params.id)
       return reply.code(204).send(null)
     },
   )
@@ -137,7 +137,7 @@ export async function adminCatalogRoutes(app: App, { deps, tokens }: { deps: Cat
   app.put(
     '/products/:id/stock',
     { ...admin, schema: { ...doc('Set the stock of a product'), params: ProductId, body: StockBody, response: { 200: S.Product, ...errors } } },
-    async (req) => catalog.setStock(deps, req.params.id, req.body.stock),
+    async (req) => products.setStock(deps, req.params.id, req.body.stock),
   )
 
   app.post(
@@ -145,7 +145,7 @@ export async function adminCatalogRoutes(app: App, { deps, tokens }: { deps: Cat
     { ...admin, schema: { ...doc('Create a category'), body: CategoryCreate, response: { 201: Created, ...errors } } },
     async (req, reply) => {
       const b = req.body
-      const id = await catalog.createCategory(deps, { slug: b.slug, name: b.name, parentId: b.parentId ?? null, position: b.position ?? 0 })
+      const id = await products.createCategory(deps, { slug: b.slug, name: b.name, parentId: b.parentId ?? null, position: b.position ?? 0 })
       return reply.code(201).send({ id })
     },
   )
@@ -154,7 +154,7 @@ export async function adminCatalogRoutes(app: App, { deps, tokens }: { deps: Cat
     '/categories/:id',
     { ...admin, schema: { ...doc('Change a category (or move it)'), params: RowId, body: CategoryPatch, response: { 204: NoContent, ...errors } } },
     async (req, reply) => {
-      await catalog.updateCategory(deps, req.params.id, req.body)
+      await products.updateCategory(deps, req.params.id, req.body)
       return reply.code(204).send(null)
     },
   )
@@ -163,7 +163,7 @@ export async function adminCatalogRoutes(app: App, { deps, tokens }: { deps: Cat
     '/categories/:id',
     { ...admin, schema: { ...doc('Delete an empty category'), params: RowId, response: { 204: NoContent, ...errors } } },
     async (req, reply) => {
-      await catalog.deleteCategory(deps, req.params.id)
+      await products.deleteCategory(deps, req.params.id)
       return reply.code(204).send(null)
     },
   )
@@ -173,7 +173,7 @@ export async function adminCatalogRoutes(app: App, { deps, tokens }: { deps: Cat
     { ...admin, schema: { ...doc('Create a deal on a product'), body: DealCreate, response: { 201: Created, ...errors } } },
     async (req, reply) => {
       const b = req.body
-      const id = await catalog.createDeal(deps, {
+      const id = await products.createDeal(deps, {
         productId: b.productId,
         title: b.title ?? '',
         discountPercent: b.discountPercent,
@@ -188,7 +188,7 @@ export async function adminCatalogRoutes(app: App, { deps, tokens }: { deps: Cat
     '/deals/:id',
     { ...admin, schema: { ...doc('Delete a deal'), params: RowId, response: { 204: NoContent, ...errors } } },
     async (req, reply) => {
-      await catalog.deleteDeal(deps, req.params.id)
+      await products.deleteDeal(deps, req.params.id)
       return reply.code(204).send(null)
     },
   )

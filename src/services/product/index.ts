@@ -1,27 +1,27 @@
 import type { Deps } from '../../platform/deps.js'
 import { registerRateLimit } from '../../platform/rate-limit/rate-limit.js'
 import type { App } from '../../platform/server.js'
-import { adminCatalogRoutes } from './admin-routes.js'
-import type { CatalogDeps } from './catalog.js'
+import { adminProductRoutes } from './admin-routes.js'
+import type { ProductDeps } from './product.js'
 import type { ProductConfig } from './config.js'
 import { registerInternalRoutes } from './internal-routes.js'
-import { registerCatalogRoutes } from './routes.js'
+import { registerProductRoutes } from './routes.js'
 
 export interface ProductServiceOptions {
   deps: Deps
   config: ProductConfig
 }
 
-export function catalogDepsOf(deps: Deps, config: ProductConfig): CatalogDeps {
+export function productDepsOf(deps: Deps, config: ProductConfig): ProductDeps {
   return {
     db: deps.db,
     readDb: deps.readDb,
     cache: deps.readThrough,
     ttl: {
-      products: config.CACHE_TTL_PRODUCTS,
-      deals: config.CACHE_TTL_DEALS,
-      recommendations: config.CACHE_TTL_RECOMMENDATIONS,
-      categories: config.CACHE_TTL_CATEGORIES,
+      products: config.CACHE_TTL_PRODUCTS_SECONDS,
+      deals: config.CACHE_TTL_DEALS_SECONDS,
+      recommendations: config.CACHE_TTL_RECOMMENDATIONS_SECONDS,
+      categories: config.CACHE_TTL_CATEGORIES_SECONDS,
     },
   }
 }
@@ -32,7 +32,7 @@ export function catalogDepsOf(deps: Deps, config: ProductConfig): CatalogDeps {
  * encapsulated plugin; it owns the `catalog` schema and the stock.
  */
 export async function productService(app: App, { deps, config }: ProductServiceOptions) {
-  const catalogDeps = catalogDepsOf(deps, config)
+  const productDeps = productDepsOf(deps, config)
 
   await app.register(
     async (api: App) => {
@@ -42,10 +42,10 @@ export async function productService(app: App, { deps, config }: ProductServiceO
         windowMs: config.PRODUCT_RATE_LIMIT_WINDOW_MS,
         nameSpace: 'product',
       })
-      registerCatalogRoutes(api, catalogDeps, config.CATALOG_EDGE_MAX_AGE)
-      await api.register(adminCatalogRoutes, { deps: catalogDeps, tokens: deps.tokens })
+      registerProductRoutes(api, productDeps, config.PRODUCT_EDGE_MAX_AGE_SECONDS)
+      await api.register(adminProductRoutes, { deps: productDeps, tokens: deps.tokens })
     },
     { prefix: '/api' },
   )
-  registerInternalRoutes(app, catalogDeps, deps.peers.internalToken)
+  registerInternalRoutes(app, productDeps, deps.peers.internalToken)
 }

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox'
-import type { CatalogItem } from '../../contracts/catalog.js'
+import type { ProductSummary } from '../../contracts/product.js'
 import { internalOnly } from '../../platform/internal.js'
 import type { App } from '../../platform/server.js'
-import { toProduct, type CatalogDeps } from './catalog.js'
+import { toProduct, type ProductDeps } from './product.js'
 import * as store from './product-store.js'
 import { releaseReservation, reserveStock } from './stock.js'
 
@@ -26,13 +26,13 @@ const OrderParams = Type.Object({ orderId: Type.String({ format: 'uuid' }) }, { 
  * guarded by the internal token. Not rate limited: the public routes that cause
  * these calls are.
  */
-export function registerInternalRoutes(app: App, deps: CatalogDeps, internalToken: string) {
+export function registerInternalRoutes(app: App, deps: ProductDeps, internalToken: string) {
   const guard = { preValidation: internalOnly(internalToken), config: { rateLimit: false }, schema: { hide: true } } as const
 
   app.get('/internal/catalog/products', { ...guard, schema: { ...guard.schema, querystring: IdsQuery } }, async (req) => {
     const ids = req.query.ids.split(',').map(Number)
     const rows = await store.findProductsByIds(deps.readDb, ids)
-    const items: CatalogItem[] = rows.map((r) => {
+    const items: ProductSummary[] = rows.map((r) => {
       const p = toProduct(r)
       const image = (p.images[0] as { url?: string } | undefined)?.url ?? null
       return { id: p.id, slug: p.slug, name: p.name, price: p.price, salePrice: p.salePrice, stock: p.stock, inStock: p.inStock, image }

@@ -1,14 +1,14 @@
 import type { App } from '../../platform/server.js'
 import { sendCached } from '../../platform/http-cache.js'
-import * as catalog from './catalog.js'
-import type { CatalogDeps } from './catalog.js'
+import * as products from './product.js'
+import type { ProductDeps } from './product.js'
 import type { ListFilter } from './cursors.js'
 import * as S from './schemas.js'
 
 const errors = { 400: S.ErrorResponse, 404: S.ErrorResponse, 429: S.ErrorResponse }
 
-/** Public catalog routes: thin handlers over catalog.ts, answers cached and validated by ETag. */
-export function registerCatalogRoutes(app: App, deps: CatalogDeps, edgeMaxAge: number) {
+/** Public catalog routes: thin handlers over product.ts, answers cached and validated by ETag. */
+export function registerProductRoutes(app: App, deps: ProductDeps, edgeMaxAge: number) {
   app.get(
     '/products',
     {
@@ -27,7 +27,7 @@ export function registerCatalogRoutes(app: App, deps: CatalogDeps, edgeMaxAge: n
         ...(minPrice !== undefined ? { minPrice } : {}),
         ...(maxPrice !== undefined ? { maxPrice } : {}),
       }
-      return sendCached(req, reply, await catalog.listProducts(deps, filter, sort, limit, cursor), edgeMaxAge)
+      return sendCached(req, reply, await products.listProducts(deps, filter, sort, limit, cursor), edgeMaxAge)
     },
   )
 
@@ -41,13 +41,13 @@ export function registerCatalogRoutes(app: App, deps: CatalogDeps, edgeMaxAge: n
         response: { 200: S.Product, ...errors },
       },
     },
-    async (req, reply) => sendCached(req, reply, await catalog.getProduct(deps, req.params.idOrSlug), edgeMaxAge),
+    async (req, reply) => sendCached(req, reply, await products.getProduct(deps, req.params.idOrSlug), edgeMaxAge),
   )
 
   app.get(
     '/categories',
     { schema: { tags: ['catalog'], summary: 'The category tree with product counts', response: { 200: S.CategoryList } } },
-    async (req, reply) => sendCached(req, reply, await catalog.getCategories(deps), edgeMaxAge),
+    async (req, reply) => sendCached(req, reply, await products.getCategories(deps), edgeMaxAge),
   )
 
   app.get(
@@ -60,7 +60,7 @@ export function registerCatalogRoutes(app: App, deps: CatalogDeps, edgeMaxAge: n
         response: { 200: S.DealPage, ...errors },
       },
     },
-    async (req, reply) => sendCached(req, reply, await catalog.listDeals(deps, req.query.limit, req.query.cursor), edgeMaxAge),
+    async (req, reply) => sendCached(req, reply, await products.listDeals(deps, req.query.limit, req.query.cursor), edgeMaxAge),
   )
 
   app.get(
@@ -74,6 +74,6 @@ export function registerCatalogRoutes(app: App, deps: CatalogDeps, edgeMaxAge: n
       },
     },
     async (req, reply) =>
-      sendCached(req, reply, await catalog.getRecommendations(deps, req.query.productId, req.query.limit), edgeMaxAge),
+      sendCached(req, reply, await products.getRecommendations(deps, req.query.productId, req.query.limit), edgeMaxAge),
   )
 }

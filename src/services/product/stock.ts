@@ -1,7 +1,7 @@
-import type { Reservation, ReservationLineRequest } from '../../contracts/catalog.js'
+import type { Reservation, ReservationLineRequest } from '../../contracts/product.js'
 import { PgCode, pgCode, type Queryable } from '../../platform/db/db.js'
 import { AppError } from '../../platform/errors.js'
-import { NS, type CatalogDeps } from './catalog.js'
+import { NS, type ProductDeps } from './product.js'
 import * as store from './stock-store.js'
 import type { ReservationRow } from './stock-store.js'
 
@@ -24,7 +24,7 @@ export function normalizeLines(lines: readonly ReservationLineRequest[]): Reserv
   return [...byId].map(([productId, quantity]) => ({ productId, quantity })).sort((a, b) => a.productId - b.productId)
 }
 
-export async function reserveStock(deps: CatalogDeps, orderId: string, requested: readonly ReservationLineRequest[], ttlSeconds: number): Promise<Reservation> {
+export async function reserveStock(deps: ProductDeps, orderId: string, requested: readonly ReservationLineRequest[], ttlSeconds: number): Promise<Reservation> {
   const lines = normalizeLines(requested)
   let result
   try {
@@ -52,7 +52,7 @@ function refusal(lines: readonly ReservationLineRequest[], products: store.Stock
 }
 
 /** Puts the stock of a reservation back, once; null when there is no such reservation. */
-export async function releaseReservation(deps: CatalogDeps, orderId: string): Promise<Reservation | null> {
+export async function releaseReservation(deps: ProductDeps, orderId: string): Promise<Reservation | null> {
   const result = await deps.db.transaction(async (tx) => {
     const r = await store.findReservation(tx, orderId, true)
     if (!r) return null
@@ -100,7 +100,7 @@ export async function releaseInTransaction(tx: Queryable, orderId: string): Prom
 }
 
 /** Releases held reservations whose order never got written; returns how many. */
-export async function releaseExpired(deps: CatalogDeps, limit = 100): Promise<number> {
+export async function releaseExpired(deps: ProductDeps, limit = 100): Promise<number> {
   const ids = await store.listExpiredHeldReservations(deps.db, limit)
   let released = 0
   for (const id of ids) {
@@ -119,6 +119,6 @@ export async function releaseExpired(deps: CatalogDeps, limit = 100): Promise<nu
 }
 
 /** Stock changed: the product pages must show it at once; lists may lag by their TTL. */
-export async function forgetCachedProducts(deps: Pick<CatalogDeps, 'cache'>, products: readonly { id: number; slug: string }[]) {
+export async function forgetCachedProducts(deps: Pick<ProductDeps, 'cache'>, products: readonly { id: number; slug: string }[]) {
   if (products.length) await deps.cache.invalidateKeys(NS.products, products.flatMap((p) => [`one:${p.id}`, `one:${p.slug}`]))
 }

@@ -1,14 +1,14 @@
 import type { Stopper } from '../../platform/bus/bus.js'
 import { createConsumer, type EventHandlers } from '../../platform/events/consumer.js'
 import type { Deps } from '../../platform/deps.js'
-import { NS, type CatalogDeps } from './catalog.js'
+import { NS, type ProductDeps } from './product.js'
 import { attachReservation, confirmReservation, forgetCachedProducts, releaseExpired, releaseInTransaction } from './stock.js'
 
 /** The product service's queue: the order events that move stock and teach recommendations. */
 export const PRODUCT_QUEUE = 'product'
 export const PRODUCT_PATTERNS = ['order.placed', 'order.paid', 'order.cancelled']
 
-export function productHandlers(deps: CatalogDeps): EventHandlers {
+export function productHandlers(deps: ProductDeps): EventHandlers {
   return {
     // Every effect below is inside ctx.commit, with the inbox row: no need to look first.
     'order.placed': { precheck: false, handle: (e, ctx) => ctx.commit((tx) => attachReservation(tx, e.payload.orderId)).then(() => {}) },
@@ -36,13 +36,13 @@ export function productHandlers(deps: CatalogDeps): EventHandlers {
 }
 
 /** Starts the order-event consumer and the sweeper of expired reservations; returns what stops both. */
-export async function startProductWorkers(deps: Deps, catalogDeps: CatalogDeps, sweepEveryMs: number): Promise<Stopper> {
+export async function startProductWorkers(deps: Deps, productDeps: ProductDeps, sweepEveryMs: number): Promise<Stopper> {
   const stopConsumer = await deps.bus.subscribe(
     createConsumer({
       queue: PRODUCT_QUEUE,
       patterns: PRODUCT_PATTERNS,
       inboxSchema: 'catalog',
-      handlers: productHandlers(catalogDeps),
+      handlers: productHandlers(productDeps),
       db: deps.db,
       log: deps.log.child({ service: 'product' }),
       registry: deps.metrics.registry,
@@ -50,7 +50,7 @@ export async function startProductWorkers(deps: Deps, catalogDeps: CatalogDeps, 
   )
   let sweeping: Promise<unknown> = Promise.resolve()
   const timer = setInterval(() => {
-    sweeping = releaseExpired(catalogDeps)
+    sweeping = releaseExpired(productDeps)
       .then((n) => n && deps.log.warn({ released: n }, 'released expired stock reservations (orders never written)'))
       .catch((err) => deps.log.error({ err }, 'sweeping expired reservations failed'))
   }, sweepEveryMs)

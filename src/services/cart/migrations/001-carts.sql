@@ -1,5 +1,5 @@
 -- Carts of the embedded database (production keeps them in Redis). A cart is
--- gone once touched_at is older than CART_TTL_DAYS: reads skip it, the next
+-- gone once touched_at is older than CART_TTL_SECONDS: reads skip it, the next
 -- write starts it afresh, and a sweep deletes it.
 create table carts.carts (
   -- u:<user id> or g:<SHA-256 of the guest token>: the token itself is never stored.

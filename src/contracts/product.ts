@@ -11,7 +11,7 @@ export interface Money {
   currency: string
 }
 
-export interface CatalogItem {
+export interface ProductSummary {
   id: number
   slug: string
   name: string
@@ -45,9 +45,9 @@ export interface Reservation {
   expiresAt: string
 }
 
-export interface CatalogClient {
+export interface ProductClient {
   /** Live products by id; unknown and deleted ids are simply absent. */
-  getProducts(ids: readonly number[]): Promise<Map<number, CatalogItem>>
+  getProducts(ids: readonly number[]): Promise<Map<number, ProductSummary>>
   /**
    * Takes the stock of every line at once, or none (409 OUT_OF_STOCK /
    * PRODUCT_UNAVAILABLE). Idempotent per order id: reserving again returns the
@@ -59,11 +59,11 @@ export interface CatalogClient {
   release(orderId: string): Promise<Reservation | null>
 }
 
-export function createCatalogClient(client: ServiceClient): CatalogClient {
+export function createProductClient(client: ServiceClient): ProductClient {
   return {
     async getProducts(ids) {
       if (ids.length === 0) return new Map()
-      const { items } = await client.request<{ items: CatalogItem[] }>('GET', `/internal/catalog/products?ids=${[...new Set(ids)].join(',')}`)
+      const { items } = await client.request<{ items: ProductSummary[] }>('GET', `/internal/catalog/products?ids=${[...new Set(ids)].join(',')}`)
       return new Map(items.map((i) => [i.id, i]))
     },
     reserve(orderId, lines, ttlSeconds) {

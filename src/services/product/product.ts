@@ -1,3 +1,4 @@
+import type { Money } from '../../contracts/product.js'
 import type { ReadThrough } from '../../platform/cache/read-through.js'
 import type { Db } from '../../platform/db/db.js'
 import { PgCode, pgCode } from '../../platform/db/db.js'
@@ -9,9 +10,9 @@ import type { CategoryInput } from './category-store.js'
 import { buildCategoryTree, subtreeIds, type CategoryNode } from './category-tree.js'
 import { decodeCursor, encodeCursor, type ListFilter } from './cursors.js'
 
-/** Domain rules of the catalog: pure mapping functions plus one function per flow. */
+/** The product service's rules for the catalog: pure mapping functions plus one function per flow. */
 
-export interface CatalogDeps {
+export interface ProductDeps {
   db: Db
   readDb: Db
   cache: ReadThrough
@@ -21,11 +22,6 @@ export interface CatalogDeps {
 /** Cache namespaces and what a write to each kind of row makes stale. */
 export const NS = { products: 'catalog:products', categories: 'catalog:categories', deals: 'catalog:deals', recommendations: 'catalog:recommendations' } as const
 const ALL_NS = Object.values(NS)
-
-export interface Money {
-  amount: number
-  currency: string
-}
 
 export interface Product {
   id: number
@@ -80,14 +76,14 @@ export interface ProductPage {
   nextCursor: string | null
 }
 
-async function categoryTree(deps: CatalogDeps): Promise<CategoryNode[]> {
+async function categoryTree(deps: ProductDeps): Promise<CategoryNode[]> {
   const { body } = await deps.cache.get(NS.categories, 'tree', deps.ttl.categories, async () =>
     buildCategoryTree(await categories.listCategories(deps.readDb)),
   )
   return JSON.parse(body) as CategoryNode[]
 }
 
-export function listProducts(deps: CatalogDeps, filter: ListFilter, sort: ProductSort | undefined, limit: number, cursor?: string) {
+export function listProducts(deps: ProductDeps, filter: ListFilter, sort: ProductSort | undefined, limit: number, cursor?: string) {
   const effectiveSort: ProductSort = sort ?? (filter.q !== undefined ? 'relevance' : 'newest')
   if (effectiveSort === 'relevance' && filter.q === undefined) {
     throw new AppError('SORT_NEEDS_QUERY', "sort=relevance needs a search text in 'q'", 400)
@@ -128,7 +124,7 @@ export function listProducts(deps: CatalogDeps, filter: ListFilter, sort: Produc
 
 const ID = /^[1-9][0-9]{0,15}$/
 
-export function getProduct(deps: CatalogDeps, idOrSlug: string) {
+export function getProduct(deps: ProductDeps, idOrSlug: string) {
   return deps.cache.get(NS.products, `one:${idOrSlug}`, deps.ttl.products, async () => {
     let row: ProductRow | undefined
     if (ID.test(idOrSlug)) {
@@ -142,13 +138,13 @@ export function getProduct(deps: CatalogDeps, idOrSlug: string) {
   })
 }
 
-export function getCategories(deps: CatalogDeps) {
+export function getCategories(deps: ProductDeps) {
   return deps.cache.get(NS.categories, 'list', deps.ttl.categories, async () => ({
     items: buildCategoryTree(await categories.listCategories(deps.readDb)),
   }))
 }
 
-export function listDeals(deps: CatalogDeps, limit: number, cursor?: string) {
+export function listDeals(deps: ProductDeps, limit: number, cursor?: string) {
   const after = cursor === undefined ? undefined : decodeCursor(cursor, 'deals', {})
   return deps.cache.get(NS.deals, `list:${limit}:${cursor ?? ''}`, deps.ttl.deals, async () => {
     const rows = await store.listActiveDeals(deps.readDb, limit + 1, after)
@@ -165,7 +161,7 @@ export function listDeals(deps: CatalogDeps, limit: number, cursor?: string) {
  * Products to show next to a product (or on the home page without one): best
  * sellers of the same category until order data says what is bought together.
  */
-export function getRecommendations(deps: CatalogDeps, productId: number | undefined, limit: number) {
+export function getRecommendations(deps: ProductDeps, productId: number | undefined, limit: number) {
   return deps.cache.get(NS.recommendations, `${productId ?? 'home'}:${limit}`, deps.ttl.recommendations, async () => {
     if (productId === undefined) {
       return { basedOn: 'popularity', items: (await store.listPopular(deps.readDb, { limit })).map(toProduct) }
@@ -198,7 +194,7 @@ function translateWriteError(err: unknown): never {
   throw err
 }
 
-async function write<T>(deps: CatalogDeps, namespaces: readonly string[], fn: () => Promise<T>): Promise<T> {
+async function write<T>(deps: ProductDeps, namespaces: readonly string[], fn: () => Promise<T>): Promise<T> {
   let result: T
   try {
     result = await fn()
@@ -210,33 +206,33 @@ async function write<T>(deps: CatalogDeps, namespaces: readonly string[], fn: ()
   return result
 }
 
-export async function createProduct(deps: CatalogDeps, input: store.ProductInput): Promise<Product> {
+export async function createProduct(deps: ProductDeps, input: store.ProductInput): Promise<Product> {
   const id = await write(deps, ALL_NS, () => store.insertProduct(deps.db, input))
   return toProduct((await store.findProductById(deps.db, id))!)
 }
 
-export async function updateProduct(deps: CatalogDeps, id: number, patch: Partial<store.ProductInput>): Promise<Product> {
+export async function updateProduct(deps: ProductDeps, id: number, patch: Partial<store.ProductInput>): Promise<Product> {
   const found = await write(deps, ALL_NS, () => store.updateProduct(deps.db, id, patch))
   if (!found) throw notFoundProduct(id)
   return toProduct((await store.findProductById(deps.db, id))!)
 }
 
-export async function deleteProduct(deps: CatalogDeps, id: number): Promise<void> {
+export async function deleteProduct(deps: ProductDeps, id: number): Promise<void> {
   if (!(await write(deps, ALL_NS, () => store.softDeleteProduct(deps.db, id)))) throw notFoundProduct(id)
 }
 
-export async function setStock(deps: CatalogDeps, id: number, stock: number): Promise<Product> {
+export async function setStock(deps: ProductDeps, id: number, stock: number): Promise<Product> {
   if (!(await write(deps, [NS.products, NS.deals, NS.recommendations], () => store.setStock(deps.db, id, stock)))) {
     throw notFoundProduct(id)
   }
   return toProduct((await store.findProductById(deps.db, id))!)
 }
 
-export async function createCategory(deps: CatalogDeps, input: CategoryInput): Promise<number> {
+export async function createCategory(deps: ProductDeps, input: CategoryInput): Promise<number> {
   return write(deps, ALL_NS, () => categories.insertCategory(deps.db, input))
 }
 
-export async function updateCategory(deps: CatalogDeps, id: number, patch: Partial<CategoryInput>): Promise<void> {
+export async function updateCategory(deps: ProductDeps, id: number, patch: Partial<CategoryInput>): Promise<void> {
   const found = await write(deps, ALL_NS, () =>
     deps.db.transaction(async (tx) => {
       if (patch.parentId != null && (patch.parentId === id || (await categories.isDescendant(tx, patch.parentId, id)))) {
@@ -248,16 +244,16 @@ export async function updateCategory(deps: CatalogDeps, id: number, patch: Parti
   if (!found) throw notFound('Category')
 }
 
-export async function deleteCategory(deps: CatalogDeps, id: number): Promise<void> {
+export async function deleteCategory(deps: ProductDeps, id: number): Promise<void> {
   if (!(await write(deps, ALL_NS, () => categories.deleteCategory(deps.db, id)))) throw notFound('Category')
 }
 
-export async function createDeal(deps: CatalogDeps, input: store.DealInput): Promise<number> {
+export async function createDeal(deps: ProductDeps, input: store.DealInput): Promise<number> {
   if (input.endsAt <= input.startsAt) throw new AppError('INVALID_DEAL_PERIOD', 'endsAt must be after startsAt', 400)
   return write(deps, [NS.products, NS.deals, NS.recommendations], () => store.insertDeal(deps.db, input))
 }
 
-export async function deleteDeal(deps: CatalogDeps, id: number): Promise<void> {
+export async function deleteDeal(deps: ProductDeps, id: number): Promise<void> {
   if (!(await write(deps, [NS.products, NS.deals, NS.recommendations], () => store.deleteDeal(deps.db, id)))) {
     throw notFound('Deal')
   }

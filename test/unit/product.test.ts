@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { discounted } from '../../src/services/product/catalog.js'
+import { discounted } from '../../src/services/product/product.js'
 import { buildCategoryTree, subtreeIds } from '../../src/services/product/category-tree.js'
 import { decodeCursor, encodeCursor } from '../../src/services/product/cursors.js'
 import { AppError } from '../../src/platform/errors.js'

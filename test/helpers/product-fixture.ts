@@ -1,8 +1,8 @@
 import type { BuiltApp } from '../../src/app.js'
 import type { Db } from '../../src/platform/db/db.js'
-import type { CatalogDeps } from '../../src/services/product/catalog.js'
+import type { ProductDeps } from '../../src/services/product/product.js'
 import type { ProductConfig } from '../../src/services/product/config.js'
-import { catalogDepsOf } from '../../src/services/product/index.js'
+import { productDepsOf } from '../../src/services/product/index.js'
 import * as categories from '../../src/services/product/category-store.js'
 import * as store from '../../src/services/product/product-store.js'
 
@@ -10,7 +10,7 @@ import * as store from '../../src/services/product/product-store.js'
  * A small catalog with known names and prices:
  *   home > kitchen > pans, garden (roots: home, garden)
  */
-export async function seedCatalogFixture(db: Db) {
+export async function seedProductFixture(db: Db) {
   const home = await categories.insertCategory(db, { slug: 'home', name: 'Home', parentId: null, position: 0 })
   const kitchen = await categories.insertCategory(db, { slug: 'kitchen', name: 'Kitchen', parentId: home, position: 0 })
   const pans = await categories.insertCategory(db, { slug: 'pans', name: 'Pans', parentId: kitchen, position: 0 })
@@ -28,7 +28,7 @@ export async function seedCatalogFixture(db: Db) {
   return { categories: { home, kitchen, pans, garden }, ids }
 }
 
-/** The catalog's deps of a built app, as its product service has them: for tests that write through catalog.ts. */
-export function catalogDeps(built: BuiltApp): CatalogDeps {
-  return catalogDepsOf(built.deps, built.config as unknown as ProductConfig)
+/** The catalog's deps of a built app, as its product service has them: for tests that write through product.ts. */
+export function productDeps(built: BuiltApp): ProductDeps {
+  return productDepsOf(built.deps, built.config as unknown as ProductConfig)
 }

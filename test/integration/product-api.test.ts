@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
-import * as catalog from '../../src/services/product/catalog.js'
+import * as products from '../../src/services/product/product.js'
 import * as store from '../../src/services/product/product-store.js'
 import { seedDemoCatalog } from '../../src/services/product/demo-catalog.js'
 import { buildTestApp } from '../helpers/build-app.js'
-import { catalogDeps, seedCatalogFixture } from '../helpers/catalog-fixture.js'
+import { productDeps, seedProductFixture } from '../helpers/product-fixture.js'
 
 type Page = { items: { id: number; slug: string; name: string; price: { amount: number }; salePrice: { amount: number } }[]; nextCursor: string | null }
 
@@ -37,7 +37,7 @@ for (const adapters of ['embedded', 'real'] as const) {
 
     test('products list newest first with prices, sale prices and categories', async (t) => {
       const built = await buildTestApp(t, { adapters })
-      const { ids } = await seedCatalogFixture(built.deps.db)
+      const { ids } = await seedProductFixture(built.deps.db)
       const page = await json<{ items: Record<string, any>[] }>(built, '/api/products?limit=3')
       assert.deepEqual(page.items.map((p) => p.id), [ids.hose, ids.shovel, ids.lamp])
       const hose = page.items[0]!
@@ -81,7 +81,7 @@ for (const adapters of ['embedded', 'real'] as const) {
 
     test('full-text search finds by name and description, best match first', async (t) => {
       const built = await buildTestApp(t, { adapters })
-      const { ids } = await seedCatalogFixture(built.deps.db)
+      const { ids } = await seedProductFixture(built.deps.db)
       const page = await json(built, '/api/products?q=pan')
       // "pan" is in the skillet's description and the wok's; stemming matches "pans".
       assert.deepEqual(new Set(page.items.map((p) => p.id)), new Set([ids.skillet, ids.wok]))
@@ -95,7 +95,7 @@ for (const adapters of ['embedded', 'real'] as const) {
 
     test('a category filter includes its subcategories; price bounds are inclusive', async (t) => {
       const built = await buildTestApp(t, { adapters })
-      const { ids } = await seedCatalogFixture(built.deps.db)
+      const { ids } = await seedProductFixture(built.deps.db)
       const names = async (url: string) => (await json(built, url)).items.map((p) => p.id).sort((a, b) => a - b)
       const sorted = (...x: number[]) => x.sort((a, b) => a - b)
       assert.deepEqual(await names('/api/products?category=kitchen'), sorted(ids.skillet, ids.wok, ids.kettle))
@@ -107,7 +107,7 @@ for (const adapters of ['embedded', 'real'] as const) {
 
     test('one product by id or by slug; unknown ones are 404', async (t) => {
       const built = await buildTestApp(t, { adapters })
-      const { ids } = await seedCatalogFixture(built.deps.db)
+      const { ids } = await seedProductFixture(built.deps.db)
       assert.equal((await json<{ slug: string }>(built, `/api/products/${ids.wok}`)).slug, 'carbon-steel-wok')
       assert.equal((await json<{ id: number }>(built, '/api/products/carbon-steel-wok')).id, ids.wok)
       await expectError(built, '/api/products/999999', 404, 'PRODUCT_NOT_FOUND')
@@ -119,10 +119,10 @@ for (const adapters of ['embedded', 'real'] as const) {
 
     test('a deleted product disappears from every list and lookup', async (t) => {
       const built = await buildTestApp(t, { adapters })
-      const { ids } = await seedCatalogFixture(built.deps.db)
-      const deps = catalogDeps(built)
+      const { ids } = await seedProductFixture(built.deps.db)
+      const deps = productDeps(built)
       await json(built, `/api/products/${ids.wok}`)
-      await catalog.deleteProduct(deps, ids.wok)
+      await products.deleteProduct(deps, ids.wok)
       await expectError(built, `/api/products/${ids.wok}`, 404, 'PRODUCT_NOT_FOUND')
       await expectError(built, '/api/products/carbon-steel-wok', 404, 'PRODUCT_NOT_FOUND')
       assert.ok(!(await json(built, '/api/products?limit=100')).items.some((p) => p.id === ids.wok))
@@ -130,7 +130,7 @@ for (const adapters of ['embedded', 'real'] as const) {
 
     test('bad query parameters get 400 with a stable code, never a 500', async (t) => {
       const built = await buildTestApp(t, { adapters })
-      await seedCatalogFixture(built.deps.db)
+      await seedProductFixture(built.deps.db)
       for (const q of ['limit=101', 'limit=0', 'limit=abc', 'limit=1.5', 'limit=1&limit=2', 'colour=red', 'sort=cheapest', 'minPrice=-1', 'maxPrice=1e99', `q=${'x'.repeat(201)}`, 'category=Not%20A%20Slug', 'cursor=']) {
         await expectError(built, `/api/products?${q}`, 400, 'VALIDATION')
       }
@@ -148,7 +148,7 @@ for (const adapters of ['embedded', 'real'] as const) {
 
     test('categories come as a tree with counts that include subcategories', async (t) => {
       const built = await buildTestApp(t, { adapters })
-      await seedCatalogFixture(built.deps.db)
+      await seedProductFixture(built.deps.db)
       const { items } = await json<{ items: any[] }>(built, '/api/categories')
       assert.deepEqual(items.map((c) => [c.slug, c.productCount]), [['home', 4], ['garden', 2]])
       assert.deepEqual(items[0].children[0].children.map((c: any) => [c.slug, c.productCount]), [['pans', 2]])
@@ -156,14 +156,14 @@ for (const adapters of ['embedded', 'real'] as const) {
 
     test('deals list only running deals, biggest discount first, with the sale price applied', async (t) => {
       const built = await buildTestApp(t, { adapters })
-      const { ids } = await seedCatalogFixture(built.deps.db)
-      const deps = catalogDeps(built)
+      const { ids } = await seedProductFixture(built.deps.db)
+      const deps = productDeps(built)
       const day = 86_400_000
       const now = Date.now()
-      await catalog.createDeal(deps, { productId: ids.kettle, title: 'Kettle week', discountPercent: 20, startsAt: new Date(now - day), endsAt: new Date(now + day) })
-      await catalog.createDeal(deps, { productId: ids.hose, title: 'Hose days', discountPercent: 30, startsAt: new Date(now - day), endsAt: new Date(now + day) })
-      await catalog.createDeal(deps, { productId: ids.lamp, title: 'Over', discountPercent: 50, startsAt: new Date(now - 2 * day), endsAt: new Date(now - day) })
-      await catalog.createDeal(deps, { productId: ids.wok, title: 'Soon', discountPercent: 40, startsAt: new Date(now + day), endsAt: new Date(now + 2 * day) })
+      await products.createDeal(deps, { productId: ids.kettle, title: 'Kettle week', discountPercent: 20, startsAt: new Date(now - day), endsAt: new Date(now + day) })
+      await products.createDeal(deps, { productId: ids.hose, title: 'Hose days', discountPercent: 30, startsAt: new Date(now - day), endsAt: new Date(now + day) })
+      await products.createDeal(deps, { productId: ids.lamp, title: 'Over', discountPercent: 50, startsAt: new Date(now - 2 * day), endsAt: new Date(now - day) })
+      await products.createDeal(deps, { productId: ids.wok, title: 'Soon', discountPercent: 40, startsAt: new Date(now + day), endsAt: new Date(now + 2 * day) })
       const { items } = await json<{ items: any[] }>(built, '/api/deals')
       assert.deepEqual(items.map((p) => [p.id, p.deal.discountPercent, p.salePrice.amount]), [
         [ids.hose, 30, 1399],
@@ -172,14 +172,14 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.equal((await json<any>(built, `/api/products/${ids.kettle}`)).salePrice.amount, 7199)
       assert.equal((await json<any>(built, `/api/products/${ids.lamp}`)).deal, null)
       await assert.rejects(
-        catalog.createDeal(deps, { productId: ids.lamp, title: 'x', discountPercent: 10, startsAt: new Date(now), endsAt: new Date(now - 1) }),
+        products.createDeal(deps, { productId: ids.lamp, title: 'x', discountPercent: 10, startsAt: new Date(now), endsAt: new Date(now - 1) }),
         (e: any) => e.code === 'INVALID_DEAL_PERIOD',
       )
     })
 
     test('recommendations are best sellers of the same category, the product excluded', async (t) => {
       const built = await buildTestApp(t, { adapters })
-      const { ids } = await seedCatalogFixture(built.deps.db)
+      const { ids } = await seedProductFixture(built.deps.db)
       await built.deps.db.query('update catalog.products set popularity = $2 where id = $1', [ids.hose, 50])
       await built.deps.db.query('update catalog.products set popularity = $2 where id = $1', [ids.skillet, 70])
       await built.deps.db.query('update catalog.products set popularity = $2 where id = $1', [ids.wok, 10])
@@ -194,7 +194,7 @@ for (const adapters of ['embedded', 'real'] as const) {
 
     test('answers carry an ETag; a matching If-None-Match gets 304 without a body', async (t) => {
       const built = await buildTestApp(t, { adapters })
-      await seedCatalogFixture(built.deps.db)
+      await seedProductFixture(built.deps.db)
       const first = await get(built, '/api/products?limit=5')
       const etag = first.headers.etag as string
       assert.match(etag, /^W\/".+"$/)
@@ -207,42 +207,42 @@ for (const adapters of ['embedded', 'real'] as const) {
 
     test('a write is visible to the very next read (no stale cache)', async (t) => {
       const built = await buildTestApp(t, { adapters })
-      const { ids, categories } = await seedCatalogFixture(built.deps.db)
-      const deps = catalogDeps(built)
+      const { ids, categories } = await seedProductFixture(built.deps.db)
+      const deps = productDeps(built)
       const before = await json<any>(built, `/api/products/${ids.lamp}`)
       await json(built, '/api/products?category=home')
       await json(built, '/api/categories')
-      await catalog.updateProduct(deps, ids.lamp, { priceAmount: 3499, name: 'Brass Reading Lamp' })
+      await products.updateProduct(deps, ids.lamp, { priceAmount: 3499, name: 'Brass Reading Lamp' })
       const after = await json<any>(built, `/api/products/${ids.lamp}`)
       assert.equal(before.price.amount, 2999)
       assert.equal(after.price.amount, 3499)
       assert.equal((await json(built, '/api/products?category=home')).items.find((p) => p.id === ids.lamp)!.name, 'Brass Reading Lamp')
-      const created = await catalog.createProduct(deps, {
+      const created = await products.createProduct(deps, {
         slug: 'garden-gnome', name: 'Garden Gnome', description: '', priceAmount: 999, currency: 'USD',
         categoryId: categories.garden, attributes: {}, stock: 3, images: [],
       })
       assert.equal((await json<any>(built, '/api/categories')).items[1].productCount, 3)
       assert.equal((await json(built, '/api/products?limit=1')).items[0]!.id, created.id)
-      await catalog.setStock(deps, ids.shovel, 7)
+      await products.setStock(deps, ids.shovel, 7)
       assert.equal((await json<any>(built, `/api/products/${ids.shovel}`)).stock, 7)
     })
 
     test('writes with clashing or invalid values are refused with stable codes', async (t) => {
       const built = await buildTestApp(t, { adapters })
-      const { ids, categories } = await seedCatalogFixture(built.deps.db)
-      const deps = catalogDeps(built)
+      const { ids, categories } = await seedProductFixture(built.deps.db)
+      const deps = productDeps(built)
       const base = { name: 'X', description: '', priceAmount: 1, currency: 'USD', categoryId: categories.garden, attributes: {}, stock: 1, images: [] }
-      await assert.rejects(catalog.createProduct(deps, { ...base, slug: 'garden-hose' }), (e: any) => e.code === 'SLUG_TAKEN' && e.status === 409)
-      await assert.rejects(catalog.setStock(deps, ids.hose, -1), (e: any) => e.code === 'INVALID_VALUE')
-      await assert.rejects(catalog.updateCategory(deps, categories.home, { parentId: categories.pans }), (e: any) => e.code === 'CATEGORY_CYCLE')
-      await assert.rejects(catalog.deleteCategory(deps, categories.garden), (e: any) => e.code === 'CATEGORY_IN_USE_OR_MISSING')
-      await assert.rejects(catalog.updateProduct(deps, 999999, { name: 'y' }), (e: any) => e.code === 'PRODUCT_NOT_FOUND')
+      await assert.rejects(products.createProduct(deps, { ...base, slug: 'garden-hose' }), (e: any) => e.code === 'SLUG_TAKEN' && e.status === 409)
+      await assert.rejects(products.setStock(deps, ids.hose, -1), (e: any) => e.code === 'INVALID_VALUE')
+      await assert.rejects(products.updateCategory(deps, categories.home, { parentId: categories.pans }), (e: any) => e.code === 'CATEGORY_CYCLE')
+      await assert.rejects(products.deleteCategory(deps, categories.garden), (e: any) => e.code === 'CATEGORY_IN_USE_OR_MISSING')
+      await assert.rejects(products.updateProduct(deps, 999999, { name: 'y' }), (e: any) => e.code === 'PRODUCT_NOT_FOUND')
       assert.equal((await store.findProductById(built.deps.db, ids.hose))!.stock, 10)
     })
 
     test('the cache counts hits and misses in /metrics', async (t) => {
       const built = await buildTestApp(t, { adapters })
-      await seedCatalogFixture(built.deps.db)
+      await seedProductFixture(built.deps.db)
       await get(built, '/api/products?limit=2')
       await get(built, '/api/products?limit=2')
       const metrics = (await get(built, '/metrics')).body
@@ -280,10 +280,10 @@ describe('catalog API (real, two instances sharing PostgreSQL and Redis)', () =>
       adapters: 'real',
       env: { DATABASE_URL: a.config.DATABASE_URL as string, REDIS_KEY_PREFIX: a.config.REDIS_KEY_PREFIX as string },
     })
-    const { ids } = await seedCatalogFixture(a.deps.db)
+    const { ids } = await seedProductFixture(a.deps.db)
     assert.equal((await json<any>(a, `/api/products/${ids.wok}`)).price.amount, 5999)
     assert.equal((await json<any>(b, `/api/products/${ids.wok}`)).price.amount, 5999)
-    await catalog.updateProduct(catalogDeps(b), ids.wok, { priceAmount: 4999 })
+    await products.updateProduct(productDeps(b), ids.wok, { priceAmount: 4999 })
     assert.equal((await json<any>(a, `/api/products/${ids.wok}`)).price.amount, 4999)
   })
 })
