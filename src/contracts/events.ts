@@ -45,17 +45,5 @@ export interface EventPayloads {
 
 export type EventType = keyof EventPayloads
 
-export const EVENT_TYPES = [
-  'user.registered',
-  'user.password_reset_requested',
-  'user.email_verified',
-  'order.placed',
-  'order.paid',
-  'order.payment_failed',
-  'order.cancelled',
-  'order.shipped',
-  'order.delivered',
-] as const satisfies readonly EventType[]
-
 /** Current payload version of every event type. */
 export const EVENT_VERSION = 1

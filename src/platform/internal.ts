@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { AppError } from './errors.js'
+import { routeNotFound } from './errors.js'
 
 /**
  * Internal routes (/internal/...) are for the other services only: nginx never
@@ -20,7 +20,7 @@ export function internalOnly(token: string) {
     const given = req.headers[INTERNAL_TOKEN_HEADER]
     const buf = Buffer.from(typeof given === 'string' ? given : '')
     if (buf.length !== expected.length || !timingSafeEqual(buf, expected)) {
-      throw new AppError('ROUTE_NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}`, 404)
+      throw routeNotFound(req.method, req.url)
     }
   }
 }

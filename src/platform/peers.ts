@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { AppError } from './errors.js'
+import { dependencyUnavailable } from './errors.js'
 import { createHttpClient, createInjectClient, type ServiceClient } from './service-client.js'
 
 /** Which services run in this process, and how to reach the others. */
@@ -27,7 +27,7 @@ export function peerClient(peers: Peers, service: string): ServiceClient {
       client = createInjectClient(service, peers.server, peers.internalToken)
     } else {
       const url = peers.urls[service]
-      if (!url) throw new AppError('DEPENDENCY_UNAVAILABLE', `No address for the ${service} service: set ${service.toUpperCase()}_SERVICE_URL`, 503)
+      if (!url) throw dependencyUnavailable(`No address for the ${service} service: set ${service.toUpperCase()}_SERVICE_URL`)
       client = createHttpClient(service, url, peers.internalToken)
     }
     return client

@@ -17,7 +17,23 @@ import Fastify, {
 import type { Logger } from 'pino'
 import { parseOrigins, type PlatformConfig } from './config.js'
 import { isDatabaseUnavailable } from './db/db.js'
-import { AppError, errorBody } from './errors.js'
+import {
+  AppError,
+  badRequest,
+  badUrl,
+  databaseUnavailable,
+  errorBody,
+  headersTooLarge,
+  internalError,
+  invalidJson,
+  notFound,
+  payloadTooLarge,
+  routeNotFound,
+  unsupportedMediaType,
+  uriTooLong,
+  validationFailed,
+  type ErrorFactory,
+} from './errors.js'
 import type { Metrics } from './metrics.js'
 import { describeValidation, validatorCompiler } from './validation.js'
 
@@ -41,16 +57,16 @@ export interface ServerOptions {
 const MAX_URL_LENGTH = 4096
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
-// Fastify's own 4xx errors, under our stable codes.
-const FRAMEWORK_CODES: Record<string, string> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
-  FST_ERR_CTP_EMPTY_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_BAD_URL: 'BAD_URL',
-  FST_ERR_ASYNC_CONSTRAINT: 'BAD_REQUEST',
+// Fastify's own 4xx errors, under our stable codes (the status stays Fastify's).
+const FRAMEWORK_ERRORS: Record<string, ErrorFactory<[string]>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: invalidJson,
+  FST_ERR_CTP_EMPTY_JSON_BODY: invalidJson,
+  FST_ERR_CTP_BODY_TOO_LARGE: payloadTooLarge,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: unsupportedMediaType,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: badRequest,
+  FST_ERR_CTP_EMPTY_TYPE: unsupportedMediaType,
+  FST_ERR_BAD_URL: badUrl,
+  FST_ERR_ASYNC_CONSTRAINT: badRequest,
 }
 
 /**
@@ -82,11 +98,12 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     frameworkErrors: (err, _req, reply) => {
       const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH'
       const status = tooLong ? 414 : (err.statusCode ?? 400)
-      void (reply as FastifyReply).code(status).send(errorBody(tooLong ? 'URI_TOO_LONG' : (FRAMEWORK_CODES[err.code] ?? 'BAD_REQUEST'), err.message))
+      const declared = tooLong ? uriTooLong : (FRAMEWORK_ERRORS[err.code] ?? badRequest)
+      void (reply as FastifyReply).code(status).send(errorBody(declared.code, err.message))
     },
     clientErrorHandler: (err, socket) => {
       const status = (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
-      const body = JSON.stringify(errorBody(status === 431 ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST', err.message))
+      const body = JSON.stringify(errorBody((status === 431 ? headersTooLarge : badRequest).code, err.message))
       if (socket.writable) {
         socket.end(
           `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
@@ -100,13 +117,13 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
   app.setValidatorCompiler(validatorCompiler)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send(errorBody('ROUTE_NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}`))
+    sendError(reply, routeNotFound(req.method, req.url))
   })
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id)
     if (req.raw.url && req.raw.url.length > MAX_URL_LENGTH) {
-      throw new AppError('URI_TOO_LONG', `Request URI longer than ${MAX_URL_LENGTH} characters`, 414)
+      throw uriTooLong(`Request URI longer than ${MAX_URL_LENGTH} characters`)
     }
   })
   // While draining, every answer (also to requests that started before) closes its
@@ -213,24 +230,29 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 function errorHandler(err: FastifyError | AppError, req: FastifyRequest, reply: FastifyReply) {
   if (err instanceof AppError) {
     if (err.status >= 500) req.log.error({ err }, err.message)
-    return reply.code(err.status).headers(err.headers).send(errorBody(err.code, err.message))
+    return sendError(reply, err)
   }
   if (err.validation) {
-    return reply.code(400).send(errorBody('VALIDATION', describeValidation(err.validation as never, err.validationContext)))
+    return sendError(reply, validationFailed(describeValidation(err.validation, err.validationContext)))
   }
   const status = err.statusCode ?? 500
   if (status >= 400 && status < 500) {
-    const code = FRAMEWORK_CODES[err.code] ?? (status === 404 ? 'NOT_FOUND' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST')
-    return reply.code(status).send(errorBody(code, err.message))
+    const declared = FRAMEWORK_ERRORS[err.code] ?? (status === 404 ? notFound : status === 413 ? payloadTooLarge : badRequest)
+    return reply.code(status).send(errorBody(declared.code, err.message))
   }
   if (isDatabaseUnavailable(err)) {
     // Not the client's fault and not a bug: say so fast, so callers and balancers retry.
     req.log.error({ err }, 'database unavailable')
-    return reply.code(503).header('retry-after', '2').send(errorBody('DATABASE_UNAVAILABLE', 'The database is not available; try again shortly'))
+    return sendError(reply, databaseUnavailable())
   }
   // A bug: the details go to the log only, with the request id.
   req.log.error({ err }, 'request failed')
-  return reply.code(500).send(errorBody('INTERNAL', `Internal error (request ${req.id})`))
+  return sendError(reply, internalError(req.id))
+}
+
+/** The one place an AppError becomes HTTP: its status, its headers, the JSON error body. */
+function sendError(reply: FastifyReply, err: AppError) {
+  return reply.code(err.status).headers(err.headers).send(errorBody(err.code, err.message))
 }
 
 function parseTrustProxy(value: string): boolean | string | string[] {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { AppError } from './errors.js'
+import { AppError, dependencyFailed, dependencyUnavailable } from './errors.js'
 import { INTERNAL_TOKEN_HEADER } from './internal.js'
 
 /**
@@ -27,13 +27,13 @@ function toResult<T>(service: string, answer: Answer): T {
   try {
     parsed = answer.text ? JSON.parse(answer.text) : undefined
   } catch {
-    throw new AppError('DEPENDENCY_FAILED', `The ${service} service answered something that is not JSON`, 502)
+    throw dependencyFailed(service)
   }
   if (answer.status < 400) return parsed as T
   const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error
   // A refusal of the other service (4xx) is the caller's refusal too; its failures are ours to report as 503.
   if (answer.status < 500 && error?.code) throw new AppError(error.code, error.message ?? error.code, answer.status)
-  throw new AppError('DEPENDENCY_UNAVAILABLE', `The ${service} service is not available (${answer.status})`, 503, { 'retry-after': '2' })
+  throw dependencyUnavailable(`The ${service} service is not available (${answer.status})`)
 }
 
 export function createInjectClient(service: string, app: FastifyInstance, internalToken: string): ServiceClient {
@@ -63,7 +63,7 @@ export function createHttpClient(service: string, baseUrl: string, internalToken
           signal: AbortSignal.timeout(timeoutMs),
         })
       } catch (err) {
-        throw new AppError('DEPENDENCY_UNAVAILABLE', `The ${service} service is not reachable: ${(err as Error).message}`, 503, { 'retry-after': '2' })
+        throw dependencyUnavailable(`The ${service} service is not reachable: ${(err as Error).message}`)
       }
       return toResult(service, { status: res.status, text: await res.text() })
     },

@@ -1,6 +1,6 @@
-import { Ajv, type ErrorObject } from 'ajv'
+import { Ajv } from 'ajv'
 import addFormatsModule from 'ajv-formats'
-import type { FastifySchemaCompiler } from 'fastify'
+import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify'
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
 
@@ -28,7 +28,7 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
   (httpPart === 'body' ? forJson : forText).compile(schema as object)
 
 /** '/quantity must be >= 1' style text for the 400 VALIDATION message. */
-export function describeValidation(errors: ErrorObject[] | undefined, part: string | undefined): string {
+export function describeValidation(errors: readonly FastifySchemaValidationError[] | undefined, part: string | undefined): string {
   const e = errors?.[0]
   if (!e) return 'Invalid request'
   const where = part ? `${part}${e.instancePath}` : e.instancePath || 'request'

@@ -105,6 +105,9 @@ for (const adapters of ['embedded', 'real'] as const) {
       const shown = await built.app.inject({ method: 'GET', url: `/api/products/${product.id}` })
       assert.deepEqual(shown.json().salePrice, { amount: 2999, currency: 'EUR' })
       assert.equal((await call('DELETE', `/api/deals/${deal.json<{ id: number }>().id}`)).statusCode, 204)
+      const dealGone = await call('DELETE', `/api/deals/${deal.json<{ id: number }>().id}`)
+      assert.equal(dealGone.statusCode, 404, dealGone.body)
+      assert.equal(errorCode(dealGone), 'DEAL_NOT_FOUND')
 
       const busy = await call('DELETE', `/api/categories/${categoryId}`)
       assert.equal(busy.statusCode, 409)
@@ -116,6 +119,12 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.equal(gone.statusCode, 404)
       const empty = await call('POST', '/api/categories', { slug: 'empty', name: 'Empty', parentId: categoryId })
       assert.equal((await call('DELETE', `/api/categories/${empty.json<{ id: number }>().id}`)).statusCode, 204)
+      // Unknown categories answer as unknown products do: a code that names the thing.
+      for (const [method, payload] of [['DELETE', undefined], ['PATCH', { name: 'x' }]] as const) {
+        const unknown = await call(method, `/api/categories/${empty.json<{ id: number }>().id}`, payload)
+        assert.equal(unknown.statusCode, 404, unknown.body)
+        assert.equal(errorCode(unknown), 'CATEGORY_NOT_FOUND')
+      }
       const missing = await call('PATCH', `/api/products/${product.id}`, { name: 'x' })
       assert.equal(missing.statusCode, 404)
       assert.equal(errorCode(missing), 'PRODUCT_NOT_FOUND')

@@ -85,7 +85,7 @@ describe('notification service in the embedded shop', () => {
     assert.equal(bad.json().error.code, 'VALIDATION')
     const unknown = await built.app.inject({ method: 'GET', url: '/dev/mail/1700000000000-aaaaaaaaaaaa' })
     assert.equal(unknown.statusCode, 404)
-    assert.equal(unknown.json().error.code, 'NOT_FOUND')
+    assert.equal(unknown.json().error.code, 'MAIL_NOT_FOUND')
   })
 
   test('events committed while nothing delivered them are mailed after a restart, once', async (t) => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { AppError } from '../errors.js'
-import { invalidToken, type Identity, type Role, type TokenVerifier } from './token-verifier.js'
+import { AppError, authRequired, forbidden, invalidToken } from '../errors.js'
+import type { Identity, Role, TokenVerifier } from './token-verifier.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,17 +43,14 @@ export function registerIdentity(app: FastifyInstance, verifier: TokenVerifier) 
 /** Route hook (use as `preValidation`): 401 AUTH_REQUIRED without a token, INVALID_TOKEN / TOKEN_EXPIRED with a bad one. */
 export async function requireUser(req: FastifyRequest): Promise<void> {
   if (req.identity) return
-  throw (
-    refusals.get(req) ??
-    new AppError('AUTH_REQUIRED', 'Sign in first: send Authorization: Bearer <access token>', 401, { 'www-authenticate': 'Bearer' })
-  )
+  throw refusals.get(req) ?? authRequired()
 }
 
 /** Route hook (use as `preValidation`): requireUser, then 403 FORBIDDEN unless the user has the role. */
 export function requireRole(role: Role) {
   return async (req: FastifyRequest): Promise<void> => {
     await requireUser(req)
-    if (!req.identity!.roles.includes(role)) throw new AppError('FORBIDDEN', `Only for the '${role}' role`, 403)
+    if (!req.identity!.roles.includes(role)) throw forbidden(`Only for the '${role}' role`)
   }
 }
 
@@ -61,6 +58,6 @@ export const requireAdmin = requireRole('admin')
 
 /** The identity of a request that passed requireUser. */
 export function identityOf(req: FastifyRequest): Identity {
-  if (!req.identity) throw new AppError('AUTH_REQUIRED', 'Sign in first', 401, { 'www-authenticate': 'Bearer' })
+  if (!req.identity) throw authRequired()
   return req.identity
 }

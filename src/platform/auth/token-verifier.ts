@@ -10,7 +10,7 @@ import {
 import { LRUCache } from 'lru-cache'
 import type { Logger } from 'pino'
 import { ConfigError } from '../config.js'
-import { AppError } from '../errors.js'
+import { AppError, authKeysUnavailable, invalidToken, tokenExpired } from '../errors.js'
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, type TokenVerifierConfig } from './config.js'
 
 /** The one signature algorithm of access tokens (Ed25519). Pinned: nothing else is ever accepted. */
@@ -38,10 +38,6 @@ export interface TokenVerifier {
   useLocalKeys(jwks: JSONWebKeySet): void
   readonly issuer: string
   readonly audience: string
-}
-
-export function invalidToken(message = 'The access token is not valid'): AppError {
-  return new AppError('INVALID_TOKEN', message, 401, { 'www-authenticate': 'Bearer error="invalid_token"' })
 }
 
 class KeysUnavailable extends Error {}
@@ -129,12 +125,10 @@ export function createTokenVerifier(settings: Partial<TokenVerifierConfig>, log?
         if (err instanceof AppError) throw err
         if (err instanceof KeysUnavailable) {
           log?.error({ err }, 'cannot fetch the token verification keys')
-          throw new AppError('AUTH_KEYS_UNAVAILABLE', 'Cannot check access tokens right now', 503, { 'retry-after': '5' })
+          throw authKeysUnavailable()
         }
         if (err instanceof errors.JWTExpired) {
-          throw new AppError('TOKEN_EXPIRED', 'The access token has expired; refresh it', 401, {
-            'www-authenticate': 'Bearer error="invalid_token", error_description="expired"',
-          })
+          throw tokenExpired()
         }
         throw invalidToken()
       }

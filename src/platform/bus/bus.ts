@@ -68,10 +68,6 @@ export function isPermanent(err: unknown): boolean {
   return err instanceof PermanentEventError || (err as { permanent?: unknown } | null)?.permanent === true
 }
 
-export function brokerUnavailable(message: string): AppError {
-  return new AppError('BROKER_UNAVAILABLE', message, 503, { 'retry-after': '5' })
-}
-
 /** Delay before failed delivery number n (0-based) is retried: exponential, capped, with jitter. */
 export function retryDelay(deliveryCount: number, retry: { baseMs: number; maxMs: number }): number {
   const ms = Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(deliveryCount, 30))

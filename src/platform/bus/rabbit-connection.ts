@@ -1,8 +1,9 @@
 import amqp, { type ChannelModel } from 'amqplib'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
+import { brokerUnavailable } from '../errors.js'
 import { eventMetrics } from '../events/event-metrics.js'
-import { brokerUnavailable, retryDelay, sleep } from './bus.js'
+import { retryDelay, sleep } from './bus.js'
 
 /**
  * One AMQP connection that comes back by itself: when the broker closes it

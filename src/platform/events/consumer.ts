@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client'
 import { EVENT_VERSION, type EventEnvelope, type EventType } from '../../contracts/events.js'
 import type { Delivery, Subscription } from '../bus/bus.js'
 import type { Db, Queryable } from '../db/db.js'
-import { AppError } from '../errors.js'
+import { eventMalformed, eventVersionUnsupported, type AppError } from '../errors.js'
 import { parseEnvelope } from './envelope.js'
 import { eventMetrics } from './event-metrics.js'
 import { isProcessed, recordProcessed } from './inbox.js'
@@ -68,11 +68,11 @@ export function createConsumer(o: ConsumerOptions): Subscription {
       const handler = o.handlers[event.type] as EventHandler<EventType> | undefined
       if (!handler) return count('ignored')
       if (!(handler.versions ?? [EVENT_VERSION]).includes(event.version)) {
-        throw new AppError('EVENT_VERSION_UNSUPPORTED', `${event.type} version ${event.version} is not supported here`, 400)
+        throw eventVersionUnsupported(event.type, event.version)
       }
       if (handler.payload && !Value.Check(handler.payload, event.payload)) {
         const first = Value.Errors(handler.payload, event.payload).First()
-        throw new AppError('EVENT_MALFORMED', `${event.type} payload: ${first?.path || '/'} ${first?.message ?? 'invalid'}`, 400)
+        throw eventMalformed(`${event.type} payload: ${first?.path || '/'} ${first?.message ?? 'invalid'}`)
       }
       if (handler.precheck !== false && (await isProcessed(o.db, o.inboxSchema, event.id))) return count('duplicate')
       const log = o.log.child({ eventId: event.id, eventType: event.type, ...(event.traceId ? { traceId: event.traceId } : {}) })

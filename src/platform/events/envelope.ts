@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import type { EventEnvelope, EventType } from '../../contracts/events.js'
-import { AppError } from '../errors.js'
+import { eventMalformed } from '../errors.js'
 import type { OutboxRow } from './outbox-store.js'
 
 /** The envelope of an outbox row, as it travels on the bus (the AMQP body, JSON). */
@@ -34,8 +34,8 @@ export function parseEnvelope(body: unknown): EventEnvelope {
   if (!Value.Check(Envelope, body)) {
     const first = Value.Errors(Envelope, body).First()
     const where = first ? `${first.path || '/'} ${first.message}` : 'not an object'
-    throw new AppError('EVENT_MALFORMED', `not an event envelope: ${where}`, 400)
+    throw eventMalformed(`not an event envelope: ${where}`)
   }
-  if (Number.isNaN(Date.parse(body.occurredAt))) throw new AppError('EVENT_MALFORMED', 'occurredAt is not a date', 400)
+  if (Number.isNaN(Date.parse(body.occurredAt))) throw eventMalformed('occurredAt is not a date')
   return body as EventEnvelope
 }

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
-import { AppError } from '../errors.js'
+import { rateLimited, rateLimitUnavailable } from '../errors.js'
 
 const require = createRequire(import.meta.url)
 type StoreResult = { current: number; ttl: number }
@@ -51,7 +51,7 @@ function redisStoreWithFallback(redis: Redis, policy: RateLimitPolicy, backend: 
       shared.incr(key, (err, res) => {
         if (!err) return cb(null, res)
         if (policy.failClosed) {
-          return cb(new AppError('RATE_LIMIT_UNAVAILABLE', 'Try again shortly', 503, { 'retry-after': '5' }))
+          return cb(rateLimitUnavailable())
         }
         // The plugin compares the count with the full max; scale this process's count so
         // that it trips after its share, max / instances.
@@ -85,8 +85,6 @@ export async function registerRateLimit(app: FastifyInstance, backend: RateLimit
     addHeadersOnExceeding: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true },
     addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true, 'retry-after': true },
     errorResponseBuilder: (_req, ctx) =>
-      new AppError('RATE_LIMITED', `Too many requests; retry in ${ctx.after}`, ctx.statusCode, {
-        'retry-after': String(Math.max(1, Math.ceil(ctx.ttl / 1000))),
-      }),
+      rateLimited(ctx.after, Math.max(1, Math.ceil(ctx.ttl / 1000))),
   })
 }

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino'
 import type { Identity, Role } from '../../platform/auth/token-verifier.js'
 import type { Db, Queryable } from '../../platform/db/db.js'
-import { AppError } from '../../platform/errors.js'
 import { appendEvent } from '../../platform/events/outbox.js'
 import * as store from './auth-store.js'
+import { emailTaken, invalidCredentials, invalidRefreshToken, loginThrottled, refreshTokenReused, userNotFound } from './errors.js'
 import type { UserRow } from './auth-store.js'
 import { canonicalEmail, checkNewPassword, normalizeEmail, type PasswordHasher } from './passwords.js'
 import { hashToken, newOpaqueToken, OPAQUE_TOKEN, signAccessToken, type AccessTokenSettings } from './tokens.js'
 
-/** The account flows of the auth service, one function per flow. */
+/** The sign-in flows of the auth service, one function per flow; password change and reset, e-mail verification: credentials.ts. */
 
 export interface AuthDeps {
   db: Db
@@ -41,9 +41,6 @@ export interface Credentials {
   email: string
   password: string
 }
-
-/** Reset e-mails per account and hour, so nobody can flood a mailbox through us. */
-const RESETS_PER_HOUR = 3
 
 export function toPublicUser(u: UserRow): PublicUser {
   return { id: u.id, email: u.email, emailVerified: u.email_verified_at !== null, roles: u.roles, createdAt: u.created_at.toISOString() }
@@ -89,7 +86,7 @@ export async function login(deps: AuthDeps, input: Credentials): Promise<Session
   await claimAttempt(deps, throttleKey)
   const user = await store.findUserByEmail(deps.db, email)
   const ok = await deps.hasher.verify(user?.password_hash, input.password)
-  if (!ok || !user) throw new AppError('INVALID_CREDENTIALS', 'Wrong e-mail address or password', 401)
+  if (!ok || !user) throw invalidCredentials()
   await store.clearLoginAttempts(deps.db, throttleKey)
   if (deps.hasher.needsRehash(user.password_hash)) {
     await store.replacePasswordHash(deps.db, user.id, user.password_hash, await deps.hasher.hash(input.password))
@@ -125,7 +122,7 @@ export async function refresh(deps: AuthDeps, refreshToken: string): Promise<Ses
   if (state?.used) {
     await store.revokeFamily(deps.db, state.family_id, 'reuse')
     deps.log.warn({ familyId: state.family_id }, 'rotated refresh token used again: session revoked')
-    throw new AppError('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been ended, sign in again', 401)
+    throw refreshTokenReused()
   }
   throw invalidRefreshToken()
 }
@@ -138,89 +135,6 @@ export async function logout(deps: AuthDeps, refreshToken: string): Promise<void
 
 export async function getMe(deps: AuthDeps, who: Identity): Promise<PublicUser> {
   return toPublicUser(await getUser(deps.db, who.userId))
-}
-
-/** Needs the current password (throttled like a login); ends every other session and starts a new one. */
-export async function changePassword(
-  deps: AuthDeps,
-  who: Identity,
-  input: { currentPassword: string; newPassword: string },
-): Promise<Session> {
-  const user = await getUser(deps.db, who.userId)
-  checkNewPassword(input.newPassword, user.email)
-  const throttleKey = hashToken(user.email)
-  await claimAttempt(deps, throttleKey)
-  if (!(await deps.hasher.verify(user.password_hash, input.currentPassword))) {
-    throw new AppError('CURRENT_PASSWORD_INCORRECT', 'The current password is wrong', 403)
-  }
-  await store.clearLoginAttempts(deps.db, throttleKey)
-  const newHash = await deps.hasher.hash(input.newPassword)
-  const refreshToken = newOpaqueToken()
-  const expiresAt = await deps.db.transaction(async (tx) => {
-    if (!(await store.replacePasswordHash(tx, user.id, user.password_hash, newHash))) {
-      throw new AppError('PASSWORD_CHANGED_CONCURRENTLY', 'The password was changed meanwhile; sign in again', 409)
-    }
-    await store.revokeUserFamilies(tx, user.id, 'password_changed')
-    await store.invalidateOneTimeTokens(tx, user.id, 'password_reset')
-    return startSession(deps, tx, user.id, refreshToken)
-  })
-  return session(deps, user, refreshToken, expiresAt)
-}
-
-/** Always the same answer to the caller; an e-mail goes out only when the account exists. */
-export async function requestPasswordReset(deps: AuthDeps, rawEmail: string, traceId?: string): Promise<void> {
-  const user = await store.findUserByEmail(deps.db, normalizeEmail(rawEmail))
-  if (!user) return
-  if ((await store.countRecentOneTimeTokens(deps.db, user.id, 'password_reset', 3600)) >= RESETS_PER_HOUR) {
-    deps.log.info({ userId: user.id }, 'password reset not sent: hourly limit reached')
-    return
-  }
-  const resetToken = newOpaqueToken()
-  await deps.db.transaction(async (tx) => {
-    const expiresAt = await store.insertOneTimeToken(tx, {
-      tokenHash: hashToken(resetToken),
-      purpose: 'password_reset',
-      userId: user.id,
-      ttlSeconds: deps.ttl.resetSeconds,
-    })
-    await appendEvent(tx, 'auth', {
-      type: 'user.password_reset_requested',
-      aggregateType: 'user',
-      aggregateId: user.id,
-      payload: { userId: user.id, email: user.email, resetToken, expiresAt: expiresAt.toISOString() },
-      ...(traceId ? { traceId } : {}),
-    })
-  })
-}
-
-/** Sets the new password with a live reset token (used up), ends every session; the mailbox is now verified too. */
-export async function confirmPasswordReset(deps: AuthDeps, input: { token: string; password: string }, traceId?: string): Promise<void> {
-  if (!OPAQUE_TOKEN.test(input.token)) throw invalidResetToken()
-  const tokenHash = hashToken(input.token)
-  const userId = await store.findLiveOneTimeToken(deps.db, tokenHash, 'password_reset')
-  if (!userId) throw invalidResetToken()
-  const user = await getUser(deps.db, userId)
-  checkNewPassword(input.password, user.email)
-  const newHash = await deps.hasher.hash(input.password)
-  await deps.db.transaction(async (tx) => {
-    // The check above was only a fast path: this statement is what makes the token single-use.
-    if (!(await store.consumeOneTimeToken(tx, tokenHash, 'password_reset'))) throw invalidResetToken()
-    await store.setPasswordHash(tx, userId, newHash)
-    await store.invalidateOneTimeTokens(tx, userId, 'password_reset')
-    await store.revokeUserFamilies(tx, userId, 'password_reset')
-    await emailVerified(tx, userId, traceId)
-  })
-  await store.clearLoginAttempts(deps.db, hashToken(user.email))
-}
-
-export async function confirmEmailVerification(deps: AuthDeps, token: string, traceId?: string): Promise<void> {
-  const invalid = () => new AppError('INVALID_VERIFICATION_TOKEN', 'This verification link is invalid, used or expired', 400)
-  if (!OPAQUE_TOKEN.test(token)) throw invalid()
-  await deps.db.transaction(async (tx) => {
-    const userId = await store.consumeOneTimeToken(tx, hashToken(token), 'email_verification')
-    if (!userId) throw invalid()
-    await emailVerified(tx, userId, traceId)
-  })
 }
 
 // --- administration (scripts/admin-create.ts) ------------------------------------
@@ -243,13 +157,13 @@ export async function createAdmin(deps: Pick<AuthDeps, 'db' | 'hasher'>, input: 
   return toPublicUser(user)
 }
 
-// --- helpers ---------------------------------------------------------------------
+// --- shared with credentials.ts ------------------------------------------------------
 
-function startSession(deps: AuthDeps, db: Queryable, userId: string, refreshToken: string): Promise<Date> {
+export function startSession(deps: AuthDeps, db: Queryable, userId: string, refreshToken: string): Promise<Date> {
   return store.insertSession(db, { userId, tokenHash: hashToken(refreshToken), ttlSeconds: deps.ttl.refreshSeconds })
 }
 
-async function session(deps: AuthDeps, user: UserRow, refreshToken: string, refreshExpiresAt: Date): Promise<Session> {
+export async function session(deps: AuthDeps, user: UserRow, refreshToken: string, refreshExpiresAt: Date): Promise<Session> {
   return {
     user: toPublicUser(user),
     accessToken: await signAccessToken(deps.accessTokens, user),
@@ -260,42 +174,16 @@ async function session(deps: AuthDeps, user: UserRow, refreshToken: string, refr
   }
 }
 
-async function claimAttempt(deps: AuthDeps, throttleKey: string): Promise<void> {
+export async function claimAttempt(deps: AuthDeps, throttleKey: string): Promise<void> {
   const waitMs = await store.claimLoginAttempt(deps.db, throttleKey, deps.throttle)
   if (waitMs !== undefined) {
     const seconds = Math.max(1, Math.ceil(waitMs / 1000))
-    throw new AppError('LOGIN_THROTTLED', `Too many failed sign-ins for this account; retry in ${seconds} s`, 429, {
-      'retry-after': String(seconds),
-    })
+    throw loginThrottled(seconds)
   }
 }
 
-async function emailVerified(tx: Queryable, userId: string, traceId?: string): Promise<void> {
-  const user = await store.markEmailVerified(tx, userId)
-  if (!user) return
-  await appendEvent(tx, 'auth', {
-    type: 'user.email_verified',
-    aggregateType: 'user',
-    aggregateId: user.id,
-    payload: { userId: user.id, email: user.email },
-    ...(traceId ? { traceId } : {}),
-  })
-}
-
-async function getUser(db: Queryable, id: string): Promise<UserRow> {
+export async function getUser(db: Queryable, id: string): Promise<UserRow> {
   const user = await store.findUserById(db, id)
-  if (!user) throw new AppError('USER_NOT_FOUND', 'The account no longer exists', 404)
+  if (!user) throw userNotFound()
   return user
-}
-
-function emailTaken() {
-  return new AppError('EMAIL_TAKEN', 'An account with this e-mail address already exists', 409)
-}
-
-function invalidRefreshToken() {
-  return new AppError('INVALID_REFRESH_TOKEN', 'The refresh token is invalid, expired or revoked; sign in again', 401)
-}
-
-function invalidResetToken() {
-  return new AppError('INVALID_RESET_TOKEN', 'This reset link is invalid, used or expired; ask for a new one', 400)
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { hash, parseOptions, verify, type Algorithm, type Options } from '@node-rs/argon2'
-import { AppError } from '../../platform/errors.js'
 import { COMMON_PASSWORDS } from './common-passwords.js'
+import { authBusy, invalidEmail, passwordTooLong, weakPassword } from './errors.js'
 
 /** E-mail and password rules, and argon2id hashing with bounded concurrency. */
 
@@ -23,7 +23,7 @@ export function canonicalEmail(raw: string): string {
 export function normalizeEmail(raw: string): string {
   const email = canonicalEmail(raw)
   if (email.length > MAX_EMAIL_LENGTH || !EMAIL.test(email) || email.includes('..')) {
-    throw new AppError('INVALID_EMAIL', 'That is not an e-mail address', 400)
+    throw invalidEmail()
   }
   return email
 }
@@ -37,14 +37,14 @@ export function normalizePassword(password: string): string {
 export function checkNewPassword(password: string, email: string): void {
   const pw = normalizePassword(password)
   if (Buffer.byteLength(pw, 'utf8') > MAX_PASSWORD_BYTES) {
-    throw new AppError('PASSWORD_TOO_LONG', `A password has at most ${MAX_PASSWORD_BYTES} bytes`, 400)
+    throw passwordTooLong(MAX_PASSWORD_BYTES)
   }
   const lower = pw.toLowerCase()
   if ([...pw].length < MIN_PASSWORD_CHARS) {
-    throw new AppError('WEAK_PASSWORD', `A password needs at least ${MIN_PASSWORD_CHARS} characters`, 400)
+    throw weakPassword(MIN_PASSWORD_CHARS)
   }
   if (COMMON_PASSWORDS.has(lower) || lower === email || lower === email.split('@')[0] || new Set(lower).size < 3) {
-    throw new AppError('WEAK_PASSWORD', 'That password is too easy to guess; choose another', 400)
+    throw weakPassword()
   }
 }
 
@@ -98,7 +98,7 @@ function createGate(concurrency: number, queueMax: number) {
     if (active < concurrency) active++
     else {
       if (waiting.length >= queueMax) {
-        throw new AppError('AUTH_BUSY', 'Too many sign-ins at once; try again in a moment', 503, { 'retry-after': '1' })
+        throw authBusy()
       }
       await new Promise<void>((resolve) => waiting.push(resolve))
     }

@@ -2,6 +2,7 @@ import { identityOf, requireUser } from '../../platform/auth/identity.js'
 import type { App } from '../../platform/server.js'
 import * as auth from './auth.js'
 import type { AuthDeps } from './auth.js'
+import * as credentials from './credentials.js'
 import * as S from './schemas.js'
 
 const errors = { 400: S.ErrorResponse, 401: S.ErrorResponse, 429: S.ErrorResponse, 503: S.ErrorResponse }
@@ -85,7 +86,7 @@ export function registerAuthRoutes(app: App, deps: AuthDeps) {
         response: { 200: S.Session, 403: S.ErrorResponse, 409: S.ErrorResponse, ...errors },
       },
     },
-    async (req) => auth.changePassword(deps, identityOf(req), req.body),
+    async (req) => credentials.changePassword(deps, identityOf(req), req.body),
   )
 
   app.post(
@@ -99,7 +100,7 @@ export function registerAuthRoutes(app: App, deps: AuthDeps) {
       },
     },
     async (req, reply) => {
-      await auth.requestPasswordReset(deps, req.body.email, req.id)
+      await credentials.requestPasswordReset(deps, req.body.email, req.id)
       return reply.code(202).send({ status: 'accepted' as const })
     },
   )
@@ -115,7 +116,7 @@ export function registerAuthRoutes(app: App, deps: AuthDeps) {
       },
     },
     async (req, reply) => {
-      await auth.confirmPasswordReset(deps, req.body, req.id)
+      await credentials.confirmPasswordReset(deps, req.body, req.id)
       return reply.code(204).send(null)
     },
   )
@@ -131,7 +132,7 @@ export function registerAuthRoutes(app: App, deps: AuthDeps) {
       },
     },
     async (req, reply) => {
-      await auth.confirmEmailVerification(deps, req.body.token, req.id)
+      await credentials.confirmEmailVerification(deps, req.body.token, req.id)
       return reply.code(204).send(null)
     },
   )

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { AppError } from '../../platform/errors.js'
+import { invalidCartToken } from './errors.js'
 
 /**
  * Guest cart tokens: 256 random bits, base64url (43 characters), sent in the
@@ -19,7 +19,7 @@ export function newGuestToken(): string {
 export function parseGuestToken(header: string | string[] | undefined): string | undefined {
   if (header === undefined) return undefined
   if (typeof header !== 'string' || !TOKEN.test(header)) {
-    throw new AppError('INVALID_CART_TOKEN', `${CART_TOKEN_HEADER} must be a cart token this service gave out (43 characters, base64url)`, 400)
+    throw invalidCartToken()
   }
   return header
 }

@@ -1,8 +1,9 @@
 import type { CartLine } from '../../contracts/cart.js'
 import type { ProductClient, ProductSummary, Money } from '../../contracts/product.js'
-import { AppError } from '../../platform/errors.js'
+import type { AppError } from '../../platform/errors.js'
 import type { AddResult, CartLimits, CartStore, MergeCap, MergeOutcome, StoredCart } from './cart-store.js'
 import { userCartId } from './cart-tokens.js'
+import { cartFull, cartItemNotFound, currencyMismatch, outOfStock, productNotFound, quantityLimit, WARNING } from './errors.js'
 
 /**
  * The cart's rules: what a cart shows (names, prices and stock always from the
@@ -85,7 +86,7 @@ export function priceCart(cart: StoredCart | undefined, products: ReadonlyMap<nu
         priceChanged: false,
         ...adjusted,
       })
-      warnings.push({ code: 'PRODUCT_UNAVAILABLE', productId: line.productId, message: `${p?.name ?? 'This product'} is no longer available; remove it from the cart` })
+      warnings.push({ code: WARNING.productUnavailable, productId: line.productId, message: `${p?.name ?? 'This product'} is no longer available; remove it from the cart` })
       continue
     }
     const unit = p.salePrice
@@ -108,9 +109,9 @@ export function priceCart(cart: StoredCart | undefined, products: ReadonlyMap<nu
       ...adjusted,
     })
     subtotal += unit.amount * line.quantity
-    if (priceChanged) warnings.push({ code: 'PRICE_CHANGED', productId: p.id, message: `The price of ${p.name} changed from ${line.seenPrice} to ${unit.amount}` })
-    if (p.stock === 0) warnings.push({ code: 'OUT_OF_STOCK', productId: p.id, message: `${p.name} is out of stock` })
-    else if (exceedsStock) warnings.push({ code: 'QUANTITY_EXCEEDS_STOCK', productId: p.id, message: `Only ${p.stock} of ${p.name} in stock` })
+    if (priceChanged) warnings.push({ code: WARNING.priceChanged, productId: p.id, message: `The price of ${p.name} changed from ${line.seenPrice} to ${unit.amount}` })
+    if (p.stock === 0) warnings.push({ code: WARNING.outOfStock, productId: p.id, message: `${p.name} is out of stock` })
+    else if (exceedsStock) warnings.push({ code: WARNING.quantityExceedsStock, productId: p.id, message: `Only ${p.stock} of ${p.name} in stock` })
   }
   return { items, subtotal: { amount: subtotal, currency }, itemCount, warnings }
 }
@@ -124,24 +125,20 @@ export async function viewCart(deps: CartDeps, cartId: string | undefined, known
 
 async function getProduct(deps: CartDeps, productId: number): Promise<ProductSummary> {
   const product = (await deps.products.getProducts([productId])).get(productId)
-  if (!product) throw new AppError('PRODUCT_NOT_FOUND', `Product ${productId} not found`, 404)
+  if (!product) throw productNotFound(productId)
   return product
-}
-
-function itemNotFound(productId: number): AppError {
-  return new AppError('CART_ITEM_NOT_FOUND', `Product ${productId} is not in the cart`, 404)
 }
 
 function refusal(result: Extract<AddResult, { ok: false }>, product: ProductSummary, quantity: number, limits: CartLimits): AppError {
   switch (result.refusal) {
     case 'OUT_OF_STOCK':
-      return new AppError('OUT_OF_STOCK', `Only ${product.stock} of ${product.name} in stock; the cart has ${result.quantity}, ${quantity} more asked`, 409)
+      return outOfStock(product, { quantity: result.quantity, asked: quantity })
     case 'QUANTITY_LIMIT':
-      return new AppError('QUANTITY_LIMIT', `At most ${limits.maxQuantity} of one product per cart; the cart has ${result.quantity}`, 409)
+      return quantityLimit(limits.maxQuantity, result.quantity)
     case 'CART_FULL':
-      return new AppError('CART_FULL', `At most ${limits.maxLines} different products per cart`, 409)
+      return cartFull(limits.maxLines)
     case 'CURRENCY_MISMATCH':
-      return new AppError('CURRENCY_MISMATCH', `${product.name} is sold in ${product.salePrice.currency}, unlike the rest of the cart`, 409)
+      return currencyMismatch({ name: product.name, currency: product.salePrice.currency })
   }
 }
 
@@ -156,17 +153,17 @@ export async function addItem(deps: CartDeps, cartId: string, productId: number,
 /** Sets a line's quantity; the line's price counts as seen again. */
 export async function setItemQuantity(deps: CartDeps, cartId: string | undefined, productId: number, quantity: number): Promise<void> {
   const cart = cartId ? await deps.store.get(cartId) : undefined
-  if (!cartId || !cart?.lines.some((l) => l.productId === productId)) throw itemNotFound(productId)
+  if (!cartId || !cart?.lines.some((l) => l.productId === productId)) throw cartItemNotFound(productId)
   const product = await getProduct(deps, productId)
   if (cart.currency && product.salePrice.currency !== cart.currency) {
-    throw new AppError('CURRENCY_MISMATCH', `${product.name} is sold in ${product.salePrice.currency}, unlike the rest of the cart`, 409)
+    throw currencyMismatch({ name: product.name, currency: product.salePrice.currency })
   }
-  if (quantity > product.stock) throw new AppError('OUT_OF_STOCK', `Only ${product.stock} of ${product.name} in stock`, 409)
-  if (!(await deps.store.setQuantity(cartId, productId, quantity, product.salePrice.amount))) throw itemNotFound(productId)
+  if (quantity > product.stock) throw outOfStock(product)
+  if (!(await deps.store.setQuantity(cartId, productId, quantity, product.salePrice.amount))) throw cartItemNotFound(productId)
 }
 
 export async function removeItem(deps: CartDeps, cartId: string | undefined, productId: number): Promise<void> {
-  if (!cartId || !(await deps.store.remove(cartId, productId))) throw itemNotFound(productId)
+  if (!cartId || !(await deps.store.remove(cartId, productId))) throw cartItemNotFound(productId)
 }
 
 /**
@@ -194,11 +191,11 @@ export async function mergeGuestCart(deps: CartDeps, guestId: string, userId: st
     if (o.after >= requested) continue
     const p = products.get(o.productId)
     if (o.after === 0) {
-      report.warnings.push({ code: 'MERGE_ITEM_SKIPPED', productId: o.productId, message: skippedBecause(o, p) })
+      report.warnings.push({ code: WARNING.mergeItemSkipped, productId: o.productId, message: skippedBecause(o, p) })
     } else {
       report.adjusted.add(o.productId)
       report.warnings.push({
-        code: 'MERGE_QUANTITY_CAPPED',
+        code: WARNING.mergeQuantityCapped,
         productId: o.productId,
         message: `${p?.name ?? `Product ${o.productId}`}: ${o.after} in the cart instead of ${requested} (stock or the per-product limit)`,
       })

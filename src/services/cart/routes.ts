@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { requireUser } from '../../platform/auth/identity.js'
-import { AppError } from '../../platform/errors.js'
 import type { App } from '../../platform/server.js'
 import * as cart from './cart.js'
 import type { CartDeps, CartView, MergeReport } from './cart.js'
 import type { StoredCart } from './cart-store.js'
 import { CART_TOKEN_HEADER, guestCartId, newGuestToken, parseGuestToken, userCartId } from './cart-tokens.js'
+import { cartTokenRequired } from './errors.js'
 import * as S from './schemas.js'
 
 /** Which cart a request works on. */
@@ -123,7 +123,7 @@ export function registerCartRoutes(app: App, deps: CartDeps) {
     },
     async (req, reply) => {
       if (req.headers[CART_TOKEN_HEADER] === undefined) {
-        throw new AppError('CART_TOKEN_REQUIRED', `Send the guest cart token in ${CART_TOKEN_HEADER}`, 400)
+        throw cartTokenRequired()
       }
       const ctx = await cartOf(deps, req, false)
       return send(reply, ctx, await cart.viewCart(deps, ctx.cartId, undefined, ctx.merge))

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
-import { AppError, notFound } from '../../platform/errors.js'
 import type { App } from '../../platform/server.js'
+import { devMailLocalOnly, mailNotFound } from './errors.js'
 import type { Mailbox, StoredMail, StoredMailSummary } from './mailbox.js'
 import { escapeHtml } from './templates.js'
 
@@ -17,7 +17,7 @@ const Params = Type.Object({ id: Type.String({ pattern: '^[0-9]{13}-[0-9a-f]{12}
 export function registerDevMail(app: App, mailbox: Mailbox) {
   app.addHook('onRequest', async (req) => {
     if (req.url.startsWith('/dev/mail') && !LOOPBACK.has(req.socket.remoteAddress ?? '')) {
-      throw new AppError('DEV_MAIL_LOCAL_ONLY', 'The development mailbox is only served to this machine', 403)
+      throw devMailLocalOnly()
     }
   })
 
@@ -28,21 +28,24 @@ export function registerDevMail(app: App, mailbox: Mailbox) {
   })
 
   app.get('/dev/mail/:id', { schema: { hide: true, params: Params } }, async (req, reply) => {
-    const mail = await mailbox.find((req.params as { id: string }).id)
-    if (!mail) throw notFound('E-mail')
+    const { id } = req.params as { id: string }
+    const mail = await mailbox.find(id)
+    if (!mail) throw mailNotFound(id)
     if (!wantsHtml(req)) return mail
     return reply.type('text/html; charset=utf-8').send(page(mail.subject, mailHtml(mail)))
   })
 
   app.get('/dev/mail/:id/html', { schema: { hide: true, params: Params } }, async (req, reply) => {
-    const mail = await mailbox.find((req.params as { id: string }).id)
-    if (!mail) throw notFound('E-mail')
+    const { id } = req.params as { id: string }
+    const mail = await mailbox.find(id)
+    if (!mail) throw mailNotFound(id)
     return reply.type('text/html; charset=utf-8').send(mail.html)
   })
 
   app.get('/dev/mail/:id/raw', { schema: { hide: true, params: Params } }, async (req, reply) => {
-    const raw = await mailbox.findRaw((req.params as { id: string }).id)
-    if (!raw) throw notFound('E-mail')
+    const { id } = req.params as { id: string }
+    const raw = await mailbox.findRaw(id)
+    if (!raw) throw mailNotFound(id)
     return reply.type('text/plain; charset=utf-8').send(raw)
   })
 }

@@ -1,8 +1,8 @@
 import path from 'node:path'
 import nodemailer from 'nodemailer'
-import { PermanentEventError } from '../../platform/bus/bus.js'
-import { AppError } from '../../platform/errors.js'
+import type { AppError } from '../../platform/errors.js'
 import type { NotificationConfig } from './config.js'
+import { mailRejected, mailUnavailable } from './errors.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
 
 /** The mailer port: SMTP in production, the on-disk mailbox in the embedded shop. */
@@ -71,8 +71,8 @@ export function createSmtpMailer(
 export function classifySmtpError(err: unknown): AppError {
   const e = err as { permanent?: boolean; responseCode?: number; code?: string; message?: string }
   const detail = `${e.responseCode ?? e.code ?? 'error'}: ${e.message ?? String(err)}`.slice(0, 500)
-  if (e.permanent === true) return new PermanentEventError('MAIL_REJECTED', `mail server refused the message (${detail})`, 422)
-  return new AppError('MAIL_UNAVAILABLE', `mail server unavailable (${detail})`, 503)
+  if (e.permanent === true) return mailRejected(detail)
+  return mailUnavailable(`mail server unavailable (${detail})`)
 }
 
 export function createMailboxMailer(mailbox: Mailbox): Mailer {
@@ -83,7 +83,7 @@ export function createMailboxMailer(mailbox: Mailbox): Mailer {
         const id = await mailbox.store(mail)
         return { response: `stored ${id}` }
       } catch (err) {
-        throw new AppError('MAIL_UNAVAILABLE', `mailbox not writable: ${(err as Error).message}`, 503)
+        throw mailUnavailable(`mailbox not writable: ${(err as Error).message}`)
       }
     },
     async close() {},

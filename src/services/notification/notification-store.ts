@@ -101,12 +101,3 @@ async function finishAttempt(q: Queryable, deliveryId: number, attempt: number, 
     [deliveryId, attempt, outcome, response.slice(0, 1000)],
   )
 }
-
-export interface DeliveryCounts {
-  [status: string]: number
-}
-
-export async function countDeliveries(db: Db): Promise<DeliveryCounts> {
-  const { rows } = await db.query<{ status: string; n: number }>('select status, count(*)::int as n from notifications.deliveries group by status')
-  return Object.fromEntries(rows.map((r) => [r.status, r.n]))
-}

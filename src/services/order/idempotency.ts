@@ -1,8 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Db } from '../../platform/db/db.js'
-import { AppError } from '../../platform/errors.js'
 import * as store from './idempotency-store.js'
-import { NothingWritten } from './orders.js'
+import { idempotencyInFlight, idempotencyKeyInvalid, idempotencyKeyRequired, idempotencyKeyReused, NothingWritten } from './errors.js'
 
 /**
  * Idempotency-Key for POST /api/orders, with Stripe's semantics and those of the
@@ -18,10 +17,10 @@ export const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/
 
 export function parseIdempotencyKey(header: string | string[] | undefined): string {
   if (header === undefined || header === '') {
-    throw new AppError('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header (a unique value per checkout, e.g. a UUID)', 400)
+    throw idempotencyKeyRequired()
   }
   if (typeof header !== 'string' || !KEY_PATTERN.test(header)) {
-    throw new AppError('IDEMPOTENCY_KEY_INVALID', 'The Idempotency-Key must be 1 to 255 visible ASCII characters', 400)
+    throw idempotencyKeyInvalid()
   }
   return header
 }
@@ -60,13 +59,13 @@ export async function runIdempotent(
     if (!row) {
       // Deleted between our insert and our read (a refusal of the first request): claim again.
       owned = await store.claimIdempotencyKey(db, { ...request, orderId })
-      if (!owned) throw inFlight()
+      if (!owned) throw idempotencyInFlight()
     } else {
       if (row.fingerprint !== request.fingerprint) {
-        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request', 422)
+        throw idempotencyKeyReused()
       }
       if (row.status === 'completed') return { status: row.response_status!, body: row.response_body!, replayed: true }
-      if (row.locked || !(await store.takeOverIdempotencyKey(db, userId, key, request.lockMs))) throw inFlight()
+      if (row.locked || !(await store.takeOverIdempotencyKey(db, userId, key, request.lockMs))) throw idempotencyInFlight()
       orderId = row.order_id
       resumed = true
     }
@@ -86,8 +85,4 @@ export async function runIdempotent(
     }
     throw err
   }
-}
-
-function inFlight() {
-  return new AppError('IDEMPOTENCY_IN_FLIGHT', 'A request with this Idempotency-Key is still in progress', 409, { 'retry-after': '1' })
 }

@@ -1,7 +1,7 @@
 import type { Money } from '../../contracts/product.js'
 import type { Identity } from '../../platform/auth/token-verifier.js'
 import type { Queryable } from '../../platform/db/db.js'
-import { AppError } from '../../platform/errors.js'
+import { forbidden, invalidCursor } from '../../platform/errors.js'
 import * as store from './order-store.js'
 import type { LineRow, OrderRow, PaymentRow } from './order-store.js'
 import type { OrderStatus } from './state-machine.js'
@@ -80,7 +80,7 @@ export async function listOrders(
   query: { status?: OrderStatus; userId?: string; limit: number; cursor?: string },
 ): Promise<OrderPage> {
   const admin = actor.roles.includes('admin')
-  if (query.userId !== undefined && !admin) throw new AppError('FORBIDDEN', 'Only an admin can list the orders of other users', 403)
+  if (query.userId !== undefined && !admin) throw forbidden('Only an admin can list the orders of other users')
   const after = query.cursor === undefined ? undefined : decodeOrderCursor(query.cursor)
   const userId = admin ? query.userId : actor.userId
   const rows = await store.listOrders(db, {
@@ -109,5 +109,5 @@ function decodeOrderCursor(cursor: string): { createdUs: number; id: string } {
   } catch {
     // fall through
   }
-  throw new AppError('INVALID_CURSOR', 'The cursor is not one this list produced; start again without it', 400)
+  throw invalidCursor()
 }

@@ -5,8 +5,9 @@ import type { ProductClient } from '../../contracts/product.js'
 import type { EventType, OrderLinePayload } from '../../contracts/events.js'
 import type { Identity } from '../../platform/auth/token-verifier.js'
 import type { Db, Queryable } from '../../platform/db/db.js'
-import { AppError } from '../../platform/errors.js'
+import { AppError, forbidden } from '../../platform/errors.js'
 import { appendEvent, outboxRow } from '../../platform/events/outbox.js'
+import { currencyMismatch, emptyCart, invalidTransition, NothingWritten, orderNotFound, paymentInProgress, reservationExpired } from './errors.js'
 import * as store from './order-store.js'
 import { loadView, toOrderView, type OrderView } from './order-views.js'
 import type { LineRow, OrderRow, PaymentRow } from './order-store.js'
@@ -43,9 +44,6 @@ async function emit(tx: Queryable, type: EventType, order: OrderRow, extra: Reco
   await appendEvent(tx, 'orders', orderEvent(type, order, extra))
 }
 
-/** A refusal before anything was written: the same Idempotency-Key may be used again. */
-export class NothingWritten extends AppError {}
-
 // --- checkout -------------------------------------------------------------------
 
 export interface PlaceOrderInput {
@@ -67,12 +65,12 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput): Promi
   const { user, orderId } = input
   if (input.resumed && (await store.findOrder(deps.db, orderId))) return resumeOrder(deps, input)
   const cart = await deps.cart.getUserCart(user.userId)
-  if (cart.length === 0) throw new NothingWritten('EMPTY_CART', 'The cart is empty', 409)
+  if (cart.length === 0) throw emptyCart()
   const reservation = await reserve(deps, orderId, cart)
   const currency = reservation.lines[0]!.unitPrice.currency
   if (reservation.lines.some((l) => l.unitPrice.currency !== currency)) {
     await deps.products.release(orderId)
-    throw new NothingWritten('CURRENCY_MISMATCH', 'The cart holds products priced in different currencies', 409)
+    throw currencyMismatch()
   }
   const lines = reservation.lines.map((l) => ({ productId: l.productId, name: l.name, quantity: l.quantity, unitAmount: l.unitPrice.amount }))
   const subtotal = lines.reduce((sum, l) => sum + l.unitAmount * l.quantity, 0)
@@ -118,7 +116,7 @@ async function reserve(deps: OrderDeps, orderId: string, cart: { productId: numb
     throw err
   }
   if (reservation.status === 'released') {
-    throw new NothingWritten('RESERVATION_EXPIRED', 'The stock held for this checkout was given back; check out again with a new Idempotency-Key', 409)
+    throw reservationExpired()
   }
   return reservation
 }
@@ -136,7 +134,7 @@ export async function payOrder(deps: OrderDeps, input: { orderId: string; actor:
     const order = await getForActor(tx, input.orderId, input.actor, true)
     if (order.status !== 'pending_payment') {
       if (order.status === 'paid' || order.status === 'shipped' || order.status === 'delivered') return undefined
-      throw new AppError('INVALID_TRANSITION', `A ${order.status} order cannot be paid`, 409)
+      throw invalidTransition(order.status, 'paid')
     }
     const pending = await store.insertPendingPayment(tx, {
       id: randomUUID(),
@@ -146,7 +144,7 @@ export async function payOrder(deps: OrderDeps, input: { orderId: string; actor:
       currency: order.currency,
       cardLast4: lastFour(input.card),
     })
-    if (!pending) throw new AppError('PAYMENT_IN_PROGRESS', 'A payment of this order is in progress', 409, { 'retry-after': '2' })
+    if (!pending) throw paymentInProgress()
     return { order, pending }
   })
   if (started) await chargeAttempt(deps, started.order, started.pending, input.card)
@@ -176,7 +174,7 @@ async function getForActor(q: Queryable, id: string, actor: Actor, forUpdate = f
   const order = await store.findOrder(q, id, forUpdate)
   // Another customer's order does not exist, as far as this customer can tell.
   if (!order || (actor !== 'system' && !actor.roles.includes('admin') && order.user_id !== actor.userId)) {
-    throw new AppError('ORDER_NOT_FOUND', `No order '${id}'`, 404)
+    throw orderNotFound(id)
   }
   return order
 }
@@ -201,14 +199,14 @@ export async function transition(
   extra: { trackingNumber?: string; reason?: string } = {},
 ): Promise<OrderView> {
   if (ADMIN_ACTIONS.includes(action) && actor !== 'system' && !actor.roles.includes('admin')) {
-    throw new AppError('FORBIDDEN', `Only an admin can ${action} an order`, 403)
+    throw forbidden(`Only an admin can ${action} an order`)
   }
   const refund = await deps.db.transaction(async (tx) => {
     const order = await getForActor(tx, id, actor, true)
-    if (!canApply(order.status, action)) throw new AppError('INVALID_TRANSITION', `A ${order.status} order cannot be ${TRANSITIONS[action].to}`, 409)
+    if (!canApply(order.status, action)) throw invalidTransition(order.status, TRANSITIONS[action].to)
     const payments = await store.findPayments(tx, [id])
     if (action === 'cancel' && payments.some((p) => p.kind === 'charge' && p.status === 'pending')) {
-      throw new AppError('PAYMENT_IN_PROGRESS', 'A payment of this order is in progress; try again in a moment', 409, { 'retry-after': '2' })
+      throw paymentInProgress()
     }
     const to = TRANSITIONS[action].to
     const reason = extra.reason ?? (actor === 'system' ? 'payment_timeout' : actor.roles.includes('admin') && actor.userId !== order.user_id ? 'cancelled_by_shop' : 'cancelled_by_customer')

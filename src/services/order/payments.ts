@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../../platform/db/db.js'
-import { AppError } from '../../platform/errors.js'
+import { invalidCard } from './errors.js'
 import * as store from './test-provider-store.js'
 
 /**
@@ -46,7 +46,7 @@ export function normalizeCardNumber(raw: string): string {
 }
 
 export function checkCard(card: CardInput): void {
-  if (!luhnValid(normalizeCardNumber(card.number))) throw new AppError('INVALID_CARD', 'The card number is not valid', 400)
+  if (!luhnValid(normalizeCardNumber(card.number))) throw invalidCard()
 }
 
 /** Test cards, as in the providers' test modes. Any other valid number succeeds. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { AppError } from '../../platform/errors.js'
+import { invalidCursor } from '../../platform/errors.js'
 
 /** Keyset cursors of the catalog's lists: opaque, and bound to the sort and filter they were made for. */
 
@@ -23,7 +23,7 @@ export function encodeCursor(sort: string, filter: ListFilter, key: readonly num
 }
 
 export function decodeCursor(cursor: string, sort: string, filter: ListFilter): number[] {
-  const invalid = () => new AppError('INVALID_CURSOR', 'The cursor is not one this list produced; start again without it', 400)
+  const invalid = invalidCursor
   let parsed: unknown
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))

@@ -2,7 +2,19 @@ import type { Money } from '../../contracts/product.js'
 import type { ReadThrough } from '../../platform/cache/read-through.js'
 import type { Db } from '../../platform/db/db.js'
 import { PgCode, pgCode } from '../../platform/db/db.js'
-import { AppError, notFound } from '../../platform/errors.js'
+import {
+  categoryCycle,
+  categoryInUseOrMissing,
+  categoryNotFound,
+  dealNotFound,
+  invalidDealPeriod,
+  invalidPriceRange,
+  invalidValue,
+  productNotFound,
+  referenceNotFound,
+  slugTaken,
+  sortNeedsQuery,
+} from './errors.js'
 import * as store from './product-store.js'
 import type { ProductRow, ProductSort } from './product-store.js'
 import * as categories from './category-store.js'
@@ -86,10 +98,10 @@ async function categoryTree(deps: ProductDeps): Promise<CategoryNode[]> {
 export function listProducts(deps: ProductDeps, filter: ListFilter, sort: ProductSort | undefined, limit: number, cursor?: string) {
   const effectiveSort: ProductSort = sort ?? (filter.q !== undefined ? 'relevance' : 'newest')
   if (effectiveSort === 'relevance' && filter.q === undefined) {
-    throw new AppError('SORT_NEEDS_QUERY', "sort=relevance needs a search text in 'q'", 400)
+    throw sortNeedsQuery()
   }
   if (filter.minPrice !== undefined && filter.maxPrice !== undefined && filter.minPrice > filter.maxPrice) {
-    throw new AppError('INVALID_PRICE_RANGE', 'minPrice must not be above maxPrice', 400)
+    throw invalidPriceRange()
   }
   const after = cursor === undefined ? undefined : decodeCursor(cursor, effectiveSort, filter)
   const key = JSON.stringify([effectiveSort, filter.q, filter.category, filter.minPrice, filter.maxPrice, limit, cursor])
@@ -97,7 +109,7 @@ export function listProducts(deps: ProductDeps, filter: ListFilter, sort: Produc
     let categoryIds: number[] | undefined
     if (filter.category !== undefined) {
       categoryIds = subtreeIds(await categoryTree(deps), filter.category)
-      if (!categoryIds) throw new AppError('CATEGORY_NOT_FOUND', `No category '${filter.category}'`, 404)
+      if (!categoryIds) throw categoryNotFound(filter.category)
     }
     const rows = await store.listProducts(deps.readDb, {
       ...(filter.q !== undefined ? { q: filter.q } : {}),
@@ -133,7 +145,7 @@ export function getProduct(deps: ProductDeps, idOrSlug: string) {
     } else {
       row = await store.findProductBySlug(deps.readDb, idOrSlug)
     }
-    if (!row) throw new AppError('PRODUCT_NOT_FOUND', `No product '${idOrSlug}'`, 404)
+    if (!row) throw productNotFound(idOrSlug)
     return toProduct(row)
   })
 }
@@ -167,7 +179,7 @@ export function getRecommendations(deps: ProductDeps, productId: number | undefi
       return { basedOn: 'popularity', items: (await store.listPopular(deps.readDb, { limit })).map(toProduct) }
     }
     const product = await store.findProductById(deps.readDb, productId)
-    if (!product) throw new AppError('PRODUCT_NOT_FOUND', `No product '${productId}'`, 404)
+    if (!product) throw productNotFound(productId)
     const together = await store.listBoughtTogether(deps.readDb, productId, limit)
     if (together.length >= limit) return { basedOn: 'bought-together', productId, items: together.map(toProduct) }
     // Not enough order data yet: fill up with the category's best sellers.
@@ -183,14 +195,14 @@ export function getRecommendations(deps: ProductDeps, productId: number | undefi
 function translateWriteError(err: unknown): never {
   const code = pgCode(err)
   const constraint = (err as { constraint?: string }).constraint ?? ''
-  if (code === PgCode.uniqueViolation) throw new AppError('SLUG_TAKEN', 'That slug is already in use', 409)
+  if (code === PgCode.uniqueViolation) throw slugTaken()
   if (code === PgCode.foreignKeyViolation || code === PgCode.restrictViolation) {
     if (constraint.includes('parent') || constraint.includes('category')) {
-      throw new AppError('CATEGORY_IN_USE_OR_MISSING', 'The category does not exist, or still has products or subcategories', 409)
+      throw categoryInUseOrMissing()
     }
-    throw new AppError('REFERENCE_NOT_FOUND', 'A referenced row does not exist', 409)
+    throw referenceNotFound()
   }
-  if (code === PgCode.checkViolation) throw new AppError('INVALID_VALUE', 'A value is out of its allowed range', 400)
+  if (code === PgCode.checkViolation) throw invalidValue()
   throw err
 }
 
@@ -213,17 +225,17 @@ export async function createProduct(deps: ProductDeps, input: store.ProductInput
 
 export async function updateProduct(deps: ProductDeps, id: number, patch: Partial<store.ProductInput>): Promise<Product> {
   const found = await write(deps, ALL_NS, () => store.updateProduct(deps.db, id, patch))
-  if (!found) throw notFoundProduct(id)
+  if (!found) throw productNotFound(id)
   return toProduct((await store.findProductById(deps.db, id))!)
 }
 
 export async function deleteProduct(deps: ProductDeps, id: number): Promise<void> {
-  if (!(await write(deps, ALL_NS, () => store.softDeleteProduct(deps.db, id)))) throw notFoundProduct(id)
+  if (!(await write(deps, ALL_NS, () => store.softDeleteProduct(deps.db, id)))) throw productNotFound(id)
 }
 
 export async function setStock(deps: ProductDeps, id: number, stock: number): Promise<Product> {
   if (!(await write(deps, [NS.products, NS.deals, NS.recommendations], () => store.setStock(deps.db, id, stock)))) {
-    throw notFoundProduct(id)
+    throw productNotFound(id)
   }
   return toProduct((await store.findProductById(deps.db, id))!)
 }
@@ -236,29 +248,25 @@ export async function updateCategory(deps: ProductDeps, id: number, patch: Parti
   const found = await write(deps, ALL_NS, () =>
     deps.db.transaction(async (tx) => {
       if (patch.parentId != null && (patch.parentId === id || (await categories.isDescendant(tx, patch.parentId, id)))) {
-        throw new AppError('CATEGORY_CYCLE', 'A category cannot be moved below itself', 409)
+        throw categoryCycle()
       }
       return categories.updateCategory(tx, id, patch)
     }),
   )
-  if (!found) throw notFound('Category')
+  if (!found) throw categoryNotFound(id)
 }
 
 export async function deleteCategory(deps: ProductDeps, id: number): Promise<void> {
-  if (!(await write(deps, ALL_NS, () => categories.deleteCategory(deps.db, id)))) throw notFound('Category')
+  if (!(await write(deps, ALL_NS, () => categories.deleteCategory(deps.db, id)))) throw categoryNotFound(id)
 }
 
 export async function createDeal(deps: ProductDeps, input: store.DealInput): Promise<number> {
-  if (input.endsAt <= input.startsAt) throw new AppError('INVALID_DEAL_PERIOD', 'endsAt must be after startsAt', 400)
+  if (input.endsAt <= input.startsAt) throw invalidDealPeriod()
   return write(deps, [NS.products, NS.deals, NS.recommendations], () => store.insertDeal(deps.db, input))
 }
 
 export async function deleteDeal(deps: ProductDeps, id: number): Promise<void> {
   if (!(await write(deps, [NS.products, NS.deals, NS.recommendations], () => store.deleteDeal(deps.db, id)))) {
-    throw notFound('Deal')
+    throw dealNotFound(id)
   }
-}
-
-function notFoundProduct(id: number) {
-  return new AppError('PRODUCT_NOT_FOUND', `No product '${id}'`, 404)
 }

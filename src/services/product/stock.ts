@@ -1,7 +1,8 @@
 import type { Reservation, ReservationLineRequest } from '../../contracts/product.js'
 import { PgCode, pgCode, type Queryable } from '../../platform/db/db.js'
-import { AppError } from '../../platform/errors.js'
+import type { AppError } from '../../platform/errors.js'
 import { NS, type ProductDeps } from './product.js'
+import { outOfStock, productUnavailable } from './errors.js'
 import * as store from './stock-store.js'
 import type { ReservationRow } from './stock-store.js'
 
@@ -45,10 +46,10 @@ function refusal(lines: readonly ReservationLineRequest[], products: store.Stock
   const byId = new Map(products.map((p) => [p.id, p]))
   for (const l of lines) {
     const p = byId.get(l.productId)
-    if (!p || !p.live) return new AppError('PRODUCT_UNAVAILABLE', `Product ${l.productId} is not for sale`, 409)
-    if (p.stock < l.quantity) return new AppError('OUT_OF_STOCK', `Only ${p.stock} left of '${p.name}' (product ${l.productId}); ${l.quantity} wanted`, 409)
+    if (!p || !p.live) return productUnavailable(l.productId)
+    if (p.stock < l.quantity) return outOfStock({ productId: l.productId, name: p.name, stock: p.stock, wanted: l.quantity })
   }
-  return new AppError('OUT_OF_STOCK', 'Stock changed during the reservation', 409)
+  return outOfStock()
 }
 
 /** Puts the stock of a reservation back, once; null when there is no such reservation. */

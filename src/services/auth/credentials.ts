@@ -1,0 +1,107 @@
+import type { Identity } from '../../platform/auth/token-verifier.js'
+import type { Queryable } from '../../platform/db/db.js'
+import { appendEvent } from '../../platform/events/outbox.js'
+import { claimAttempt, getUser, startSession, session, type AuthDeps, type Session } from './auth.js'
+import * as store from './auth-store.js'
+import { currentPasswordIncorrect, invalidResetToken, invalidVerificationToken, passwordChangedConcurrently } from './errors.js'
+import { checkNewPassword, normalizeEmail } from './passwords.js'
+import { hashToken, newOpaqueToken, OPAQUE_TOKEN } from './tokens.js'
+
+/** The credential flows of the auth service: password change and reset, e-mail verification. */
+
+/** Reset e-mails per account and hour, so nobody can flood a mailbox through us. */
+const RESETS_PER_HOUR = 3
+
+/** Needs the current password (throttled like a login); ends every other session and starts a new one. */
+export async function changePassword(
+  deps: AuthDeps,
+  who: Identity,
+  input: { currentPassword: string; newPassword: string },
+): Promise<Session> {
+  const user = await getUser(deps.db, who.userId)
+  checkNewPassword(input.newPassword, user.email)
+  const throttleKey = hashToken(user.email)
+  await claimAttempt(deps, throttleKey)
+  if (!(await deps.hasher.verify(user.password_hash, input.currentPassword))) {
+    throw currentPasswordIncorrect()
+  }
+  await store.clearLoginAttempts(deps.db, throttleKey)
+  const newHash = await deps.hasher.hash(input.newPassword)
+  const refreshToken = newOpaqueToken()
+  const expiresAt = await deps.db.transaction(async (tx) => {
+    if (!(await store.replacePasswordHash(tx, user.id, user.password_hash, newHash))) {
+      throw passwordChangedConcurrently()
+    }
+    await store.revokeUserFamilies(tx, user.id, 'password_changed')
+    await store.invalidateOneTimeTokens(tx, user.id, 'password_reset')
+    return startSession(deps, tx, user.id, refreshToken)
+  })
+  return session(deps, user, refreshToken, expiresAt)
+}
+
+/** Always the same answer to the caller; an e-mail goes out only when the account exists. */
+export async function requestPasswordReset(deps: AuthDeps, rawEmail: string, traceId?: string): Promise<void> {
+  const user = await store.findUserByEmail(deps.db, normalizeEmail(rawEmail))
+  if (!user) return
+  if ((await store.countRecentOneTimeTokens(deps.db, user.id, 'password_reset', 3600)) >= RESETS_PER_HOUR) {
+    deps.log.info({ userId: user.id }, 'password reset not sent: hourly limit reached')
+    return
+  }
+  const resetToken = newOpaqueToken()
+  await deps.db.transaction(async (tx) => {
+    const expiresAt = await store.insertOneTimeToken(tx, {
+      tokenHash: hashToken(resetToken),
+      purpose: 'password_reset',
+      userId: user.id,
+      ttlSeconds: deps.ttl.resetSeconds,
+    })
+    await appendEvent(tx, 'auth', {
+      type: 'user.password_reset_requested',
+      aggregateType: 'user',
+      aggregateId: user.id,
+      payload: { userId: user.id, email: user.email, resetToken, expiresAt: expiresAt.toISOString() },
+      ...(traceId ? { traceId } : {}),
+    })
+  })
+}
+
+/** Sets the new password with a live reset token (used up), ends every session; the mailbox is now verified too. */
+export async function confirmPasswordReset(deps: AuthDeps, input: { token: string; password: string }, traceId?: string): Promise<void> {
+  if (!OPAQUE_TOKEN.test(input.token)) throw invalidResetToken()
+  const tokenHash = hashToken(input.token)
+  const userId = await store.findLiveOneTimeToken(deps.db, tokenHash, 'password_reset')
+  if (!userId) throw invalidResetToken()
+  const user = await getUser(deps.db, userId)
+  checkNewPassword(input.password, user.email)
+  const newHash = await deps.hasher.hash(input.password)
+  await deps.db.transaction(async (tx) => {
+    // The check above was only a fast path: this statement is what makes the token single-use.
+    if (!(await store.consumeOneTimeToken(tx, tokenHash, 'password_reset'))) throw invalidResetToken()
+    await store.setPasswordHash(tx, userId, newHash)
+    await store.invalidateOneTimeTokens(tx, userId, 'password_reset')
+    await store.revokeUserFamilies(tx, userId, 'password_reset')
+    await emailVerified(tx, userId, traceId)
+  })
+  await store.clearLoginAttempts(deps.db, hashToken(user.email))
+}
+
+export async function confirmEmailVerification(deps: AuthDeps, token: string, traceId?: string): Promise<void> {
+  if (!OPAQUE_TOKEN.test(token)) throw invalidVerificationToken()
+  await deps.db.transaction(async (tx) => {
+    const userId = await store.consumeOneTimeToken(tx, hashToken(token), 'email_verification')
+    if (!userId) throw invalidVerificationToken()
+    await emailVerified(tx, userId, traceId)
+  })
+}
+
+async function emailVerified(tx: Queryable, userId: string, traceId?: string): Promise<void> {
+  const user = await store.markEmailVerified(tx, userId)
+  if (!user) return
+  await appendEvent(tx, 'auth', {
+    type: 'user.email_verified',
+    aggregateType: 'user',
+    aggregateId: user.id,
+    payload: { userId: user.id, email: user.email },
+    ...(traceId ? { traceId } : {}),
+  })
+}

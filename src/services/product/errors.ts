@@ -1,0 +1,24 @@
+import { declareError } from '../../platform/errors.js'
+
+/** Every error the product service answers with, declared once (codes are API: never renamed). */
+
+// Reads.
+export const productNotFound = declareError('PRODUCT_NOT_FOUND', 404, (idOrSlug: string | number) => `No product '${idOrSlug}'`)
+export const categoryNotFound = declareError('CATEGORY_NOT_FOUND', 404, (idOrSlug: string | number) => `No category '${idOrSlug}'`)
+export const sortNeedsQuery = declareError('SORT_NEEDS_QUERY', 400, "sort=relevance needs a search text in 'q'")
+export const invalidPriceRange = declareError('INVALID_PRICE_RANGE', 400, 'minPrice must not be above maxPrice')
+
+// Admin writes.
+export const dealNotFound = declareError('DEAL_NOT_FOUND', 404, (id: number) => `No deal '${id}'`)
+export const slugTaken = declareError('SLUG_TAKEN', 409, 'That slug is already in use')
+export const categoryInUseOrMissing = declareError('CATEGORY_IN_USE_OR_MISSING', 409, 'The category does not exist, or still has products or subcategories')
+export const referenceNotFound = declareError('REFERENCE_NOT_FOUND', 409, 'A referenced row does not exist')
+export const invalidValue = declareError('INVALID_VALUE', 400, 'A value is out of its allowed range')
+export const categoryCycle = declareError('CATEGORY_CYCLE', 409, 'A category cannot be moved below itself')
+export const invalidDealPeriod = declareError('INVALID_DEAL_PERIOD', 400, 'endsAt must be after startsAt')
+
+// Stock reservations (the order service's checkout).
+export const productUnavailable = declareError('PRODUCT_UNAVAILABLE', 409, (productId: number) => `Product ${productId} is not for sale`)
+export const outOfStock = declareError('OUT_OF_STOCK', 409, (line?: { productId: number; name: string; stock: number; wanted: number }) =>
+  line ? `Only ${line.stock} left of '${line.name}' (product ${line.productId}); ${line.wanted} wanted` : 'Stock changed during the reservation',
+)
