@@ -29,19 +29,33 @@ export interface OrderLinePayload {
   unitPrice: MoneyPayload
 }
 
-export interface EventPayloads {
-  // Published by the auth service.
+/** Published by the auth service. */
+export interface UserEventPayloads {
   'user.registered': { userId: string; email: string; verificationToken: string; verificationExpiresAt: string }
   'user.password_reset_requested': { userId: string; email: string; resetToken: string; expiresAt: string }
   'user.email_verified': { userId: string; email: string }
-  // Published by the order service.
-  'order.placed': { orderId: string; userId: string; customerEmail: string; lines: OrderLinePayload[]; total: MoneyPayload }
-  'order.paid': { orderId: string; userId: string; customerEmail: string; paymentId: string; total: MoneyPayload }
-  'order.payment_failed': { orderId: string; userId: string; customerEmail: string; reason: string }
-  'order.cancelled': { orderId: string; userId: string; customerEmail: string; reason: string; lines: OrderLinePayload[] }
-  'order.shipped': { orderId: string; userId: string; customerEmail: string; trackingNumber?: string }
-  'order.delivered': { orderId: string; userId: string; customerEmail: string }
 }
+
+/** What every order event carries. */
+export interface OrderEventBase {
+  orderId: string
+  userId: string
+  customerEmail: string
+}
+
+/** Published by the order service: what each order event carries besides OrderEventBase. */
+export interface OrderEventDetails {
+  'order.placed': { lines: OrderLinePayload[]; total: MoneyPayload }
+  'order.paid': { paymentId: string; total: MoneyPayload }
+  'order.payment_failed': { reason: string }
+  'order.cancelled': { reason: string; lines: OrderLinePayload[] }
+  'order.shipped': { trackingNumber?: string }
+  'order.delivered': Record<never, never>
+}
+
+export type OrderEventType = keyof OrderEventDetails
+
+export type EventPayloads = UserEventPayloads & { [T in OrderEventType]: OrderEventBase & OrderEventDetails[T] }
 
 export type EventType = keyof EventPayloads
 

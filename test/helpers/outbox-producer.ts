@@ -94,7 +94,7 @@ export function testProducer(db: Db, schema = 'testorders'): TestProducer {
       })
     },
     async appendOrderEvent(orderId, type, payload) {
-      return db.transaction(async (tx) => (await appendEvent(tx, schema, { type, aggregateType: 'order', aggregateId: orderId, payload: payload as never })).id)
+      return db.transaction(async (tx) => (await appendEvent(tx, schema, { type, aggregateType: 'order', aggregateId: orderId, payload })).id)
     },
     async appendRaw(row) {
       const id = randomUUID()

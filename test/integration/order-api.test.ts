@@ -70,6 +70,19 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.equal(code(bad), 'INVALID_CARD')
     })
 
+    test('a cancelled order cannot be paid: 409 INVALID_TRANSITION, nothing charged', async (t) => {
+      const { built, ids } = await setup(t, adapters)
+      const dee = await shopper(built)
+      await addToCart(built, dee, ids.lamp, 1)
+      const order = (await checkout(built, dee, { card: null })).json()
+      const cancelled = await built.app.inject({ method: 'POST', url: `/api/orders/${order.id}/cancel`, headers: dee.headers, payload: {} })
+      assert.equal(cancelled.json().status, 'cancelled', cancelled.body)
+      const pay = await built.app.inject({ method: 'POST', url: `/api/orders/${order.id}/pay`, headers: dee.headers, payload: { card: GOOD_CARD } })
+      assert.equal(pay.statusCode, 409, pay.body)
+      assert.equal(code(pay), 'INVALID_TRANSITION')
+      assert.equal(await charges(built, order.id), 0)
+    })
+
     test('the same Idempotency-Key and body replay the first answer byte for byte; another body is 422', async (t) => {
       const { built, ids } = await setup(t, adapters)
       const cy = await shopper(built)

@@ -8,11 +8,11 @@ import type { OutboxRow } from './outbox-store.js'
 export function toEnvelope(row: OutboxRow): EventEnvelope {
   return {
     id: row.id,
-    type: row.type as EventType,
+    type: row.type,
     aggregate: { type: row.aggregate_type, id: row.aggregate_id },
     occurredAt: new Date(row.occurred_at).toISOString(),
     version: row.version,
-    payload: row.payload as never,
+    payload: row.payload,
     ...(row.trace_id ? { traceId: row.trace_id } : {}),
   }
 }

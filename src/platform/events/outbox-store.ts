@@ -1,3 +1,4 @@
+import type { EventPayloads, EventType } from '../../contracts/events.js'
 import type { Queryable } from '../db/db.js'
 
 /**
@@ -7,11 +8,12 @@ import type { Queryable } from '../db/db.js'
 export interface OutboxRow {
   seq: number
   id: string
-  type: string
+  /** As its producer wrote it (appendEvent types it); a consumer checks it again (consumer.ts). */
+  type: EventType
   aggregate_type: string
   aggregate_id: string
   version: number
-  payload: unknown
+  payload: EventPayloads[EventType]
   trace_id: string | null
   occurred_at: Date
 }

@@ -9,8 +9,9 @@ import type { App } from '../../platform/server.js'
 import type { OrderConfig } from './config.js'
 import * as store from './order-store.js'
 import { deleteOldIdempotencyKeys } from './idempotency-store.js'
-import { sweep, type OrderDeps } from './orders.js'
-import { createTestProvider } from './payments.js'
+import type { OrderDeps } from './order-deps.js'
+import { sweep } from './sweeper.js'
+import { createTestProvider } from './test-provider.js'
 import { registerOrderRoutes } from './routes.js'
 
 export function orderDepsOf(deps: Deps, config: OrderConfig): OrderDeps {

@@ -1,8 +1,13 @@
 import type { Queryable } from '../../platform/db/db.js'
 import { outboxInsertWhen } from '../../platform/events/outbox.js'
-import type { OrderStatus } from './state-machine.js'
+import { PAYMENT_COLUMNS, type PaymentRow } from './payment-store.js'
+import { INITIAL_STATUS, PAYMENT_INITIAL_STATUS, PAYMENT_TRANSITIONS, TRANSITIONS, type OrderStatus, type Transition } from './state-machine.js'
 
-/** The SQL of orders, their lines and payments (schema `orders`); idempotency keys and the test provider's ledger have their own stores. */
+/**
+ * The SQL of orders and their lines (schema `orders`); payments, idempotency keys
+ * and the test provider's ledger have their own stores. No status is written as
+ * a literal: they come from the tables of state-machine.ts, as parameters.
+ */
 
 export interface OrderRow {
   id: string
@@ -31,20 +36,6 @@ export interface LineRow {
   unit_amount: number
 }
 
-export interface PaymentRow {
-  id: string
-  order_id: string
-  kind: 'charge' | 'refund'
-  status: 'pending' | 'succeeded' | 'declined'
-  attempt: number
-  amount: number
-  currency: string
-  provider_ref: string | null
-  decline_code: string | null
-  card_last4: string | null
-  created_at: Date
-}
-
 const ORDER_COLUMNS = `id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address,
   tracking_number, cancel_reason, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at`
 
@@ -58,8 +49,6 @@ export interface NewOrder {
   shippingAddress: Record<string, string>
   lines: { productId: number; name: string; quantity: number; unitAmount: number }[]
 }
-
-const PAYMENT_COLUMNS = 'id, order_id, kind, status, attempt, amount, currency, provider_ref, decline_code, card_last4, created_at'
 
 /**
  * Writes the order, its lines and (when a card came with the checkout) its first
@@ -76,7 +65,7 @@ export async function insertOrder(
   const { rows } = await tx.query<OrderRow & { payment: (Omit<PaymentRow, 'created_at'> & { created_at: string }) | null }>(
     `with o as (
        insert into orders.orders (id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address)
-       values ($1, $2, $3, 'pending_payment', $4, $5, $6, $7) on conflict (id) do nothing
+       values ($1, $2, $3, $14, $4, $5, $6, $7) on conflict (id) do nothing
        returning ${ORDER_COLUMNS}
      ), l as (
        insert into orders.order_lines (order_id, product_id, name, quantity, unit_amount)
@@ -84,16 +73,17 @@ export async function insertOrder(
        returning 1
      ), p as (
        insert into orders.payments (id, order_id, kind, status, attempt, amount, currency, card_last4)
-       select $12::uuid, o.id, 'charge', 'pending', 1, o.total_amount, o.currency, $13 from o where $12::uuid is not null
+       select $12::uuid, o.id, 'charge', $15::text, 1, o.total_amount, o.currency, $13 from o where $12::uuid is not null
        returning ${PAYMENT_COLUMNS}
      ), ev as (
-       ${outboxInsertWhen('orders', 14, 'exists (select 1 from o)')}
+       ${outboxInsertWhen('orders', 16, 'exists (select 1 from o)')}
      )
      select o.*, (select to_jsonb(p) from p) as payment, (select count(*) from l) as line_count from o`,
     [
       o.id, o.userId, o.customerEmail, o.currency, o.subtotal, o.total, JSON.stringify(o.shippingAddress),
       o.lines.map((l) => l.productId), o.lines.map((l) => l.name), o.lines.map((l) => l.quantity), o.lines.map((l) => l.unitAmount),
       charge?.id ?? null, charge?.cardLast4 ?? null,
+      INITIAL_STATUS, PAYMENT_INITIAL_STATUS,
       ...event.params,
     ],
   )
@@ -115,15 +105,6 @@ export async function findOrder(q: Queryable, id: string, forUpdate = false): Pr
 export async function findLines(q: Queryable, orderIds: readonly string[]): Promise<LineRow[]> {
   const { rows } = await q.query<LineRow>(
     'select order_id, product_id, name, quantity, unit_amount from orders.order_lines where order_id = any($1::uuid[]) order by order_id, product_id',
-    [orderIds],
-  )
-  return rows
-}
-
-export async function findPayments(q: Queryable, orderIds: readonly string[]): Promise<PaymentRow[]> {
-  const { rows } = await q.query<PaymentRow>(
-    `select id, order_id, kind, status, attempt, amount, currency, provider_ref, decline_code, card_last4, created_at
-     from orders.payments where order_id = any($1::uuid[]) order by order_id, created_at, attempt`,
     [orderIds],
   )
   return rows
@@ -158,60 +139,36 @@ export async function listOrders(q: Queryable, query: OrderListQuery): Promise<(
   return rows
 }
 
-export async function updateOrderStatus(
+/** When the order reached each status. */
+const STAMPS: Record<OrderStatus, string | null> = { pending_payment: null, paid: 'paid_at', shipped: 'shipped_at', delivered: 'delivered_at', cancelled: 'cancelled_at' }
+
+/** Moves the order along a transition of the state machine; false when it was not in one of its from-statuses. */
+export async function moveOrder(
   tx: Queryable,
   id: string,
-  status: OrderStatus,
+  transition: Transition<OrderStatus>,
   extra: { trackingNumber?: string; cancelReason?: string } = {},
-): Promise<void> {
-  const stamp = { paid: 'paid_at', shipped: 'shipped_at', delivered: 'delivered_at', cancelled: 'cancelled_at', pending_payment: null }[status]
-  await tx.query(
+): Promise<boolean> {
+  const stamp = STAMPS[transition.to]
+  const r = await tx.query(
     `update orders.orders set status = $2, updated_at = now()${stamp ? `, ${stamp} = now()` : ''},
        tracking_number = coalesce($3, tracking_number), cancel_reason = coalesce($4, cancel_reason)
-     where id = $1`,
-    [id, status, extra.trackingNumber ?? null, extra.cancelReason ?? null],
+     where id = $1 and status = any($5::text[])`,
+    [id, transition.to, extra.trackingNumber ?? null, extra.cancelReason ?? null, transition.from],
   )
+  return r.rowCount === 1
 }
 
 /** Unpaid orders older than the payment window, with no payment attempt in flight. */
 export async function listExpiredUnpaid(q: Queryable, olderThanMs: number, limit: number): Promise<string[]> {
   const { rows } = await q.query<{ id: string }>(
     `select o.id from orders.orders o
-     where o.status = 'pending_payment' and o.created_at < now() - make_interval(secs => $1::double precision / 1000)
-       and not exists (select 1 from orders.payments p where p.order_id = o.id and p.status = 'pending')
+     where o.status = $3 and o.created_at < now() - make_interval(secs => $1::double precision / 1000)
+       and not exists (select 1 from orders.payments p where p.order_id = o.id and p.status = $4)
      order by o.created_at limit $2`,
-    [olderThanMs, limit],
+    [olderThanMs, limit, INITIAL_STATUS, PAYMENT_INITIAL_STATUS],
   )
   return rows.map((r) => r.id)
-}
-
-// --- payments -------------------------------------------------------------------
-
-/** Starts a payment attempt; undefined when another attempt of this kind is in flight. */
-export async function insertPendingPayment(
-  tx: Queryable,
-  p: { id: string; orderId: string; kind: 'charge' | 'refund'; amount: number; currency: string; cardLast4: string | null },
-): Promise<PaymentRow | undefined> {
-  const { rows } = await tx.query<PaymentRow>(
-    `insert into orders.payments (id, order_id, kind, status, attempt, amount, currency, card_last4)
-     values ($1, $2, $3, 'pending',
-       (select coalesce(max(attempt), 0) + 1 from orders.payments where order_id = $2 and kind = $3), $4, $5, $6)
-     on conflict do nothing
-     returning id, order_id, kind, status, attempt, amount, currency, provider_ref, decline_code, card_last4, created_at`,
-    [p.id, p.orderId, p.kind, p.amount, p.currency, p.cardLast4],
-  )
-  return rows[0]
-}
-
-export async function settlePayment(
-  tx: Queryable,
-  id: string,
-  result: { status: 'succeeded' | 'declined'; providerRef: string | null; declineCode: string | null },
-): Promise<void> {
-  await tx.query(
-    `update orders.payments set status = $2, provider_ref = $3, decline_code = $4, updated_at = now() where id = $1 and status = 'pending'`,
-    [id, result.status, result.providerRef, result.declineCode],
-  )
 }
 
 /**
@@ -227,18 +184,18 @@ export async function settleSucceededCharge(
 ): Promise<{ order: OrderRow; payment: PaymentRow }> {
   const { rows } = await tx.query<OrderRow & { payment: Omit<PaymentRow, 'created_at'> & { created_at: string } }>(
     `with p as (
-       update orders.payments set status = 'succeeded', provider_ref = $2, decline_code = null, updated_at = now()
-       where id = $1 and status = 'pending'
+       update orders.payments set status = $3, provider_ref = $2, decline_code = null, updated_at = now()
+       where id = $1 and status = any($4::text[])
        returning ${PAYMENT_COLUMNS}
      ), o as (
-       update orders.orders set status = 'paid', paid_at = now(), updated_at = now()
-       where id = (select order_id from p) and status = 'pending_payment'
+       update orders.orders set status = $5, ${STAMPS[TRANSITIONS.pay.to]} = now(), updated_at = now()
+       where id = (select order_id from p) and status = any($6::text[])
        returning ${ORDER_COLUMNS}
      ), ev as (
-       ${outboxInsertWhen('orders', 3, 'exists (select 1 from o)')}
+       ${outboxInsertWhen('orders', 7, 'exists (select 1 from o)')}
      )
      select o.*, (select to_jsonb(p) from p) as payment from o`,
-    [paymentId, providerRef, ...event.params],
+    [paymentId, providerRef, PAYMENT_TRANSITIONS.succeed.to, PAYMENT_TRANSITIONS.succeed.from, TRANSITIONS.pay.to, TRANSITIONS.pay.from, ...event.params],
   )
   const row = rows[0]
   if (!row) throw new Error(`charge ${paymentId} was settled already or its order is not pending`)
@@ -246,38 +203,3 @@ export async function settleSucceededCharge(
   return { order, payment: { ...payment, created_at: new Date(payment.created_at) } }
 }
 
-/** A charge the provider declined, with its order.payment_failed outbox row, in one statement. */
-export async function settleDeclinedCharge(tx: Queryable, paymentId: string, providerRef: string, declineCode: string, event: { params: unknown[] }): Promise<void> {
-  await tx.query(
-    `with p as (
-       update orders.payments set status = 'declined', provider_ref = $2, decline_code = $3, updated_at = now()
-       where id = $1 and status = 'pending' returning id
-     ), ev as (
-       ${outboxInsertWhen('orders', 4, 'exists (select 1 from p)')}
-     )
-     select count(*) from p`,
-    [paymentId, providerRef, declineCode, ...event.params],
-  )
-}
-
-/** Attempts left pending by a crash, older than a minute: to be settled from the provider's answer. */
-export async function listStalePendingPayments(q: Queryable, limit: number): Promise<PaymentRow[]> {
-  const { rows } = await q.query<PaymentRow>(
-    `select id, order_id, kind, status, attempt, amount, currency, provider_ref, decline_code, card_last4, created_at
-     from orders.payments where status = 'pending' and updated_at < now() - interval '1 minute' order by created_at limit $1`,
-    [limit],
-  )
-  return rows
-}
-
-/** Cancelled orders that were charged and not refunded yet. */
-export async function listUnrefunded(q: Queryable, limit: number): Promise<string[]> {
-  const { rows } = await q.query<{ order_id: string }>(
-    `select c.order_id from orders.payments c join orders.orders o on o.id = c.order_id
-     where o.status = 'cancelled' and c.kind = 'charge' and c.status = 'succeeded'
-       and not exists (select 1 from orders.payments r where r.order_id = c.order_id and r.kind = 'refund' and r.status in ('succeeded', 'pending'))
-     limit $1`,
-    [limit],
-  )
-  return rows.map((r) => r.order_id)
-}

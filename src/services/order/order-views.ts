@@ -2,11 +2,15 @@ import type { Money } from '../../contracts/product.js'
 import type { Identity } from '../../platform/auth/token-verifier.js'
 import type { Queryable } from '../../platform/db/db.js'
 import { forbidden, invalidCursor } from '../../platform/errors.js'
+import { orderNotFound } from './errors.js'
+import type { Actor, OrderDeps } from './order-deps.js'
 import * as store from './order-store.js'
-import type { LineRow, OrderRow, PaymentRow } from './order-store.js'
+import * as paymentStore from './payment-store.js'
+import type { LineRow, OrderRow } from './order-store.js'
+import type { PaymentRow } from './payment-store.js'
 import type { OrderStatus } from './state-machine.js'
 
-/** What customers and admins see of orders: one order, and pages of them. */
+/** What customers and admins see of orders: one order, and pages of them; another customer's order does not exist. */
 
 export interface OrderView {
   id: string
@@ -66,7 +70,19 @@ export function toOrderView(o: OrderRow, lines: LineRow[], payments: PaymentRow[
 export async function loadView(q: Queryable, id: string): Promise<OrderView | undefined> {
   const order = await store.findOrder(q, id)
   if (!order) return undefined
-  return toOrderView(order, await store.findLines(q, [id]), await store.findPayments(q, [id]))
+  return toOrderView(order, await store.findLines(q, [id]), await paymentStore.findPayments(q, [id]))
+}
+
+/** The order, for this actor: 404 ORDER_NOT_FOUND for another customer's order (as far as they can tell, it does not exist). */
+export async function getForActor(q: Queryable, id: string, actor: Actor, forUpdate = false): Promise<OrderRow> {
+  const order = await store.findOrder(q, id, forUpdate)
+  if (!order || (actor !== 'system' && !actor.roles.includes('admin') && order.user_id !== actor.userId)) throw orderNotFound(id)
+  return order
+}
+
+export async function getOrder(deps: Pick<OrderDeps, 'db'>, id: string, actor: Actor): Promise<OrderView> {
+  const order = await getForActor(deps.db, id, actor)
+  return toOrderView(order, await store.findLines(deps.db, [id]), await paymentStore.findPayments(deps.db, [id]))
 }
 
 export interface OrderPage {
@@ -92,7 +108,7 @@ export async function listOrders(
   const page = rows.slice(0, query.limit)
   const ids = page.map((r) => r.id)
   const lines = ids.length ? await store.findLines(db, ids) : []
-  const payments = ids.length ? await store.findPayments(db, ids) : []
+  const payments = ids.length ? await paymentStore.findPayments(db, ids) : []
   const last = page.at(-1)
   return {
     items: page.map((o) => toOrderView(o, lines.filter((l) => l.order_id === o.id), payments.filter((p) => p.order_id === o.id))),

@@ -1,10 +1,12 @@
 import { identityOf, requireAdmin, requireUser } from '../../platform/auth/identity.js'
 import type { App } from '../../platform/server.js'
 import { fingerprint, parseIdempotencyKey, runIdempotent } from './idempotency.js'
-import * as orders from './orders.js'
-import { listOrders } from './order-views.js'
-import type { OrderDeps } from './orders.js'
-import { checkCard } from './payments.js'
+import { placeOrder } from './checkout.js'
+import { transition } from './lifecycle.js'
+import type { OrderDeps } from './order-deps.js'
+import { getOrder, listOrders } from './order-views.js'
+import { payOrder } from './payment-flow.js'
+import { checkCard } from './payment-provider.js'
 import * as S from './schemas.js'
 import type { OrderStatus } from './state-machine.js'
 
@@ -16,7 +18,7 @@ export interface OrderRouteSettings {
   idempotencyLockMs: number
 }
 
-/** Thin handlers over orders.ts; every route needs a signed-in user, ship and deliver an admin. */
+/** Thin handlers over checkout.ts, payment-flow.ts, lifecycle.ts and order-views.ts; every route needs a signed-in user, ship and deliver an admin. */
 export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRouteSettings) {
   app.post(
     '/',
@@ -41,7 +43,7 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
         { userId: user.userId, key, fingerprint: fingerprint('POST', '/api/orders', req.body), lockMs: settings.idempotencyLockMs },
         async (orderId, resumed) => ({
           status: 201,
-          body: await orders.placeOrder(deps, {
+          body: await placeOrder(deps, {
             user,
             orderId,
             resumed,
@@ -73,7 +75,7 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
   app.get(
     '/:id',
     { preValidation: requireUser, schema: { tags, security, summary: 'One order', params: S.OrderParams, response: { 200: S.Order, ...errors } } },
-    async (req) => orders.getOrder(deps, req.params.id, identityOf(req)),
+    async (req) => getOrder(deps, req.params.id, identityOf(req)),
   )
 
   app.post(
@@ -81,25 +83,25 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
     { preValidation: requireUser, schema: { tags, security, summary: 'Pay an unpaid order (after a declined card)', params: S.OrderParams, body: S.PayBody, response: { 200: S.Order, ...errors } } },
     async (req) => {
       checkCard(req.body.card)
-      return orders.payOrder(deps, { orderId: req.params.id, actor: identityOf(req), card: req.body.card })
+      return payOrder(deps, { orderId: req.params.id, actor: identityOf(req), card: req.body.card })
     },
   )
 
   app.post(
     '/:id/cancel',
     { preValidation: requireUser, schema: { tags, security, summary: 'Cancel an unpaid or paid order: stock released, payment refunded', params: S.OrderParams, body: S.CancelBody, response: { 200: S.Order, ...errors } } },
-    async (req) => orders.transition(deps, req.params.id, 'cancel', identityOf(req), req.body?.reason ? { reason: req.body.reason } : {}),
+    async (req) => transition(deps, req.params.id, 'cancel', identityOf(req), req.body?.reason ? { reason: req.body.reason } : {}),
   )
 
   app.post(
     '/:id/ship',
     { preValidation: requireAdmin, schema: { tags, security, summary: 'Admin: mark a paid order shipped', params: S.OrderParams, body: S.ShipBody, response: { 200: S.Order, ...errors } } },
-    async (req) => orders.transition(deps, req.params.id, 'ship', identityOf(req), req.body?.trackingNumber ? { trackingNumber: req.body.trackingNumber } : {}),
+    async (req) => transition(deps, req.params.id, 'ship', identityOf(req), req.body?.trackingNumber ? { trackingNumber: req.body.trackingNumber } : {}),
   )
 
   app.post(
     '/:id/deliver',
     { preValidation: requireAdmin, schema: { tags, security, summary: 'Admin: mark a shipped order delivered', params: S.OrderParams, response: { 200: S.Order, ...errors } } },
-    async (req) => orders.transition(deps, req.params.id, 'deliver', identityOf(req)),
+    async (req) => transition(deps, req.params.id, 'deliver', identityOf(req)),
   )
 }

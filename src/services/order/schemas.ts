@@ -5,8 +5,8 @@ import { ORDER_STATUSES, type OrderStatus } from './state-machine.js'
 
 const Text = (max: number, min = 1) => Type.String({ minLength: min, maxLength: max })
 const Status = Type.Unsafe<OrderStatus>({ type: 'string', enum: [...ORDER_STATUSES] })
-const PAYMENT_STATUSES = ['unpaid', 'pending', 'declined', 'paid', 'refund_pending', 'refunded'] as const
-const PaymentStatus = Type.Unsafe<(typeof PAYMENT_STATUSES)[number]>({ type: 'string', enum: [...PAYMENT_STATUSES] })
+const PAYMENT_VIEW_STATUSES = ['unpaid', 'pending', 'declined', 'paid', 'refund_pending', 'refunded'] as const
+const PaymentStatus = Type.Unsafe<(typeof PAYMENT_VIEW_STATUSES)[number]>({ type: 'string', enum: [...PAYMENT_VIEW_STATUSES] })
 
 export const ShippingAddress = Type.Object(
   {

@@ -1,4 +1,4 @@
-import type { EventType } from '../../contracts/events.js'
+import type { OrderEventType } from '../../contracts/events.js'
 
 /**
  * The order life cycle, as data:
@@ -7,14 +7,23 @@ import type { EventType } from '../../contracts/events.js'
  *         \                   |
  *          +----cancel--------+--> cancelled   (stock released, payment refunded)
  *
- * Every transition writes exactly one event to the outbox.
+ * Every transition writes exactly one event to the outbox. Every status change
+ * goes through this table: the SQL gets its statuses from here as parameters.
  */
 export const ORDER_STATUSES = ['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled'] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]
 
 export type OrderAction = 'pay' | 'ship' | 'deliver' | 'cancel'
 
-export const TRANSITIONS: Record<OrderAction, { from: readonly OrderStatus[]; to: OrderStatus; event: EventType }> = {
+export interface Transition<S extends string> {
+  from: readonly S[]
+  to: S
+}
+
+/** A checkout writes its order in this status. */
+export const INITIAL_STATUS: OrderStatus = 'pending_payment'
+
+export const TRANSITIONS: Record<OrderAction, Transition<OrderStatus> & { event: OrderEventType }> = {
   pay: { from: ['pending_payment'], to: 'paid', event: 'order.paid' },
   ship: { from: ['paid'], to: 'shipped', event: 'order.shipped' },
   deliver: { from: ['shipped'], to: 'delivered', event: 'order.delivered' },
@@ -32,4 +41,33 @@ export function nextStatus(status: OrderStatus, action: OrderAction): OrderStatu
 
 export function isFinal(status: OrderStatus): boolean {
   return (Object.keys(TRANSITIONS) as OrderAction[]).every((a) => !canApply(status, a))
+}
+
+/** Statuses an order only reaches once paid: paying it again changes nothing. */
+export function isPaid(status: OrderStatus): boolean {
+  return [TRANSITIONS.pay.to, TRANSITIONS.ship.to, TRANSITIONS.deliver.to].includes(status)
+}
+
+/**
+ * A payment attempt (a charge or a refund), as data:
+ *
+ *   pending --succeed--> succeeded
+ *      \----decline----> declined
+ *
+ * One attempt of a kind is pending at a time, at most one succeeds (unique indexes).
+ */
+export const PAYMENT_STATUSES = ['pending', 'succeeded', 'declined'] as const
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number]
+
+/** An attempt is written in this status before the provider is called. */
+export const PAYMENT_INITIAL_STATUS: PaymentStatus = 'pending'
+
+export const PAYMENT_TRANSITIONS: Record<'succeed' | 'decline', Transition<PaymentStatus>> = {
+  succeed: { from: ['pending'], to: 'succeeded' },
+  decline: { from: ['pending'], to: 'declined' },
+}
+
+/** The provider's answer as the attempt's transition. */
+export function settleTransition(outcome: 'succeeded' | 'declined'): Transition<PaymentStatus> {
+  return outcome === 'succeeded' ? PAYMENT_TRANSITIONS.succeed : PAYMENT_TRANSITIONS.decline
 }

@@ -12,17 +12,18 @@ export interface ProviderOperationRow {
   reference: string
 }
 
+const COLUMNS = 'idempotency_key, kind, amount, currency, status, decline_code, reference'
+
 /** Records an operation under its key; returns the first operation recorded under that key. */
 export async function recordProviderOperation(q: Queryable, op: ProviderOperationRow): Promise<ProviderOperationRow> {
-  const columns = 'idempotency_key, kind, amount, currency, status, decline_code, reference'
   const inserted = await q.query<ProviderOperationRow>(
-    `insert into orders.test_provider_operations (${columns}) values ($1, $2, $3, $4, $5, $6, $7)
-     on conflict (idempotency_key) do nothing returning ${columns}`,
+    `insert into orders.test_provider_operations (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7)
+     on conflict (idempotency_key) do nothing returning ${COLUMNS}`,
     [op.idempotency_key, op.kind, op.amount, op.currency, op.status, op.decline_code, op.reference],
   )
   if (inserted.rows[0]) return inserted.rows[0]
   // A new statement, so a new snapshot: it sees the row a concurrent call committed.
-  const { rows } = await q.query<ProviderOperationRow>(`select ${columns} from orders.test_provider_operations where idempotency_key = $1`, [
+  const { rows } = await q.query<ProviderOperationRow>(`select ${COLUMNS} from orders.test_provider_operations where idempotency_key = $1`, [
     op.idempotency_key,
   ])
   return rows[0]!
@@ -30,7 +31,7 @@ export async function recordProviderOperation(q: Queryable, op: ProviderOperatio
 
 export async function findProviderOperation(q: Queryable, key: string): Promise<ProviderOperationRow | undefined> {
   const { rows } = await q.query<ProviderOperationRow>(
-    'select idempotency_key, kind, amount, currency, status, decline_code, reference from orders.test_provider_operations where idempotency_key = $1',
+    `select ${COLUMNS} from orders.test_provider_operations where idempotency_key = $1`,
     [key],
   )
   return rows[0]

@@ -1,4 +1,6 @@
+import type { ReservationStatus } from '../../contracts/product.js'
 import type { Queryable } from '../../platform/db/db.js'
+import { RESERVATION_INITIAL_STATUS, type ReservationTransition } from './reservation-states.js'
 
 /**
  * The SQL of stock and reservations (the product service owns stock): the
@@ -62,7 +64,7 @@ export async function reserveAtomically(
             where d.product_id = p.id and d.starts_at <= now() and d.ends_at > now()), 0))) / 100 as unit_amount
      ), ins as (
        insert into catalog.reservations (order_id, status, lines, expires_at)
-       select $1, 'held',
+       select $1, $5::text,
          jsonb_agg(jsonb_build_object('productId', id, 'quantity', quantity, 'name', name,
            'unitPrice', jsonb_build_object('amount', unit_amount, 'currency', currency)) order by id),
          now() + make_interval(secs => $4)
@@ -73,7 +75,7 @@ export async function reserveAtomically(
        (select jsonb_agg(jsonb_build_object('id', id, 'slug', slug, 'name', name, 'stock', stock, 'live', live) order by id) from locked) as products,
        ins.order_id, ins.status, ins.lines, ins.expires_at
      from (select 1) as one left join ins on true`,
-    [orderId, lines.map((l) => l.productId), lines.map((l) => l.quantity), ttlSeconds],
+    [orderId, lines.map((l) => l.productId), lines.map((l) => l.quantity), ttlSeconds, RESERVATION_INITIAL_STATUS],
   )
   const r = rows[0]!
   return {
@@ -93,7 +95,7 @@ export async function incrementStock(tx: Queryable, lines: readonly { productId:
 
 export interface ReservationRow {
   order_id: string
-  status: 'held' | 'attached' | 'confirmed' | 'released'
+  status: ReservationStatus
   lines: { productId: number; quantity: number; name: string; unitPrice: { amount: number; currency: string } }[]
   expires_at: Date
 }
@@ -106,24 +108,20 @@ export async function findReservation(q: Queryable, orderId: string, forUpdate =
   return rows[0]
 }
 
-/** Moves a reservation from one of the given statuses to another; its lines, or undefined when it was not in them. */
-export async function moveReservation(
-  tx: Queryable,
-  orderId: string,
-  from: readonly ReservationRow['status'][],
-  to: ReservationRow['status'],
-): Promise<ReservationRow['lines'] | undefined> {
+/** Moves a reservation along a transition (reservation-states.ts); its lines, or undefined when it was not in a from-status. */
+export async function moveReservation(tx: Queryable, orderId: string, transition: ReservationTransition): Promise<ReservationRow['lines'] | undefined> {
   const { rows } = await tx.query<{ lines: ReservationRow['lines'] }>(
     `update catalog.reservations set status = $3, updated_at = now() where order_id = $1 and status = any($2::text[]) returning lines`,
-    [orderId, from, to],
+    [orderId, transition.from, transition.to],
   )
   return rows[0]?.lines
 }
 
-export async function listExpiredHeldReservations(db: Queryable, limit: number): Promise<string[]> {
+/** Reservations past their expiry that may still expire (held: their order was never written). */
+export async function listExpiredReservations(db: Queryable, limit: number, expire: ReservationTransition): Promise<string[]> {
   const { rows } = await db.query<{ order_id: string }>(
-    `select order_id from catalog.reservations where status = 'held' and expires_at < now() order by expires_at limit $1`,
-    [limit],
+    `select order_id from catalog.reservations where status = any($2::text[]) and expires_at < now() order by expires_at limit $1`,
+    [limit, expire.from],
   )
   return rows.map((r) => r.order_id)
 }

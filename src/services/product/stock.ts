@@ -3,6 +3,7 @@ import { PgCode, pgCode, type Queryable } from '../../platform/db/db.js'
 import type { AppError } from '../../platform/errors.js'
 import { NS, type ProductDeps } from './product.js'
 import { outOfStock, productUnavailable } from './errors.js'
+import { canMove, RESERVATION_TRANSITIONS, type ReservationTransition } from './reservation-states.js'
 import * as store from './stock-store.js'
 import type { ReservationRow } from './stock-store.js'
 
@@ -57,36 +58,38 @@ export async function releaseReservation(deps: ProductDeps, orderId: string): Pr
   const result = await deps.db.transaction(async (tx) => {
     const r = await store.findReservation(tx, orderId, true)
     if (!r) return null
-    if (r.status === 'released') return { row: r, touched: [] }
-    return { row: { ...r, status: 'released' as const }, touched: await giveBack(tx, r) }
+    const release = RESERVATION_TRANSITIONS.release
+    if (!canMove(r.status, release)) return { row: r, touched: [] }
+    return { row: { ...r, status: release.to }, touched: await giveBack(tx, r, release) }
   })
   if (!result) return null
   await forgetCachedProducts(deps, result.touched)
   return toReservation(result.row)
 }
 
-/** Puts a locked, unreleased reservation's stock back and marks it released; returns the products touched. */
-async function giveBack(tx: Queryable, r: ReservationRow): Promise<store.StockRow[]> {
+/** Puts a locked reservation's stock back and moves it along the transition (release, expire); returns the products touched. */
+async function giveBack(tx: Queryable, r: ReservationRow, transition: ReservationTransition): Promise<store.StockRow[]> {
   const lines = normalizeLines(r.lines)
   const locked = await store.lockProductsForStock(tx, lines.map((l) => l.productId))
   await store.incrementStock(tx, lines)
-  await store.moveReservation(tx, r.order_id, ['held', 'attached', 'confirmed'], 'released')
+  await store.moveReservation(tx, r.order_id, transition)
   return locked
 }
 
 /** order.placed: the order exists, so the reservation no longer expires on its own. */
 export async function attachReservation(tx: Queryable, orderId: string): Promise<void> {
-  await store.moveReservation(tx, orderId, ['held'], 'attached')
+  await store.moveReservation(tx, orderId, RESERVATION_TRANSITIONS.attach)
 }
 
 /** order.paid: the sale is final; it counts for popularity and bought-together. Returns false when nothing changed. */
 export async function confirmReservation(tx: Queryable, orderId: string, log?: { error(o: object, m: string): void }): Promise<boolean> {
-  const lines = await store.moveReservation(tx, orderId, ['held', 'attached'], 'confirmed')
+  const confirm = RESERVATION_TRANSITIONS.confirm
+  const lines = await store.moveReservation(tx, orderId, confirm)
   if (!lines) {
     const r = await store.findReservation(tx, orderId)
     // Paid, but the stock went back (the reservation expired before order.placed arrived):
     // someone must look at it. The reservation TTL is set far above any normal delay.
-    if (r?.status !== 'confirmed') log?.error({ orderId, status: r?.status ?? 'missing' }, 'order paid but its stock reservation was released or is missing')
+    if (r?.status !== confirm.to) log?.error({ orderId, status: r?.status ?? 'missing' }, 'order paid but its stock reservation was released or is missing')
     return false
   }
   await store.recordSale(tx, lines)
@@ -96,20 +99,22 @@ export async function confirmReservation(tx: Queryable, orderId: string, log?: {
 /** order.cancelled: the stock goes back. Returns the products whose stock changed. */
 export async function releaseInTransaction(tx: Queryable, orderId: string): Promise<store.StockRow[]> {
   const r = await store.findReservation(tx, orderId, true)
-  if (!r || r.status === 'released') return []
-  return giveBack(tx, r)
+  const release = RESERVATION_TRANSITIONS.release
+  if (!r || !canMove(r.status, release)) return []
+  return giveBack(tx, r, release)
 }
 
 /** Releases held reservations whose order never got written; returns how many. */
 export async function releaseExpired(deps: ProductDeps, limit = 100): Promise<number> {
-  const ids = await store.listExpiredHeldReservations(deps.db, limit)
+  const expire = RESERVATION_TRANSITIONS.expire
+  const ids = await store.listExpiredReservations(deps.db, limit, expire)
   let released = 0
   for (const id of ids) {
     const done = await deps.db.transaction(async (tx) => {
       const r = await store.findReservation(tx, id, true)
       // Re-checked under the lock: order.placed may have attached it meanwhile.
-      if (!r || r.status !== 'held' || r.expires_at.getTime() > Date.now()) return undefined
-      return giveBack(tx, r)
+      if (!r || !canMove(r.status, expire) || r.expires_at.getTime() > Date.now()) return undefined
+      return giveBack(tx, r, expire)
     })
     if (done) {
       released++

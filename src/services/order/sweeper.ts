@@ -1,0 +1,55 @@
+import { AppError } from '../../platform/errors.js'
+import type { OrderDeps } from './order-deps.js'
+import { transition } from './lifecycle.js'
+import * as store from './order-store.js'
+import * as paymentStore from './payment-store.js'
+import { refundPayment, settleCharge, startRefund, succeededCharge } from './payment-flow.js'
+import { chargeKey, refundKey } from './payment-provider.js'
+import { PAYMENT_TRANSITIONS } from './state-machine.js'
+
+export interface SweepResult {
+  expired: number
+  settled: number
+  refunded: number
+}
+
+/**
+ * The order service's background pass, in every instance: cancels unpaid
+ * orders whose payment window closed (their stock goes back), settles payment
+ * attempts a crash left pending, and finishes refunds.
+ */
+export async function sweep(deps: OrderDeps, paymentWindowMs: number): Promise<SweepResult> {
+  let expired = 0
+  for (const id of await store.listExpiredUnpaid(deps.db, paymentWindowMs, 100)) {
+    try {
+      await transition(deps, id, 'cancel', 'system', { reason: 'payment_timeout' })
+      expired++
+    } catch (err) {
+      // Paid or cancelled meanwhile, or an attempt started: the next pass looks again.
+      if (!(err instanceof AppError && err.status === 409)) throw err
+    }
+  }
+  let settled = 0
+  for (const p of await paymentStore.listStalePendingPayments(deps.db, 100)) {
+    const key = p.kind === 'charge' ? chargeKey(p.order_id, p.attempt) : refundKey(p.order_id)
+    const answer = await deps.payments.lookup(key)
+    if (p.kind === 'refund') {
+      await refundPayment(deps, p)
+    } else if (answer) {
+      await settleCharge(deps, (await store.findOrder(deps.db, p.order_id))!, p, answer)
+    } else {
+      // The provider never saw it: nothing was charged.
+      await paymentStore.settlePayment(deps.db, p.id, PAYMENT_TRANSITIONS.decline, { providerRef: null, declineCode: 'not_sent' })
+    }
+    settled++
+  }
+  let refunded = 0
+  for (const orderId of await paymentStore.listUnrefunded(deps.db, 100)) {
+    const refund = await startRefund(deps.db, succeededCharge(await paymentStore.findPayments(deps.db, [orderId]))!)
+    if (refund) {
+      await refundPayment(deps, refund)
+      refunded++
+    }
+  }
+  return { expired, settled, refunded }
+}
