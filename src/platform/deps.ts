@@ -18,8 +18,20 @@ import { createPgliteDb } from './db/pglite-db.js'
 import { resolveInternalToken } from './internal.js'
 import type { Metrics } from './metrics.js'
 import type { Peers } from './peers.js'
+import { createMemoryCounters, createRedisCounters } from './rate-limit/counters.js'
 import type { RateLimitBackend } from './rate-limit/rate-limit.js'
 import { createRedis } from './redis.js'
+
+/**
+ * A storage port whose adapters belong to a service (the cart store): the
+ * service names both, Deps.storage() picks one by the rule of the platform's own ports.
+ */
+export interface StorageAdapters<T> {
+  /** With REDIS_URL: the shared Redis, keys under REDIS_KEY_PREFIX. */
+  redis(client: Redis, keyPrefix: string): T
+  /** Without: the service's schema in the database (embedded: PGlite). */
+  sql(db: Db): T
+}
 
 /**
  * The ports a service receives. Adapters are chosen here, once: a URL in the
@@ -34,7 +46,8 @@ export interface Deps {
   cache: Cache
   readThrough: ReadThrough
   rateLimit: RateLimitBackend
-  redis?: Redis
+  /** The adapter of a service's own storage port, chosen like the others (Redis when REDIS_URL is set). */
+  storage<T>(adapters: StorageAdapters<T>): T
   /** Verifies access tokens locally (platform/auth); the auth service in this process hands it its keys. */
   tokens: TokenVerifier
   /** Events: RabbitMQ when AMQP_URL is set, else the in-process bus over the outbox tables. */
@@ -94,8 +107,11 @@ export async function connect(config: PlatformConfig, options: ConnectOptions): 
       readDb,
       cache,
       readThrough: createReadThrough(cache, { metrics: options.metrics, log: options.log }),
-      rateLimit: { ...(redis ? { redis } : {}), instances: config.INSTANCES, keyPrefix: `${config.REDIS_KEY_PREFIX}rl:` },
-      ...(redis ? { redis } : {}),
+      rateLimit: {
+        counters: redis ? createRedisCounters(redis, `${config.REDIS_KEY_PREFIX}rl:`) : createMemoryCounters(),
+        instances: config.INSTANCES,
+      },
+      storage: (adapters) => (redis ? adapters.redis(redis, config.REDIS_KEY_PREFIX) : adapters.sql(db)),
       // The registry merges the verifier's settings into every service's configuration.
       tokens: createTokenVerifier(config as Partial<TokenVerifierConfig>, options.log),
       bus,

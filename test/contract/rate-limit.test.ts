@@ -5,6 +5,7 @@ import { pino } from 'pino'
 import type { Redis } from 'ioredis'
 import { loadConfig } from '../../src/platform/config.js'
 import { createMetrics } from '../../src/platform/metrics.js'
+import { createMemoryCounters, createRedisCounters, type RateCounters } from '../../src/platform/rate-limit/counters.js'
 import { registerRateLimit, type RateLimitPolicy } from '../../src/platform/rate-limit/rate-limit.js'
 import { createRedis } from '../../src/platform/redis.js'
 import { createServer, type App } from '../../src/platform/server.js'
@@ -24,7 +25,8 @@ async function limitedApp(t: Scope, redis: Redis | undefined, policy: Partial<Ra
     checks: {},
   })
   await app.register(async (scope) => {
-    await registerRateLimit(scope as App, { ...(redis ? { redis } : {}), instances: policy.instances ?? 1, keyPrefix: policy.keyPrefix ?? 'rl-test:' }, {
+    const counters = redis ? createRedisCounters(redis, policy.keyPrefix ?? 'rl-test:') : createMemoryCounters()
+    await registerRateLimit(scope as App, { counters, instances: policy.instances ?? 1 }, {
       max: 3,
       windowMs: 60_000,
       nameSpace: 'svc',
@@ -39,7 +41,39 @@ async function limitedApp(t: Scope, redis: Redis | undefined, policy: Partial<Ra
 
 const hit = (app: App) => app.inject({ method: 'GET', url: '/limited' })
 
-/** The rate-limit store port: counters in process (embedded) or in Redis (shared by instances). */
+/** The rate-limit counter port: in process (embedded) or in Redis (shared by instances). */
+for (const kind of ['memory', 'redis'] as const) {
+  describe(`RateCounters port (${kind})`, () => {
+    async function open(t: Scope): Promise<RateCounters> {
+      if (kind === 'memory') return createMemoryCounters()
+      const redis = await createRedis(servers.redisUrl, { name: 'rl-counters-test' })
+      t.after(async () => void (await redis.quit()))
+      return createRedisCounters(redis, `test${randomBytes(4).toString('hex')}:`)
+    }
+
+    test('hits of one key count up within its window; another key counts apart', async (t) => {
+      const counters = await open(t)
+      const first = await counters.hit('a', 60_000)
+      assert.equal(first.count, 1)
+      assert.ok(first.ttlMs > 59_000 && first.ttlMs <= 60_000, `ttl ${first.ttlMs}`)
+      assert.equal((await counters.hit('a', 60_000)).count, 2)
+      assert.equal((await counters.hit('b', 60_000)).count, 1)
+      const third = await counters.hit('a', 60_000)
+      assert.equal(third.count, 3)
+      assert.ok(third.ttlMs <= first.ttlMs, 'the window does not restart with later hits')
+    })
+
+    test('a new window starts once the old one has passed', async (t) => {
+      const counters = await open(t)
+      await counters.hit('a', 50)
+      await counters.hit('a', 50)
+      await new Promise((r) => setTimeout(r, 300))
+      assert.equal((await counters.hit('a', 50)).count, 1)
+    })
+  })
+}
+
+/** The limit over HTTP, on either adapter, and what happens when Redis goes away. */
 describe('rate limits (in process)', () => {
   test('the request over the limit gets 429 with Retry-After and the JSON error', async (t) => {
     const app = await limitedApp(t, undefined)

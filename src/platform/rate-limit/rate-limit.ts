@@ -1,19 +1,7 @@
-import { createRequire } from 'node:module'
-import rateLimit from '@fastify/rate-limit'
+import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { Redis } from 'ioredis'
 import { rateLimited, rateLimitUnavailable } from '../errors.js'
-
-const require = createRequire(import.meta.url)
-type StoreResult = { current: number; ttl: number }
-type StoreCallback = (err: Error | null, res?: StoreResult) => void
-interface Store {
-  incr(key: string, cb: StoreCallback, timeWindow: number, max: number): void
-  child(routeOptions: unknown): Store
-}
-type StoreCtor = new (continueExceeding: boolean, exponentialBackoff: boolean, ...rest: unknown[]) => Store
-const LocalStore = require('@fastify/rate-limit/store/LocalStore') as StoreCtor
-const RedisStore = require('@fastify/rate-limit/store/RedisStore') as StoreCtor
+import { createMemoryCounters, type RateCounters } from './counters.js'
 
 export interface RateLimitPolicy {
   /** Requests per window per client. */
@@ -22,48 +10,51 @@ export interface RateLimitPolicy {
   /** Separates the counters of different services in one Redis. */
   nameSpace: string
   /**
-   * When the shared store (Redis) fails: false (default) falls back to a limiter
-   * in this process sized max / instances; true refuses with 503 + Retry-After
-   * (login and password reset must not become unlimited).
+   * When the shared counters (Redis) fail: false (default) falls back to a
+   * limiter in this process sized max / instances; true refuses with 503 +
+   * Retry-After (login and password reset must not become unlimited).
    */
   failClosed?: boolean
   keyGenerator?: (req: FastifyRequest) => string | Promise<string>
 }
 
-/** Where counters live: this process (embedded) or Redis, shared by every instance. */
+/** Where counters live (deps.ts picks the adapter), and how many instances share them. */
 export interface RateLimitBackend {
-  redis?: Redis
-  /** Instances of this service: the per-process fallback allows max / instances. */
+  counters: RateCounters
+  /** Instances of this service: while the shared counters fail, each allows max / instances. */
   instances: number
-  /** Prefix of the Redis keys, before the policy's name space. */
-  keyPrefix: string
 }
 
 /**
- * The store used with Redis: counts in Redis; when Redis fails, counts in this
- * process (fail open, scaled down) or refuses (fail closed).
+ * The policy's store, through the plugin's public `store` option: counts in the
+ * backend's counters; when shared counters fail, counts in this process (fail
+ * open, scaled down) or refuses (fail closed).
  */
-function redisStoreWithFallback(redis: Redis, policy: RateLimitPolicy, backend: RateLimitBackend): new () => Store {
-  const shared = new RedisStore(false, false, redis, `${backend.keyPrefix}${policy.nameSpace}:`)
-  const local = new LocalStore(false, false, 10_000)
-  class FallbackStore implements Store {
-    incr(key: string, cb: StoreCallback, timeWindow: number, max: number) {
-      shared.incr(key, (err, res) => {
-        if (!err) return cb(null, res)
-        if (policy.failClosed) {
-          return cb(rateLimitUnavailable())
-        }
-        // The plugin compares the count with the full max; scale this process's count so
-        // that it trips after its share, max / instances.
-        const share = Math.max(1, Math.floor(max / backend.instances))
-        local.incr(key, (e, r) => cb(e, r && { current: Math.ceil((r.current * max) / share), ttl: r.ttl }), timeWindow, share)
-      }, timeWindow, max)
+function storeOf(backend: RateLimitBackend, policy: RateLimitPolicy): FastifyRateLimitStoreCtor {
+  const fallback = createMemoryCounters(10_000)
+  const counted = async (key: string, windowMs: number, max: number) => {
+    try {
+      const { count, ttlMs } = await backend.counters.hit(`${policy.nameSpace}:${key}`, windowMs)
+      return { current: count, ttl: ttlMs }
+    } catch (err) {
+      if (backend.counters.kind === 'memory') throw err
+      if (policy.failClosed) throw rateLimitUnavailable()
+      // The plugin compares the count with the full max; scale this process's count so
+      // that it trips after its share, max / instances.
+      const share = Math.max(1, Math.floor(max / backend.instances))
+      const { count, ttlMs } = await fallback.hit(`${policy.nameSpace}:${key}`, windowMs)
+      return { current: Math.ceil((count * max) / share), ttl: ttlMs }
     }
+  }
+  return class PolicyStore implements FastifyRateLimitStore {
+    incr(key: string, cb: (err: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number, max: number) {
+      counted(key, timeWindow, max).then((r) => cb(null, r), (err: Error) => cb(err))
+    }
+    // Routes only switch the limit off (config.rateLimit false); none has its own, so one store serves all.
     child() {
       return this
     }
   }
-  return FallbackStore
 }
 
 /**
@@ -78,13 +69,10 @@ export async function registerRateLimit(app: FastifyInstance, backend: RateLimit
     timeWindow: policy.windowMs,
     hook: 'onRequest',
     ...(policy.keyGenerator ? { keyGenerator: policy.keyGenerator } : {}),
-    ...(backend.redis
-      ? { store: redisStoreWithFallback(backend.redis, policy, backend) as never }
-      : { nameSpace: policy.nameSpace }),
+    store: storeOf(backend, policy),
     skipOnError: false,
     addHeadersOnExceeding: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true },
     addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true, 'retry-after': true },
-    errorResponseBuilder: (_req, ctx) =>
-      rateLimited(ctx.after, Math.max(1, Math.ceil(ctx.ttl / 1000))),
+    errorResponseBuilder: (_req, ctx) => rateLimited(ctx.after, Math.max(1, Math.ceil(ctx.ttl / 1000))),
   })
 }

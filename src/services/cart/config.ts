@@ -1,5 +1,4 @@
 import { Type, type Static } from '@sinclair/typebox'
-import type { PlatformConfig } from '../../platform/config.js'
 
 /** What the cart service reads from the environment. Defaults: 2000 requests per client per 15 minutes. */
 export const cartConfig = Type.Object({
@@ -22,5 +21,5 @@ export const cartConfig = Type.Object({
 
 export type CartConfig = Static<typeof cartConfig>
 
-/** What the service receives: its settings plus the platform's Redis key prefix (its carts live under <prefix>cart:). */
-export type CartServiceConfig = CartConfig & Pick<PlatformConfig, 'REDIS_KEY_PREFIX'>
+/** What the service receives: its own settings (the Redis key prefix comes with deps.storage()). */
+export type CartServiceConfig = CartConfig

@@ -1,6 +1,6 @@
 import { createProductClient } from '../../contracts/product.js'
 import { registerIdentity } from '../../platform/auth/identity.js'
-import type { Deps } from '../../platform/deps.js'
+import type { Deps, StorageAdapters } from '../../platform/deps.js'
 import { peerClient } from '../../platform/peers.js'
 import { registerRateLimit } from '../../platform/rate-limit/rate-limit.js'
 import type { App } from '../../platform/server.js'
@@ -17,12 +17,13 @@ export interface CartServiceOptions {
   config: CartServiceConfig
 }
 
-/** Redis when the process has one (production), else the service's schema in the embedded database. */
-export function createCartStore(deps: Pick<Deps, 'redis' | 'db'>, config: CartServiceConfig): CartStore {
+/** The cart store's two adapters; deps.storage() picks Redis in production, the service's schema embedded. */
+export function cartStoreAdapters(config: CartServiceConfig): StorageAdapters<CartStore> {
   const ttlSeconds = config.CART_TTL_SECONDS
-  return deps.redis
-    ? createRedisCartStore(deps.redis, { ttlSeconds, keyPrefix: config.REDIS_KEY_PREFIX })
-    : createSqlCartStore(deps.db, { ttlSeconds })
+  return {
+    redis: (client, keyPrefix) => createRedisCartStore(client, { ttlSeconds, keyPrefix }),
+    sql: (db) => createSqlCartStore(db, { ttlSeconds }),
+  }
 }
 
 /**
@@ -31,7 +32,7 @@ export function createCartStore(deps: Pick<Deps, 'redis' | 'db'>, config: CartSe
  * the root; it owns the `carts` schema (embedded) or the <prefix>cart: keys (Redis).
  */
 export async function cartService(app: App, { deps, config }: CartServiceOptions) {
-  const store = createCartStore(deps, config)
+  const store = deps.storage(cartStoreAdapters(config))
   const cartDeps: CartDeps = {
     store,
     products: createProductClient(peerClient(deps.peers, 'product')),
