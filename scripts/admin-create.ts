@@ -11,15 +11,15 @@
 import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
-import { ConfigError, loadConfig } from '../src/platform/config.js'
+import { ConfigError } from '../src/platform/config.js'
 import { migrate } from '../src/platform/db/migrate.js'
 import { connect } from '../src/platform/deps.js'
 import { AppError } from '../src/platform/errors.js'
 import { createMetrics } from '../src/platform/metrics.js'
 import { createAdmin, grantAdmin } from '../src/services/auth/auth.js'
-import type { AuthServiceConfig } from '../src/services/auth/config.js'
 import { createPasswordHasher } from '../src/services/auth/passwords.js'
-import { configSchemaOf, selectServices } from '../src/services/registry.js'
+import { loadServiceConfig } from '../src/platform/service.js'
+import { authService } from '../src/services/auth/index.js'
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { email: { type: 'string' }, help: { type: 'boolean', short: 'h' } } })
@@ -28,12 +28,11 @@ async function main(): Promise<number> {
     return values.help ? 0 : 2
   }
   if (existsSync('.env')) process.loadEnvFile('.env')
-  const services = selectServices('auth')
-  const config = loadConfig(configSchemaOf(services), process.env) as unknown as AuthServiceConfig & Parameters<typeof connect>[0]
+  const config = authService.settings(loadServiceConfig([authService]))
   const log = pino({ level: 'warn' })
   const deps = await connect(config, { name: 'admin-create', pool: { max: 2, min: 0 }, log, metrics: createMetrics('admin-create', { defaultMetrics: false }) })
   try {
-    await migrate(deps.db, services[0]!.migrations!)
+    await migrate(deps.db, authService.migrations)
     if (await grantAdmin(deps, values.email)) {
       console.log(`${values.email}: the existing account is now an administrator (its password is unchanged)`)
       return 0

@@ -24,7 +24,7 @@ import { createMetrics } from '../src/platform/metrics.js'
 import { productConfig } from '../src/services/product/config.js'
 import { seedDemoCatalog } from '../src/services/product/demo-catalog.js'
 import { countProducts } from '../src/services/product/product-store.js'
-import { SERVICES } from '../src/services/registry.js'
+import { productService } from '../src/services/product/index.js'
 import { benchCheckout, type CheckoutResult } from './bench-checkout.js'
 import { serversEnv, waitForHealth } from './bench-support.js'
 
@@ -94,7 +94,7 @@ async function prepareData(): Promise<Record<string, string>> {
   }
   const config = loadConfig(productConfig, { ...env, LOG_LEVEL: 'warn' })
   const deps = await connect(config, { name: 'bench-seed', pool: { max: 2, min: 0 }, log: pino({ level: 'warn' }), metrics: createMetrics('bench', { defaultMetrics: false }) })
-  await migrate(deps.db, SERVICES.product.migrations!)
+  await migrate(deps.db, productService.migrations)
   const have = await countProducts(deps.db)
   if (have < products) {
     console.log(`seeding ${products - have} products for the benchmark (once; kept in ${mode === 'real' ? 'emporium_bench' : '.bench/embedded'})`)

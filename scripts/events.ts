@@ -10,12 +10,12 @@
  */
 import { existsSync } from 'node:fs'
 import { pino } from 'pino'
-import { loadConfig } from '../src/platform/config.js'
 import { pgCode } from '../src/platform/db/db.js'
 import { connect } from '../src/platform/deps.js'
 import { outboxBacklog, type OutboxBacklog } from '../src/platform/events/outbox-store.js'
 import { createMetrics } from '../src/platform/metrics.js'
-import { configSchemaOf, selectServices } from '../src/services/registry.js'
+import { loadServiceConfig } from '../src/platform/service.js'
+import { SERVICES } from '../src/services/registry.js'
 import type { QueueStats } from '../src/platform/bus/bus.js'
 
 const USAGE = 'usage: npm run events -- status [--json] | replay-dlq [queue] [--json]'
@@ -29,12 +29,11 @@ async function main(): Promise<number> {
     return 2
   }
   if (existsSync('.env')) process.loadEnvFile('.env')
-  const services = selectServices('all')
-  const config = loadConfig(configSchemaOf(services)) as ReturnType<typeof loadConfig> & { EVENTS_EXCHANGE: string }
+  const config = loadServiceConfig(SERVICES)
   const log = pino({ level: 'warn' }, pino.destination(2))
   const deps = await connect(config, { name: 'events-cli', pool: { max: 2, min: 0 }, log, metrics: createMetrics('events-cli', { defaultMetrics: false }) })
-  const producers = services.flatMap((s) => (s.events?.outboxSchema ? [{ service: s.name, schema: s.events.outboxSchema }] : []))
-  const queues = services.flatMap((s) => (s.events?.queue ? [s.events.queue] : []))
+  const producers = SERVICES.flatMap((s) => (s.outbox ? [{ service: s.name, schema: s.outbox }] : []))
+  const queues = SERVICES.flatMap((s) => (s.queue ? [s.queue] : []))
   try {
     if (command === 'status') {
       const outboxes = await Promise.all(producers.map(async (p) => ({ service: p.service, ...(await backlogOf(p.schema)) })))

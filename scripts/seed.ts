@@ -13,7 +13,7 @@ import { connect } from '../src/platform/deps.js'
 import { createMetrics } from '../src/platform/metrics.js'
 import { productConfig } from '../src/services/product/config.js'
 import { seedDemoCatalog } from '../src/services/product/demo-catalog.js'
-import { SERVICES } from '../src/services/registry.js'
+import { productService } from '../src/services/product/index.js'
 
 async function main() {
   const { values } = parseArgs({
@@ -32,7 +32,7 @@ async function main() {
   const log = pino({ level: 'warn' })
   const deps = await connect(config, { name: 'seed', pool: { max: 2, min: 0 }, log, metrics: createMetrics('seed', { defaultMetrics: false }) })
   try {
-    await migrate(deps.db, SERVICES.product.migrations!)
+    await migrate(deps.db, productService.migrations)
     if (values.reset) await deps.db.exec('truncate catalog.deals, catalog.products, catalog.categories restart identity cascade')
     const where = config.DATABASE_URL ? 'PostgreSQL' : `the embedded database in ${config.DATA_DIR}`
     console.log(`Seeding ${count.toLocaleString('en')} products into ${where}`)

@@ -43,6 +43,10 @@ export const platformConfig = Type.Object({
   INSTANCES: Type.Integer({ minimum: 1, default: 1, description: 'Instances of this service, to size per-process fallbacks.' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 8000 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  BACKGROUND_WORKERS: Type.Boolean({
+    default: true,
+    description: "Run this process's background work: event consumers, outbox relays and every periodic job (sweeps, purges).",
+  }),
 })
 
 export type PlatformConfig = Static<typeof platformConfig>
@@ -61,8 +65,9 @@ interface AjvLikeError {
 }
 
 /**
- * Settings that were renamed (their unit is in the name now). A start that
- * still sets one stops and names the new name, rather than silently ignoring it.
+ * Settings that were renamed (their unit is in the name now; EVENTS_WORKERS
+ * switched only some of the background work). A start that still sets one
+ * stops and names the new name, rather than silently ignoring it.
  */
 const RENAMED: Readonly<Record<string, string>> = {
   CACHE_TTL_PRODUCTS: 'CACHE_TTL_PRODUCTS_SECONDS',
@@ -74,6 +79,7 @@ const RENAMED: Readonly<Record<string, string>> = {
   ORDER_IDEMPOTENCY_TTL_HOURS: 'ORDER_IDEMPOTENCY_TTL_SECONDS',
   ORDER_RESERVATION_TTL_S: 'ORDER_RESERVATION_TTL_SECONDS',
   EVENTS_HEARTBEAT_S: 'EVENTS_HEARTBEAT_SECONDS',
+  EVENTS_WORKERS: 'BACKGROUND_WORKERS',
 }
 
 /** Validates the environment against the platform settings plus the given ones, once, at boot. */
@@ -86,7 +92,7 @@ export function loadConfig<P extends TProperties>(
   const data = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))
   const problems = Object.keys(RENAMED)
     .filter((old) => old in data)
-    .map((old) => `${old} is now ${RENAMED[old]} (mind the unit)`)
+    .map((old) => `${old} is now ${RENAMED[old]}`)
   let config: PlatformConfig & Static<TObject<P>>
   try {
     config = envSchema({ schema, data, env: false, dotenv: false }) as PlatformConfig & Static<TObject<P>>

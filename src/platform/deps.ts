@@ -71,7 +71,7 @@ export interface ConnectOptions {
   localServices?: readonly string[]
 }
 
-export async function connect(config: PlatformConfig, options: ConnectOptions): Promise<Deps> {
+export async function connect(config: PlatformConfig & Partial<TokenVerifierConfig>, options: ConnectOptions): Promise<Deps> {
   const closers: (() => Promise<void>)[] = []
   try {
     const db = options.db ?? (await openDb(config, options))
@@ -93,7 +93,7 @@ export async function connect(config: PlatformConfig, options: ConnectOptions): 
     const checks: Record<string, () => Promise<void>> = { database: () => db.ping() }
     if (readDb !== db) checks.readReplica = () => readDb.ping()
     if (redis) checks.redis = () => cache.ping()
-    // The registry merges the event settings (bus/config.ts) into every service's configuration.
+    // Every service's settings include the event settings (loadServiceConfig); scripts get their defaults.
     const events = { settings: busSettings(config), log: options.log, registry: options.metrics.registry }
     const bus = config.AMQP_URL
       ? await createRabbitBus({ url: config.AMQP_URL, name: `emporium-${options.name}`, ...events })
@@ -112,8 +112,7 @@ export async function connect(config: PlatformConfig, options: ConnectOptions): 
         instances: config.INSTANCES,
       },
       storage: (adapters) => (redis ? adapters.redis(redis, config.REDIS_KEY_PREFIX) : adapters.sql(db)),
-      // The registry merges the verifier's settings into every service's configuration.
-      tokens: createTokenVerifier(config as Partial<TokenVerifierConfig>, options.log),
+      tokens: createTokenVerifier(config, options.log),
       bus,
       checks,
       peers: {

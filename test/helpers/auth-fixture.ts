@@ -11,7 +11,7 @@ export const PASSWORD = 'correct horse battery staple'
  * the relay and the consumers (tested by their owners) stay off; that also keeps
  * a test's teardown from racing a delivery still in flight.
  */
-export const NO_WORKERS = { EVENTS_WORKERS: 'false' }
+export const NO_WORKERS = { BACKGROUND_WORKERS: 'false' }
 /** ... and the per-client limit out of the way (it has its own tests). */
 export const AUTH_TEST_ENV = { ...NO_WORKERS, AUTH_RATE_LIMIT_MAX: '10000' }
 

@@ -39,7 +39,7 @@ export type Ids = Awaited<ReturnType<typeof seedProductFixture>>['ids']
 export async function shop(t: Pick<TestContext, 'after'>, adapters: Adapters, env: Record<string, string> = {}): Promise<{ built: BuiltApp; ids: Ids }> {
   // No event workers: the cart publishes and consumes nothing, and buildTestApp drops the
   // database before it closes the app, which a consumer still handling user.registered would trip over.
-  const built = await buildTestApp(t, { adapters, env: { AUTH_RATE_LIMIT_MAX: '10000', EVENTS_WORKERS: 'false', ...env } })
+  const built = await buildTestApp(t, { adapters, env: { AUTH_RATE_LIMIT_MAX: '10000', BACKGROUND_WORKERS: 'false', ...env } })
   forgetRedisKeys(t, built.config.REDIS_KEY_PREFIX, adapters)
   const { ids } = await seedProductFixture(built.deps.db)
   return { built, ids }

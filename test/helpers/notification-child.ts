@@ -10,10 +10,10 @@
  */
 import { buildApp } from '../../src/app.js'
 import type { EventBus } from '../../src/platform/bus/bus.js'
-import type { NotificationConfig } from '../../src/services/notification/config.js'
-import { startNotifications } from '../../src/services/notification/subscriptions.js'
+import { startWorkers } from '../../src/platform/workers.js'
+import { notificationService } from '../../src/services/notification/index.js'
 
-const built = await buildApp({ services: 'notification', env: { ...process.env, EVENTS_WORKERS: 'false' }, defaultMetrics: false })
+const built = await buildApp({ services: 'notification', env: { ...process.env, BACKGROUND_WORKERS: 'false' }, defaultMetrics: false })
 const killAfter = process.env.KILL_AFTER_HANDLING
 const bus = built.deps.bus
 const instrumented: EventBus = {
@@ -27,5 +27,7 @@ const instrumented: EventBus = {
       },
     }),
 }
-await startNotifications({ ...built.deps, bus: instrumented }, built.config as unknown as NotificationConfig)
+// The service's own workers (its consumer), started on the instrumented bus.
+const running = await notificationService.connect({ ...built.deps, bus: instrumented }, built.config)
+await startWorkers(running.workers, built.deps.log)
 process.stdout.write('notification ready\n')

@@ -1,8 +1,7 @@
 import type { BuiltApp } from '../../src/app.js'
 import type { Db } from '../../src/platform/db/db.js'
 import type { ProductDeps } from '../../src/services/product/product.js'
-import type { ProductConfig } from '../../src/services/product/config.js'
-import { productDepsOf } from '../../src/services/product/index.js'
+import { productDepsOf, productService } from '../../src/services/product/index.js'
 import * as categories from '../../src/services/product/category-store.js'
 import * as store from '../../src/services/product/product-store.js'
 
@@ -30,5 +29,5 @@ export async function seedProductFixture(db: Db) {
 
 /** The catalog's deps of a built app, as its product service has them: for tests that write through product.ts. */
 export function productDeps(built: BuiltApp): ProductDeps {
-  return productDepsOf(built.deps, built.config as unknown as ProductConfig)
+  return productDepsOf(built.deps, productService.settings(built.config))
 }

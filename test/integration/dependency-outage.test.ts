@@ -16,7 +16,7 @@ describe('dependency outages (real servers behind a loopback proxy)', () => {
     let proxy: TcpProxy | undefined
     const built = await buildTestApp(t, {
       adapters: 'real',
-      env: { JWT_SECRET: minter.secret, CACHE_TTL_PRODUCTS_SECONDS: '0', EVENTS_WORKERS: 'false' },
+      env: { JWT_SECRET: minter.secret, CACHE_TTL_PRODUCTS_SECONDS: '0', BACKGROUND_WORKERS: 'false' },
       prepare: async (scope) => {
         const url = new URL(await clonePgDatabase(scope))
         proxy = await startTcpProxy(Number(url.port))

@@ -95,7 +95,7 @@ describe('notification service in the embedded shop', () => {
     const env = { ...FAST, DATA_DIR: dataDir }
     // First run: orders commit, then the process stops before any event went out.
     const db1 = await createPgliteDb({ dataDir: path.join(dataDir, 'pglite') })
-    const first = await buildApp({ services: 'notification', env: { ...env, EVENTS_WORKERS: 'false' }, db: db1, defaultMetrics: false })
+    const first = await buildApp({ services: 'notification', env: { ...env, BACKGROUND_WORKERS: 'false' }, db: db1, defaultMetrics: false })
     const producer = await createTestProducer(db1)
     const placed = [await producer.placeOrder(), await producer.placeOrder(), await producer.placeOrder()]
     await first.close()

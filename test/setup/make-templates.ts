@@ -8,16 +8,13 @@ import pg from 'pg'
 import { createPgDb } from '../../src/platform/db/pg-db.js'
 import { wrapPglite } from '../../src/platform/db/pglite-db.js'
 import { migrate } from '../../src/platform/db/migrate.js'
-import { SERVICE_NAMES, SERVICES } from '../../src/services/registry.js'
+import { SERVICES } from '../../src/services/registry.js'
 import { PG_TEMPLATE, pglitetemplatePath, servers } from '../helpers/servers.js'
 import { PGlite } from '@electric-sql/pglite'
 import type { Db } from '../../src/platform/db/db.js'
 
 async function migrateAll(db: Db) {
-  for (const name of SERVICE_NAMES) {
-    const m = SERVICES[name].migrations
-    if (m) await migrate(db, m)
-  }
+  for (const s of SERVICES) await migrate(db, s.migrations)
 }
 
 async function pgTemplate() {

@@ -51,6 +51,7 @@ test('a setting that was renamed stops the start and names its new name, with th
     },
   )
   assert.throws(() => loadConfig(productConfig, { CART_TTL_DAYS: '30' }), /CART_TTL_DAYS is now CART_TTL_SECONDS/)
+  assert.throws(() => loadConfig(productConfig, { EVENTS_WORKERS: 'false' }), /EVENTS_WORKERS is now BACKGROUND_WORKERS/)
 })
 
 test('a missing required value is named', () => {

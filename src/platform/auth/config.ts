@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 
 /**
- * Settings of access-token verification, read by every process (the registry
+ * Settings of access-token verification, read by every process (loadServiceConfig
  * merges this schema into every service's configuration). Issuer and audience
  * must be the same for the auth service that signs and the services that verify.
  */

@@ -16,7 +16,6 @@ export const busConfig = Type.Object({
   EVENTS_HEARTBEAT_SECONDS: Type.Integer({ minimum: 0, default: 15 }),
   OUTBOX_POLL_MS: Type.Integer({ minimum: 10, default: 200, description: 'Relay poll interval when the outbox is empty.' }),
   OUTBOX_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 5000, default: 200 }),
-  EVENTS_WORKERS: Type.Boolean({ default: true, description: 'Run the outbox relays and consumers in this process.' }),
 })
 
 export type BusConfig = Static<typeof busConfig>

@@ -1,7 +1,6 @@
-import { Type, type Static } from '@sinclair/typebox'
-import type { TokenVerifierConfig } from '../../platform/auth/config.js'
+import { Type } from '@sinclair/typebox'
 import { MAX_ACCESS_TOKEN_SECONDS } from '../../platform/auth/token-verifier.js'
-import type { PlatformConfig } from '../../platform/config.js'
+import type { Settings } from '../../platform/service.js'
 
 /** What the auth service reads from the environment. Defaults: pool 20/5, 100 requests per client per 15 minutes. */
 export const authConfig = Type.Object({
@@ -37,7 +36,5 @@ export const authConfig = Type.Object({
   AUTH_HASH_QUEUE_MAX: Type.Integer({ minimum: 0, default: 200, description: 'Hashes waiting beyond that answer 503 AUTH_BUSY.' }),
 })
 
-export type AuthConfig = Static<typeof authConfig>
-
-/** Everything the auth service reads: its own settings, the verifier's and the platform's it needs. */
-export type AuthServiceConfig = AuthConfig & TokenVerifierConfig & Pick<PlatformConfig, 'DATA_DIR' | 'JWT_SECRET' | 'DATABASE_URL'>
+/** Everything the auth service reads: its own settings and the shared ones (token verification, DATA_DIR, JWT_SECRET). */
+export type AuthSettings = Settings<typeof authConfig>

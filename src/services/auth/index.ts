@@ -1,33 +1,19 @@
 import { registerIdentity } from '../../platform/auth/identity.js'
 import type { Deps } from '../../platform/deps.js'
-import { registerRateLimit } from '../../platform/rate-limit/rate-limit.js'
-import type { App } from '../../platform/server.js'
+import { defineService } from '../../platform/service.js'
 import type { AuthDeps } from './auth.js'
 import { purgeExpired } from './auth-store.js'
-import type { AuthServiceConfig } from './config.js'
-import { loadKeyRing } from './keys.js'
+import { authConfig, type AuthSettings } from './config.js'
+import { loadKeyRing, type KeyRing } from './keys.js'
 import { createPasswordHasher } from './passwords.js'
 import { registerAuthRoutes } from './routes.js'
 import * as S from './schemas.js'
 
-export interface AuthServiceOptions {
-  deps: Deps
-  config: AuthServiceConfig
-}
-
 const FORGET_FAILURES_AFTER_SECONDS = 24 * 3600
 const HOUSEKEEPING_EVERY_MS = 3600_000
 
-/**
- * The auth service: accounts, sessions and the access-token signing keys. An
- * encapsulated plugin mounted at /api/auth; it owns the `auth` schema. Its public
- * keys go to the token verifier of this process, so services running next to it
- * verify tokens without any configuration.
- */
-export async function authService(app: App, { deps, config }: AuthServiceOptions) {
-  const keys = await loadKeyRing(config, deps.log)
-  deps.tokens.useLocalKeys(keys.jwks)
-  const authDeps: AuthDeps = {
+export function authDepsOf(deps: Deps, config: AuthSettings, keys: KeyRing): AuthDeps {
+  return {
     db: deps.db,
     log: deps.log,
     hasher: createPasswordHasher({
@@ -49,36 +35,50 @@ export async function authService(app: App, { deps, config }: AuthServiceOptions
       forgetAfterSeconds: FORGET_FAILURES_AFTER_SECONDS,
     },
   }
-
-  // Health and the public keys stay reachable whatever the rate limit says: every service depends on the keys.
-  app.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (_req, reply) => app.health(reply))
-  app.get(
-    '/.well-known/jwks.json',
-    {
-      config: { rateLimit: false },
-      schema: { tags: ['auth'], summary: 'Public keys that verify access tokens (JWKS)', response: { 200: S.Jwks } },
-    },
-    async (_req, reply) => {
-      reply.header('cache-control', 'public, max-age=300')
-      return keys.jwks
-    },
-  )
-
-  // The strictest limit (100 requests per 15 minutes by default), per client, shared by every instance through Redis. Fail closed:
-  // login and password reset must not become unlimited while Redis is away.
-  await registerRateLimit(app, deps.rateLimit, {
-    max: config.AUTH_RATE_LIMIT_MAX,
-    windowMs: config.AUTH_RATE_LIMIT_WINDOW_MS,
-    nameSpace: 'auth',
-    failClosed: true,
-  })
-  registerIdentity(app, deps.tokens)
-  registerAuthRoutes(app, authDeps)
-
-  const purge = () => {
-    purgeExpired(deps.db, FORGET_FAILURES_AFTER_SECONDS).catch((err) => deps.log.warn({ err }, 'auth housekeeping failed'))
-  }
-  const timer = setInterval(purge, HOUSEKEEPING_EVERY_MS)
-  timer.unref()
-  app.addHook('onClose', async () => clearInterval(timer))
 }
+
+/**
+ * The auth service: accounts, sessions and the access-token signing keys.
+ * Mounted at /api/auth; it owns the `auth` schema and publishes the user.*
+ * events through its outbox. Its public keys go to the token verifier of this
+ * process, so services running next to it verify tokens without any configuration.
+ */
+export const authService = defineService({
+  name: 'auth',
+  prefix: '/api/auth',
+  config: authConfig,
+  pool: (c) => ({ max: c.AUTH_DB_POOL_MAX, min: c.AUTH_DB_POOL_MIN }),
+  migrations: { schema: 'auth', dir: new URL('./migrations/', import.meta.url) },
+  outbox: true,
+  // The strictest limit (100 requests per 15 minutes by default), per client, shared by every
+  // instance through Redis. Fail closed: login and password reset must not become unlimited while Redis is away.
+  rateLimit: (c) => ({ max: c.AUTH_RATE_LIMIT_MAX, windowMs: c.AUTH_RATE_LIMIT_WINDOW_MS, nameSpace: 'auth', failClosed: true }),
+  domain: async (deps, c) => authDepsOf(deps, c, await loadKeyRing(c, deps.log)),
+  jobs: [
+    {
+      // Expired tokens, old sessions and forgotten login failures.
+      name: 'auth-purge',
+      everyMs: () => HOUSEKEEPING_EVERY_MS,
+      run: ({ domain }) => purgeExpired(domain.db, domain.throttle.forgetAfterSeconds),
+    },
+  ],
+  plugin: async (app, { deps, domain }) => {
+    const { jwks } = domain.accessTokens.keys
+    deps.tokens.useLocalKeys(jwks)
+    // Health and the public keys stay reachable whatever the rate limit says: every service depends on the keys.
+    app.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (_req, reply) => app.health(reply))
+    app.get(
+      '/.well-known/jwks.json',
+      {
+        config: { rateLimit: false },
+        schema: { tags: ['auth'], summary: 'Public keys that verify access tokens (JWKS)', response: { 200: S.Jwks } },
+      },
+      async (_req, reply) => {
+        reply.header('cache-control', 'public, max-age=300')
+        return jwks
+      },
+    )
+    registerIdentity(app, deps.tokens)
+    registerAuthRoutes(app, domain)
+  },
+})

@@ -20,6 +20,3 @@ export const cartConfig = Type.Object({
 })
 
 export type CartConfig = Static<typeof cartConfig>
-
-/** What the service receives: its own settings (the Redis key prefix comes with deps.storage()). */
-export type CartServiceConfig = CartConfig

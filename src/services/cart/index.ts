@@ -1,24 +1,19 @@
 import { createProductClient } from '../../contracts/product.js'
 import { registerIdentity } from '../../platform/auth/identity.js'
-import type { Deps, StorageAdapters } from '../../platform/deps.js'
+import type { StorageAdapters } from '../../platform/deps.js'
 import { peerClient } from '../../platform/peers.js'
-import { registerRateLimit } from '../../platform/rate-limit/rate-limit.js'
+import { defineService } from '../../platform/service.js'
 import type { App } from '../../platform/server.js'
 import type { CartDeps } from './cart.js'
 import type { CartStore } from './cart-store.js'
-import type { CartServiceConfig } from './config.js'
+import { cartConfig, type CartConfig } from './config.js'
 import { registerInternalCartRoutes } from './internal-routes.js'
 import { createRedisCartStore } from './redis-cart-store.js'
 import { registerCartRoutes } from './routes.js'
 import { createSqlCartStore } from './sql-cart-store.js'
 
-export interface CartServiceOptions {
-  deps: Deps
-  config: CartServiceConfig
-}
-
 /** The cart store's two adapters; deps.storage() picks Redis in production, the service's schema embedded. */
-export function cartStoreAdapters(config: CartServiceConfig): StorageAdapters<CartStore> {
+export function cartStoreAdapters(config: CartConfig): StorageAdapters<CartStore> {
   const ttlSeconds = config.CART_TTL_SECONDS
   return {
     redis: (client, keyPrefix) => createRedisCartStore(client, { ttlSeconds, keyPrefix }),
@@ -28,40 +23,41 @@ export function cartStoreAdapters(config: CartServiceConfig): StorageAdapters<Ca
 
 /**
  * The cart service: guest and user carts under /api/cart, the order service's
- * view of a user's cart under /internal/carts. An encapsulated plugin mounted at
- * the root; it owns the `carts` schema (embedded) or the <prefix>cart: keys (Redis).
+ * view of a user's cart under /internal/carts. It owns the `carts` schema
+ * (embedded) or the <prefix>cart: keys (Redis).
  */
-export async function cartService(app: App, { deps, config }: CartServiceOptions) {
-  const store = deps.storage(cartStoreAdapters(config))
-  const cartDeps: CartDeps = {
-    store,
+export const cartService = defineService({
+  name: 'cart',
+  // Public routes under /api/cart, the order service's view of a cart under /internal/carts.
+  prefix: '',
+  config: cartConfig,
+  // Carts live in Redis in production; this sizes the SQL store's pool.
+  pool: (c) => ({ max: c.CART_DB_POOL_MAX, min: c.CART_DB_POOL_MIN }),
+  migrations: { schema: 'carts', dir: new URL('./migrations/', import.meta.url) },
+  rateLimit: (c) => ({ max: c.CART_RATE_LIMIT_MAX, windowMs: c.CART_RATE_LIMIT_WINDOW_MS, nameSpace: 'cart' }),
+  domain: async (deps, c): Promise<CartDeps> => ({
+    store: deps.storage(cartStoreAdapters(c)),
     products: createProductClient(peerClient(deps.peers, 'product')),
-    limits: { maxQuantity: config.CART_MAX_QUANTITY, maxLines: config.CART_MAX_LINES },
-    defaultCurrency: config.CART_DEFAULT_CURRENCY,
-  }
-
-  await app.register(
-    async (api: App) => {
-      api.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (_req, reply) => api.health(reply))
-      await registerRateLimit(api, deps.rateLimit, {
-        max: config.CART_RATE_LIMIT_MAX,
-        windowMs: config.CART_RATE_LIMIT_WINDOW_MS,
-        nameSpace: 'cart',
-      })
-      registerIdentity(api, deps.tokens)
-      registerCartRoutes(api, cartDeps)
+    limits: { maxQuantity: c.CART_MAX_QUANTITY, maxLines: c.CART_MAX_LINES },
+    defaultCurrency: c.CART_DEFAULT_CURRENCY,
+  }),
+  jobs: [
+    {
+      // Reads already skip idle carts; the sweep gives their rows back (Redis expires them itself).
+      name: 'cart-sweep',
+      everyMs: (c) => c.CART_SWEEP_MS,
+      run: async ({ domain }) => void (await domain.store.sweep()),
     },
-    { prefix: '/api/cart' },
-  )
-  registerInternalCartRoutes(app, store, deps.peers.internalToken)
-
-  if (store.kind === 'sql') {
-    // Reads already skip idle carts; the sweep gives their rows back.
-    const sweep = () => {
-      store.sweep().catch((err: unknown) => deps.log.warn({ err }, 'cart sweep failed'))
-    }
-    const timer = setInterval(sweep, config.CART_SWEEP_MS)
-    timer.unref()
-    app.addHook('onClose', async () => clearInterval(timer))
-  }
-}
+  ],
+  plugin: async (app, { deps, domain }) => {
+    await app.register(
+      async (api: App) => {
+        api.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (_req, reply) => api.health(reply))
+        registerIdentity(api, deps.tokens)
+        registerCartRoutes(api, domain)
+      },
+      { prefix: '/api/cart' },
+    )
+    registerInternalCartRoutes(app, domain.store, deps.peers.internalToken)
+  },
+})

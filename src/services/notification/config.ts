@@ -1,5 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox'
-import type { PlatformConfig } from '../../platform/config.js'
+import { Type } from '@sinclair/typebox'
+import type { Settings } from '../../platform/service.js'
 
 /**
  * What the notification service reads from the environment. SMTP_URL set means
@@ -27,4 +27,4 @@ export const notificationConfig = Type.Object({
   SHOP_NAME: Type.String({ default: 'Emporium', minLength: 1, maxLength: 100 }),
 })
 
-export type NotificationConfig = Static<typeof notificationConfig> & PlatformConfig
+export type NotificationSettings = Settings<typeof notificationConfig>

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import nodemailer from 'nodemailer'
 import type { AppError } from '../../platform/errors.js'
-import type { NotificationConfig } from './config.js'
+import type { NotificationSettings } from './config.js'
 import { mailRejected, mailUnavailable } from './errors.js'
 import { createMailbox, type Mailbox } from './mailbox.js'
 
@@ -28,17 +28,17 @@ export interface Mailer {
   close(): Promise<void>
 }
 
-export function mailboxDir(config: Pick<NotificationConfig, 'DATA_DIR' | 'NOTIFICATION_MAILBOX_DIR'>): string {
+export function mailboxDir(config: Pick<NotificationSettings, 'DATA_DIR' | 'NOTIFICATION_MAILBOX_DIR'>): string {
   return path.resolve(config.NOTIFICATION_MAILBOX_DIR ?? path.join(config.DATA_DIR, 'mailbox'))
 }
 
-export function createMailer(config: NotificationConfig): Mailer {
+export function createMailer(config: NotificationSettings): Mailer {
   return config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config) : createMailboxMailer(createMailbox(mailboxDir(config)))
 }
 
 export function createSmtpMailer(
   url: string,
-  config: Pick<NotificationConfig, 'NOTIFICATION_SMTP_MAX_CONNECTIONS' | 'NOTIFICATION_SMTP_TIMEOUT_MS'>,
+  config: Pick<NotificationSettings, 'NOTIFICATION_SMTP_MAX_CONNECTIONS' | 'NOTIFICATION_SMTP_TIMEOUT_MS'>,
 ): Mailer {
   const transport = nodemailer.createTransport({
     url,

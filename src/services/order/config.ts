@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type } from '@sinclair/typebox'
 
 /** What the order service reads from the environment. Defaults: 500 requests per client per 15 minutes, a pool of 30/5 connections. */
 export const orderConfig = Type.Object({
@@ -20,5 +20,3 @@ export const orderConfig = Type.Object({
   ORDER_SWEEP_MS: Type.Integer({ minimum: 100, default: 30_000 }),
   PAYMENT_PROVIDER: Type.Literal('test', { default: 'test', description: 'Only the built-in test provider so far.' }),
 })
-
-export type OrderConfig = Static<typeof orderConfig>

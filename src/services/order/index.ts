@@ -1,57 +1,51 @@
 import { createCartClient } from '../../contracts/cart.js'
 import { createProductClient } from '../../contracts/product.js'
 import { registerIdentity } from '../../platform/auth/identity.js'
-import type { Stopper } from '../../platform/bus/bus.js'
-import type { Deps } from '../../platform/deps.js'
 import { peerClient } from '../../platform/peers.js'
-import { registerRateLimit } from '../../platform/rate-limit/rate-limit.js'
-import type { App } from '../../platform/server.js'
-import type { OrderConfig } from './config.js'
-import * as store from './order-store.js'
+import { defineService } from '../../platform/service.js'
+import { orderConfig } from './config.js'
 import { deleteOldIdempotencyKeys } from './idempotency-store.js'
 import type { OrderDeps } from './order-deps.js'
+import { registerOrderRoutes } from './routes.js'
 import { sweep } from './sweeper.js'
 import { createTestProvider } from './test-provider.js'
-import { registerOrderRoutes } from './routes.js'
-
-export function orderDepsOf(deps: Deps, config: OrderConfig): OrderDeps {
-  return {
-    db: deps.db,
-    products: createProductClient(peerClient(deps.peers, 'product')),
-    cart: createCartClient(peerClient(deps.peers, 'cart')),
-    payments: createTestProvider(deps.db),
-    log: deps.log.child({ service: 'order' }),
-    settings: { reservationTtlSeconds: config.ORDER_RESERVATION_TTL_SECONDS },
-  }
-}
 
 /**
  * The order service: checkout with Idempotency-Key, payment, the order life
  * cycle. Mounted at /api/orders; it owns the `orders` schema and publishes the
  * order.* events through its outbox.
  */
-export async function orderService(app: App, { deps, config }: { deps: Deps; config: OrderConfig }) {
-  const orderDeps = orderDepsOf(deps, config)
-  app.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (_req, reply) => app.health(reply))
-  await registerRateLimit(app, deps.rateLimit, { max: config.ORDER_RATE_LIMIT_MAX, windowMs: config.ORDER_RATE_LIMIT_WINDOW_MS, nameSpace: 'order' })
-  registerIdentity(app, deps.tokens)
-  registerOrderRoutes(app, orderDeps, { idempotencyLockMs: config.ORDER_IDEMPOTENCY_LOCK_MS })
-}
-
-/** Background work of every order instance: payment-window expiry, stale payments, refunds, old keys. */
-export async function startOrderWorkers(deps: Deps, config: OrderConfig): Promise<Stopper> {
-  const orderDeps = orderDepsOf(deps, config)
-  let running: Promise<unknown> = Promise.resolve()
-  const timer = setInterval(() => {
-    running = (async () => {
-      const r = await sweep(orderDeps, config.ORDER_PAYMENT_WINDOW_MS)
-      if (r.expired || r.settled || r.refunded) deps.log.info(r, 'order sweep')
-      await deleteOldIdempotencyKeys(deps.db, config.ORDER_IDEMPOTENCY_TTL_SECONDS)
-    })().catch((err) => deps.log.error({ err }, 'order sweep failed'))
-  }, config.ORDER_SWEEP_MS)
-  timer.unref()
-  return async () => {
-    clearInterval(timer)
-    await running
-  }
-}
+export const orderService = defineService({
+  name: 'order',
+  prefix: '/api/orders',
+  config: orderConfig,
+  pool: (c) => ({ max: c.ORDER_DB_POOL_MAX, min: c.ORDER_DB_POOL_MIN }),
+  migrations: { schema: 'orders', dir: new URL('./migrations/', import.meta.url) },
+  outbox: true,
+  rateLimit: (c) => ({ max: c.ORDER_RATE_LIMIT_MAX, windowMs: c.ORDER_RATE_LIMIT_WINDOW_MS, nameSpace: 'order' }),
+  domain: async (deps, c): Promise<OrderDeps> => ({
+    db: deps.db,
+    products: createProductClient(peerClient(deps.peers, 'product')),
+    cart: createCartClient(peerClient(deps.peers, 'cart')),
+    payments: createTestProvider(deps.db),
+    log: deps.log.child({ service: 'order' }),
+    settings: { reservationTtlSeconds: c.ORDER_RESERVATION_TTL_SECONDS },
+  }),
+  jobs: [
+    {
+      // In every instance: payment-window expiry, stale payment attempts, refunds, old Idempotency-Keys.
+      name: 'order-sweep',
+      everyMs: (c) => c.ORDER_SWEEP_MS,
+      run: async ({ deps, config, domain }) => {
+        const r = await sweep(domain, config.ORDER_PAYMENT_WINDOW_MS)
+        if (r.expired || r.settled || r.refunded) deps.log.info(r, 'order sweep')
+        await deleteOldIdempotencyKeys(deps.db, config.ORDER_IDEMPOTENCY_TTL_SECONDS)
+      },
+    },
+  ],
+  plugin: async (app, { deps, config, domain }) => {
+    app.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (_req, reply) => app.health(reply))
+    registerIdentity(app, deps.tokens)
+    registerOrderRoutes(app, domain, { idempotencyLockMs: config.ORDER_IDEMPOTENCY_LOCK_MS })
+  },
+})

@@ -1,4 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type } from '@sinclair/typebox'
+import type { Settings } from '../../platform/service.js'
 
 /**
  * What the product service reads from the environment. Defaults: 1000 requests
@@ -22,4 +23,4 @@ export const productConfig = Type.Object({
   SEED_DEMO_PRODUCTS: Type.Integer({ minimum: 0, default: 2000 }),
 })
 
-export type ProductConfig = Static<typeof productConfig>
+export type ProductSettings = Settings<typeof productConfig>

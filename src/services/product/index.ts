@@ -1,18 +1,16 @@
 import type { Deps } from '../../platform/deps.js'
-import { registerRateLimit } from '../../platform/rate-limit/rate-limit.js'
+import { defineService } from '../../platform/service.js'
 import type { App } from '../../platform/server.js'
 import { adminProductRoutes } from './admin-routes.js'
-import type { ProductDeps } from './product.js'
-import type { ProductConfig } from './config.js'
+import { productConfig, type ProductSettings } from './config.js'
+import { seedIfEmpty } from './demo-catalog.js'
 import { registerInternalRoutes } from './internal-routes.js'
+import type { ProductDeps } from './product.js'
 import { registerProductRoutes } from './routes.js'
+import { releaseExpired } from './stock.js'
+import { PRODUCT_PATTERNS, PRODUCT_QUEUE, productHandlers } from './subscriptions.js'
 
-export interface ProductServiceOptions {
-  deps: Deps
-  config: ProductConfig
-}
-
-export function productDepsOf(deps: Deps, config: ProductConfig): ProductDeps {
+export function productDepsOf(deps: Deps, config: ProductSettings): ProductDeps {
   return {
     db: deps.db,
     readDb: deps.readDb,
@@ -28,24 +26,43 @@ export function productDepsOf(deps: Deps, config: ProductConfig): ProductDeps {
 
 /**
  * The product service: catalog, categories, deals, recommendations under /api,
- * and the stock reservations the order service uses under /internal. An
- * encapsulated plugin; it owns the `catalog` schema and the stock.
+ * and the stock reservations the order service uses under /internal. It owns
+ * the `catalog` schema and the stock; the order events move the stock.
  */
-export async function productService(app: App, { deps, config }: ProductServiceOptions) {
-  const productDeps = productDepsOf(deps, config)
-
-  await app.register(
-    async (api: App) => {
-      api.get('/products/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (_req, reply) => api.health(reply))
-      await registerRateLimit(api, deps.rateLimit, {
-        max: config.PRODUCT_RATE_LIMIT_MAX,
-        windowMs: config.PRODUCT_RATE_LIMIT_WINDOW_MS,
-        nameSpace: 'product',
-      })
-      registerProductRoutes(api, productDeps, config.PRODUCT_EDGE_MAX_AGE_SECONDS)
-      await api.register(adminProductRoutes, { deps: productDeps, tokens: deps.tokens })
+export const productService = defineService({
+  name: 'product',
+  // Public routes under /api, stock reservations under /internal.
+  prefix: '',
+  config: productConfig,
+  pool: (c) => ({ max: c.PRODUCT_DB_POOL_MAX, min: c.PRODUCT_DB_POOL_MIN }),
+  migrations: { schema: 'catalog', dir: new URL('./migrations/', import.meta.url) },
+  rateLimit: (c) => ({ max: c.PRODUCT_RATE_LIMIT_MAX, windowMs: c.PRODUCT_RATE_LIMIT_WINDOW_MS, nameSpace: 'product' }),
+  domain: async (deps, c) => productDepsOf(deps, c),
+  onStart: async ({ deps, config }) => {
+    if (await seedIfEmpty(deps.db, config.SEED_DEMO_PRODUCTS)) {
+      deps.log.info({ products: config.SEED_DEMO_PRODUCTS }, 'empty catalog: seeded the demo shop')
+    }
+  },
+  subscription: { queue: PRODUCT_QUEUE, patterns: PRODUCT_PATTERNS, open: ({ domain }) => ({ handlers: productHandlers(domain) }) },
+  jobs: [
+    {
+      name: 'reservation-sweep',
+      everyMs: (c) => c.RESERVATION_SWEEP_MS,
+      run: async ({ deps, domain }) => {
+        const released = await releaseExpired(domain)
+        if (released) deps.log.warn({ released }, 'released expired stock reservations (orders never written)')
+      },
     },
-    { prefix: '/api' },
-  )
-  registerInternalRoutes(app, productDeps, deps.peers.internalToken)
-}
+  ],
+  plugin: async (app, { deps, config, domain }) => {
+    await app.register(
+      async (api: App) => {
+        api.get('/products/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (_req, reply) => api.health(reply))
+        registerProductRoutes(api, domain, config.PRODUCT_EDGE_MAX_AGE_SECONDS)
+        await api.register(adminProductRoutes, { deps: domain, tokens: deps.tokens })
+      },
+      { prefix: '/api' },
+    )
+    registerInternalRoutes(app, domain, deps.peers.internalToken)
+  },
+})

@@ -1,8 +1,6 @@
-import type { Stopper } from '../../platform/bus/bus.js'
-import { createConsumer, type EventHandlers } from '../../platform/events/consumer.js'
-import type { Deps } from '../../platform/deps.js'
+import type { EventHandlers } from '../../platform/events/consumer.js'
 import { NS, type ProductDeps } from './product.js'
-import { attachReservation, confirmReservation, forgetCachedProducts, releaseExpired, releaseInTransaction } from './stock.js'
+import { attachReservation, confirmReservation, forgetCachedProducts, releaseInTransaction } from './stock.js'
 
 /** The product service's queue: the order events that move stock and teach recommendations. */
 export const PRODUCT_QUEUE = 'product'
@@ -32,32 +30,5 @@ export function productHandlers(deps: ProductDeps): EventHandlers {
         await forgetCachedProducts(deps, touched)
       },
     },
-  }
-}
-
-/** Starts the order-event consumer and the sweeper of expired reservations; returns what stops both. */
-export async function startProductWorkers(deps: Deps, productDeps: ProductDeps, sweepEveryMs: number): Promise<Stopper> {
-  const stopConsumer = await deps.bus.subscribe(
-    createConsumer({
-      queue: PRODUCT_QUEUE,
-      patterns: PRODUCT_PATTERNS,
-      inboxSchema: 'catalog',
-      handlers: productHandlers(productDeps),
-      db: deps.db,
-      log: deps.log.child({ service: 'product' }),
-      registry: deps.metrics.registry,
-    }),
-  )
-  let sweeping: Promise<unknown> = Promise.resolve()
-  const timer = setInterval(() => {
-    sweeping = releaseExpired(productDeps)
-      .then((n) => n && deps.log.warn({ released: n }, 'released expired stock reservations (orders never written)'))
-      .catch((err) => deps.log.error({ err }, 'sweeping expired reservations failed'))
-  }, sweepEveryMs)
-  timer.unref()
-  return async () => {
-    clearInterval(timer)
-    await sweeping
-    await stopConsumer()
   }
 }
