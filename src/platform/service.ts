@@ -130,7 +130,7 @@ export function defineService<S extends TObject, D>(spec: ServiceSpec<S, D>): Se
     name: spec.name,
     prefix: spec.prefix,
     config: spec.config,
-    migrations: spec.migrations,
+    migrations: { ...spec.migrations, outbox: spec.outbox === true, inbox: spec.subscription !== undefined },
     outbox: spec.outbox ? schema : undefined,
     queue: spec.subscription?.queue,
     settings,

@@ -91,6 +91,23 @@ for (const adapters of ['embedded', 'real'] as const) {
       ])
     })
 
+    test('a set with outbox and inbox gets both from their templates, and a database whose migration made them keeps its rows', async (t) => {
+      const db = await openClone(adapters, t)
+      const dir = await mkdtemp(path.join(tmpdir(), 'mig-'))
+      await writeFile(path.join(dir, '001-first.sql'), 'create table demo3.a (id int);')
+      const set = { schema: 'demo3', dir: pathToFileURL(dir + '/'), outbox: true, inbox: true }
+      assert.deepEqual(await migrate(db, set), [1])
+      await db.query(`insert into demo3.outbox (id, type, aggregate_type, aggregate_id, payload) values (gen_random_uuid(), 'order.placed', 'order', '1', '{}')`)
+      await db.query(`insert into demo3.inbox (event_id, type) values (gen_random_uuid(), 'order.placed')`)
+      // As at every start: the templates run again and change nothing.
+      assert.deepEqual(await migrate(db, set), [])
+      const { rows } = await db.query<{ outbox: number; inbox: number; indexed: number }>(
+        `select (select count(*)::int from demo3.outbox) as outbox, (select count(*)::int from demo3.inbox) as inbox,
+                (select count(*)::int from pg_indexes where schemaname = 'demo3' and indexname = 'outbox_unpublished') as indexed`,
+      )
+      assert.deepEqual(rows[0], { outbox: 1, inbox: 1, indexed: 1 })
+    })
+
     test('a failing migration leaves nothing half-applied', async (t) => {
       const db = await openClone(adapters, t)
       const dir = await mkdtemp(path.join(tmpdir(), 'mig-'))

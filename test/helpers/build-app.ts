@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { buildApp, type BuiltApp } from '../../src/app.js'
+import type { Db } from '../../src/platform/db/db.js'
 import { clonePgDatabase, openPgliteClone, type Adapters } from './databases.js'
 import { servers } from './servers.js'
 
@@ -20,10 +21,32 @@ export interface TestAppOptions {
   prepare?: (scope: { after: (fn: () => Promise<void>) => void }) => Promise<Record<string, string>>
 }
 
+type Scope = { after: (fn: () => Promise<void>) => void }
+
 /**
- * The real app on a fresh database, closed when the test ends. Each app gets
- * its own Redis key prefix and data directory, so test files running in
- * parallel never share cache entries, rate-limit counters or keys.
+ * What every test app starts with: silent, no demo data, its own data directory
+ * (removed by the scope) and its own Redis key prefix, so test files running in
+ * parallel never share cache entries, rate-limit counters, carts or keys.
+ */
+export async function testEnv(scope: Scope): Promise<Record<string, string>> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'emporium-test-'))
+  scope.after(() => rm(dataDir, { recursive: true, force: true }))
+  return { LOG_LEVEL: 'silent', SEED_DEMO_PRODUCTS: '0', DATA_DIR: dataDir, REDIS_KEY_PREFIX: `test${randomBytes(4).toString('hex')}:` }
+}
+
+/**
+ * A fresh database for one app: a PGlite clone handed in directly (embedded), or
+ * a PostgreSQL clone plus the test Redis, set in env (real). Dropped by the scope.
+ */
+export async function testDatabase(scope: Scope, adapters: Adapters, env: Record<string, string>): Promise<Db | undefined> {
+  if (adapters === 'embedded') return openPgliteClone(scope)
+  env.DATABASE_URL ??= await clonePgDatabase(scope)
+  env.REDIS_URL ??= servers.redisUrl
+  return undefined
+}
+
+/**
+ * The real app on a fresh database (testEnv, testDatabase), closed when the test ends.
  */
 export async function buildTestApp(t: Pick<TestContext, 'after'>, options: TestAppOptions = {}): Promise<BuiltApp> {
   const adapters = options.adapters ?? 'embedded'
@@ -35,23 +58,12 @@ export async function buildTestApp(t: Pick<TestContext, 'after'>, options: TestA
     await built?.close()
     for (const fn of cleanups.reverse()) await fn()
   })
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'emporium-test-'))
-  scope.after(() => rm(dataDir, { recursive: true, force: true }))
   const env: Record<string, string> = {
-    LOG_LEVEL: 'silent',
-    SEED_DEMO_PRODUCTS: '0',
-    DATA_DIR: dataDir,
-    REDIS_KEY_PREFIX: `test${randomBytes(4).toString('hex')}:`,
+    ...(await testEnv(scope)),
     ...options.env,
     ...(options.prepare ? await options.prepare(scope) : {}),
   }
-  let db
-  if (adapters === 'real') {
-    env.DATABASE_URL ??= await clonePgDatabase(scope)
-    env.REDIS_URL ??= servers.redisUrl
-  } else {
-    db = await openPgliteClone(scope)
-  }
+  const db = await testDatabase(scope, adapters, env)
   built = await buildApp({ services: options.services ?? 'all', env, defaultMetrics: false, ...(db ? { db } : {}) })
   return built
 }

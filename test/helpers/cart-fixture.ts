@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import type { TestContext } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
 import { buildApp, type BuiltApp } from '../../src/app.js'
 import { createRedis } from '../../src/platform/redis.js'
 import { errorCode } from './auth-fixture.js'
-import { buildTestApp } from './build-app.js'
+import { buildTestApp, testDatabase, testEnv } from './build-app.js'
 import { seedProductFixture } from './product-fixture.js'
-import { clonePgDatabase, openPgliteClone, type Adapters } from './databases.js'
+import type { Adapters } from './databases.js'
 import { servers } from './servers.js'
 import type { CartItemView, CartView } from '../../src/services/cart/cart.js'
 
@@ -109,20 +105,8 @@ export async function restartableApp(t: Pick<TestContext, 'after'>, adapters: Ad
   t.after(async () => {
     await current?.close()
   })
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'emporium-cart-'))
-  t.after(() => rm(dataDir, { recursive: true, force: true }))
-  const env: Record<string, string> = {
-    LOG_LEVEL: 'silent',
-    SEED_DEMO_PRODUCTS: '0',
-    DATA_DIR: dataDir,
-    REDIS_KEY_PREFIX: `test${randomBytes(4).toString('hex')}:`,
-    ...extraEnv,
-  }
-  const db = adapters === 'embedded' ? await openPgliteClone(t) : undefined
-  if (adapters === 'real') {
-    env.DATABASE_URL = await clonePgDatabase(t)
-    env.REDIS_URL = servers.redisUrl
-  }
+  const env: Record<string, string> = { ...(await testEnv(t)), ...extraEnv }
+  const db = await testDatabase(t, adapters, env)
   forgetRedisKeys(t, env.REDIS_KEY_PREFIX!, adapters)
   return async function start(): Promise<BuiltApp> {
     await current?.close()

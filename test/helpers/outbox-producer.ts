@@ -1,33 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import type { EventPayloads } from '../../src/contracts/events.js'
 import type { Db, Queryable } from '../../src/platform/db/db.js'
+import { inboxDdl } from '../../src/platform/events/inbox.js'
 import { appendEvent } from '../../src/platform/events/outbox.js'
+import { outboxDdl } from '../../src/platform/events/outbox-store.js'
 
 /**
  * A synthetic producer, standing in for the order service: its own schema with
- * an orders table and an outbox of the shape every producer creates
- * (src/platform/events/outbox.ts), and a placeOrder that writes the order and
+ * an orders table and an outbox from the template every producer's comes from
+ * (outboxDdl), and a placeOrder that writes the order and
  * its `order.placed` event in one transaction.
  */
 export async function createTestProducer(db: Db, schema = 'testorders'): Promise<TestProducer> {
   await db.exec(`
     create schema if not exists ${schema};
     create table if not exists ${schema}.orders (id uuid primary key, email text not null, created_at timestamptz not null default now());
-    create table if not exists ${schema}.outbox (
-      seq bigint generated always as identity primary key,
-      id uuid not null unique,
-      type text not null,
-      aggregate_type text not null,
-      aggregate_id text not null,
-      version integer not null default 1,
-      payload jsonb not null,
-      trace_id text,
-      occurred_at timestamptz not null default now(),
-      published_at timestamptz,
-      attempts integer not null default 0,
-      last_error text
-    );
-    create index if not exists outbox_unpublished on ${schema}.outbox (seq) where published_at is null;`)
+    ${outboxDdl(schema)}`)
   return testProducer(db, schema)
 }
 
@@ -119,7 +107,7 @@ export function testProducer(db: Db, schema = 'testorders'): TestProducer {
 export async function createTestConsumerTables(db: Db, schema = 'testconsumer'): Promise<void> {
   await db.exec(`
     create schema if not exists ${schema};
-    create table if not exists ${schema}.inbox (event_id uuid primary key, type text not null, processed_at timestamptz not null default now());
+    ${inboxDdl(schema)}
     create table if not exists ${schema}.effects (event_id uuid not null, type text not null, aggregate_id text not null, at timestamptz not null default clock_timestamp());`)
 }
 

@@ -5,6 +5,7 @@ import type { Db } from '../db/db.js'
 import { toEnvelope } from '../events/envelope.js'
 import { eventMetrics } from '../events/event-metrics.js'
 import { markPublished, recordFailure, selectHeads } from '../events/outbox-store.js'
+import { runPollLoop } from '../events/poll-loop.js'
 import { createBackoffLedger } from '../events/relay.js'
 import { isPermanent, retryDelay, sleep, topicMatches, type EventBus, type Stopper, type Subscription } from './bus.js'
 import type { BusSettings } from './config.js'
@@ -117,18 +118,18 @@ export function createEmbeddedBus(o: EmbeddedBusOptions): EventBus {
 
   /** Dead letters asked back (replayDeadLetters, `npm run events -- replay-dlq`) are delivered again. */
   function startReplays(q: EmbeddedQueue, stopping: AbortSignal): Promise<void> {
-    return (async () => {
-      while (!stopping.aborted) {
-        try {
-          for (const d of await findReplays(db, q.sub.queue, 100)) {
-            if ((await q.deliver(d.body, d.source_schema)) === 'handled') await deleteReplayed(db, d.id)
-          }
-        } catch (err) {
-          if (!stopping.aborted) o.log.warn({ err, queue: q.sub.queue }, 'dead-letter replay failed')
+    return runPollLoop({
+      signal: stopping,
+      log: o.log.child({ queue: q.sub.queue }),
+      failure: 'dead-letter replay failed',
+      step: async () => {
+        for (const d of await findReplays(db, q.sub.queue, 100)) {
+          if ((await q.deliver(d.body, d.source_schema)) === 'handled') await deleteReplayed(db, d.id)
         }
-        await sleep(Math.max(1000, settings.pollMs * 5), stopping)
-      }
-    })()
+        return false
+      },
+      idle: () => sleep(Math.max(1000, settings.pollMs * 5), stopping),
+    })
   }
 
   function startOutboxReader(schema: string): Stopper {
@@ -172,27 +173,19 @@ export function createEmbeddedBus(o: EmbeddedBusOptions): EventBus {
       return rows.length
     }
 
-    const loop = (async () => {
-      let errors = 0
-      while (!stopping.signal.aborted) {
-        let taken = 0
-        try {
-          taken = await tick()
-          errors = 0
-        } catch (err) {
-          if (stopping.signal.aborted) break
-          log.warn({ err }, 'outbox read failed; retrying')
-          await sleep(retryDelay(errors++, { baseMs: 100, maxMs: 5000 }), stopping.signal)
-          continue
-        }
-        if (taken > 0 && inflight.size < maxInflight) continue
-        // Wait for the poll interval, or less when a delivery settles (its aggregate may have a next event).
+    const loop = runPollLoop({
+      signal: stopping.signal,
+      log,
+      failure: 'outbox read failed; retrying',
+      step: async () => (await tick()) > 0 && inflight.size < maxInflight,
+      // The poll interval, or less when a delivery settles (its aggregate may have a next event).
+      idle: async () => {
         const woken = new AbortController()
         wake = () => woken.abort()
         await sleep(settings.pollMs, AbortSignal.any([stopping.signal, woken.signal]))
         wake = undefined
-      }
-    })()
+      },
+    })
 
     return async () => {
       // Deliveries waiting for a slot or a retry give up (their rows stay unpublished); running handlers finish.

@@ -30,6 +30,12 @@ export interface Db extends Queryable {
   close(): Promise<void>
 }
 
+/** A schema name checked to be a plain identifier, quoted: the only way a name reaches SQL text. */
+export function quoteSchema(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad schema name: ${name}`)
+  return `"${name}"`
+}
+
 /** Postgres SQLSTATEs callers branch on. */
 export const PgCode = {
   uniqueViolation: '23505',

@@ -1,12 +1,17 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import type { Db } from './db.js'
+import { inboxDdl } from '../events/inbox.js'
+import { outboxDdl } from '../events/outbox-store.js'
+import { quoteSchema, type Db } from './db.js'
 
 export interface MigrationSet {
   /** The Postgres schema the service owns, e.g. 'catalog'. */
   schema: string
   /** Folder of numbered files: 001-products.sql, 002-....sql */
   dir: URL
+  /** Tables whose shape the platform fixes, made from their one template before the numbered files. */
+  outbox?: boolean
+  inbox?: boolean
 }
 
 export interface Migration {
@@ -33,11 +38,13 @@ export async function readMigrations(dir: URL): Promise<Migration[]> {
 /**
  * Applies the set's pending migrations in order, all in one transaction under an
  * advisory lock, so several instances starting at once apply each file exactly once.
+ * The outbox and inbox templates come first; they are idempotent, so a database
+ * whose migrations made those tables before the templates existed keeps them.
  * Returns the versions it applied.
  */
 export async function migrate(db: Db, set: MigrationSet): Promise<number[]> {
   const migrations = await readMigrations(set.dir)
-  const schema = quoteIdent(set.schema)
+  const schema = quoteSchema(set.schema)
   return db.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`emporium.migrate.${set.schema}`])
     await tx.exec(`
@@ -47,6 +54,8 @@ export async function migrate(db: Db, set: MigrationSet): Promise<number[]> {
         name text not null,
         applied_at timestamptz not null default now()
       );`)
+    if (set.outbox) await tx.exec(outboxDdl(set.schema))
+    if (set.inbox) await tx.exec(inboxDdl(set.schema))
     const { rows } = await tx.query<{ version: number }>(`select version from ${schema}.schema_migrations`)
     const applied = new Set(rows.map((r) => r.version))
     const done: number[] = []
@@ -58,9 +67,4 @@ export async function migrate(db: Db, set: MigrationSet): Promise<number[]> {
     }
     return done
   })
-}
-
-function quoteIdent(name: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad schema name: ${name}`)
-  return `"${name}"`
 }

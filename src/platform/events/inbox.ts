@@ -1,23 +1,24 @@
 import type { EventEnvelope } from '../../contracts/events.js'
-import type { Db, Queryable } from '../db/db.js'
+import { quoteSchema, type Db, type Queryable } from '../db/db.js'
 
 /**
  * The inbox of a consuming service: the ids of the events it has processed, in
- * its own schema, created by one of its migrations with this shape:
- *
- *   create table <schema>.inbox (
- *     event_id uuid primary key,
- *     type text not null,
- *     processed_at timestamptz not null default now()
- *   );
- *
- * The id is inserted in the transaction that makes the event's effect, so a
+ * its own schema (inboxDdl; the migrator creates it for every service with a
+ * subscription). The id is inserted in the transaction that makes the event's effect, so a
  * redelivered event (the broker's `redelivered` flag is only a hint) finds its
  * id and has no second effect.
  */
 export function inboxTable(schema: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`bad schema name: ${schema}`)
-  return `"${schema}".inbox`
+  return `${quoteSchema(schema)}.inbox`
+}
+
+/** The one definition of an inbox; idempotent, so it also runs against databases that already have it. */
+export function inboxDdl(schema: string): string {
+  return `create table if not exists ${inboxTable(schema)} (
+    event_id uuid primary key,
+    type text not null,
+    processed_at timestamptz not null default now()
+  );`
 }
 
 export async function isProcessed(q: Queryable, schema: string, eventId: string): Promise<boolean> {

@@ -1,9 +1,9 @@
 import type { EventPayloads, EventType } from '../../contracts/events.js'
-import type { Queryable } from '../db/db.js'
+import { quoteSchema, type Queryable } from '../db/db.js'
 
 /**
- * Every statement the relays run on an outbox table (shape in outbox.ts). The
- * schema name is checked before it reaches SQL.
+ * The outbox table and every statement the relays run on it. The schema name
+ * is checked before it reaches SQL.
  */
 export interface OutboxRow {
   seq: number
@@ -19,8 +19,32 @@ export interface OutboxRow {
 }
 
 export function outboxTable(schema: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`bad schema name: ${schema}`)
-  return `"${schema}".outbox`
+  return `${quoteSchema(schema)}.outbox`
+}
+
+/**
+ * The one definition of an outbox: the migrator creates it in the schema of
+ * every service whose definition says outbox: true (and the test producer in its own).
+ * Idempotent, so it also runs against databases that already have it.
+ */
+export function outboxDdl(schema: string): string {
+  const t = outboxTable(schema)
+  return `
+    create table if not exists ${t} (
+      seq bigint generated always as identity primary key,
+      id uuid not null unique,
+      type text not null,
+      aggregate_type text not null,
+      aggregate_id text not null,
+      version integer not null default 1,
+      payload jsonb not null,
+      trace_id text,
+      occurred_at timestamptz not null default now(),
+      published_at timestamptz,
+      attempts integer not null default 0,
+      last_error text
+    );
+    create index if not exists outbox_unpublished on ${t} (seq) where published_at is null;`
 }
 
 export interface HeadsQuery {

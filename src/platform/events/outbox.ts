@@ -1,27 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { EVENT_VERSION, type EventEnvelope, type EventPayloads, type EventType } from '../../contracts/events.js'
 import type { Queryable } from '../db/db.js'
+import { outboxTable } from './outbox-store.js'
 
 /**
- * The transactional outbox. Every service that publishes events has, in its own
- * schema, a table created by one of its migrations with exactly this shape:
- *
- *   create table <schema>.outbox (
- *     seq bigint generated always as identity primary key,
- *     id uuid not null unique,
- *     type text not null,
- *     aggregate_type text not null,
- *     aggregate_id text not null,
- *     version integer not null default 1,
- *     payload jsonb not null,
- *     trace_id text,
- *     occurred_at timestamptz not null default now(),
- *     published_at timestamptz,
- *     attempts integer not null default 0,
- *     last_error text
- *   );
- *   create index outbox_unpublished on <schema>.outbox (seq) where published_at is null;
- *
+ * The transactional outbox. Every service that publishes events has an outbox
+ * table in its own schema, made by the migrator from outboxDdl() (outbox-store.ts).
  * appendEvent() is called inside the transaction that makes the change, so the
  * event exists if and only if the change committed. A relay publishes the rows
  * later and marks them published after the broker confirms.
@@ -62,14 +46,9 @@ function placeholders(first: number): string {
   return TYPES.map((t, i) => `$${first + i}::${t}`).join(', ')
 }
 
-function checkSchema(schema: string) {
-  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`bad schema name: ${schema}`)
-}
-
 /** INSERT of one outbox row whose values are parameters $first..$first+6. */
 export function outboxInsert(schema: string, first: number): string {
-  checkSchema(schema)
-  return `insert into ${schema}.outbox (${COLUMNS}) values (${placeholders(first)})`
+  return `insert into ${outboxTable(schema)} (${COLUMNS}) values (${placeholders(first)})`
 }
 
 /**
@@ -78,6 +57,5 @@ export function outboxInsert(schema: string, first: number): string {
  * together, atomically, without a transaction's extra round trips.
  */
 export function outboxInsertWhen(schema: string, first: number, condition: string): string {
-  checkSchema(schema)
-  return `insert into ${schema}.outbox (${COLUMNS}) select ${placeholders(first)} where ${condition}`
+  return `insert into ${outboxTable(schema)} (${COLUMNS}) select ${placeholders(first)} where ${condition}`
 }

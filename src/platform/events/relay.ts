@@ -6,6 +6,7 @@ import type { Db } from '../db/db.js'
 import { toEnvelope } from './envelope.js'
 import { eventMetrics } from './event-metrics.js'
 import { markPublished, recordFailure, selectHeads } from './outbox-store.js'
+import { runPollLoop } from './poll-loop.js'
 
 /** What the broker said about one published event. Only 'published' marks the row. */
 export type PublishOutcome = 'published' | 'unroutable' | 'nacked' | 'unconfirmed'
@@ -63,24 +64,14 @@ export function startOutboxRelay(o: RelayOptions): Stopper {
       }
     })
 
-  const loop = (async () => {
-    let errors = 0
-    while (!stop.signal.aborted) {
-      await o.publisher.whenWritable(stop.signal)
-      if (stop.signal.aborted) break
-      let published = 0
-      try {
-        published = await batch()
-        errors = 0
-      } catch (err) {
-        if (stop.signal.aborted) break
-        log.warn({ err }, 'relay batch failed; retrying')
-        await sleep(retryDelay(errors++, { baseMs: 100, maxMs: 5000 }), stop.signal)
-        continue
-      }
-      if (published === 0) await sleep(o.pollMs, stop.signal)
-    }
-  })()
+  const loop = runPollLoop({
+    signal: stop.signal,
+    log,
+    failure: 'relay batch failed; retrying',
+    ready: () => o.publisher.whenWritable(stop.signal),
+    step: async () => (await batch()) > 0,
+    idle: () => sleep(o.pollMs, stop.signal),
+  })
 
   return async () => {
     stop.abort()

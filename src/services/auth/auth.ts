@@ -1,12 +1,12 @@
 import type { Logger } from 'pino'
 import type { Identity, Role } from '../../platform/auth/token-verifier.js'
 import type { Db, Queryable } from '../../platform/db/db.js'
-import { appendEvent } from '../../platform/events/outbox.js'
 import * as store from './auth-store.js'
 import { emailTaken, invalidCredentials, invalidRefreshToken, loginThrottled, refreshTokenReused, userNotFound } from './errors.js'
 import type { UserRow } from './auth-store.js'
 import { canonicalEmail, checkNewPassword, normalizeEmail, type PasswordHasher } from './passwords.js'
 import { hashToken, newOpaqueToken, OPAQUE_TOKEN, signAccessToken, type AccessTokenSettings } from './tokens.js'
+import { emitUserEvent } from './user-events.js'
 
 /** The sign-in flows of the auth service, one function per flow; password change and reset, e-mail verification: credentials.ts. */
 
@@ -52,24 +52,13 @@ export async function register(deps: AuthDeps, input: Credentials, traceId?: str
   // Cheap early answer; the insert below is what actually guarantees uniqueness.
   if (await store.findUserByEmail(deps.db, email)) throw emailTaken()
   const passwordHash = await deps.hasher.hash(input.password)
-  const verificationToken = newOpaqueToken()
   const refreshToken = newOpaqueToken()
   const { user, refreshExpiresAt } = await deps.db.transaction(async (tx) => {
     const user = await store.insertUser(tx, { email, passwordHash, roles: ['customer'], verified: false })
     if (!user) throw emailTaken()
-    const verificationExpiresAt = await store.insertOneTimeToken(tx, {
-      tokenHash: hashToken(verificationToken),
-      purpose: 'email_verification',
-      userId: user.id,
-      ttlSeconds: deps.ttl.verificationSeconds,
-    })
-    await appendEvent(tx, 'auth', {
-      type: 'user.registered',
-      aggregateType: 'user',
-      aggregateId: user.id,
-      payload: { userId: user.id, email, verificationToken, verificationExpiresAt: verificationExpiresAt.toISOString() },
-      ...(traceId ? { traceId } : {}),
-    })
+    const verification = await issueOneTimeToken(deps, tx, user.id, 'email_verification')
+    const payload = { userId: user.id, email, verificationToken: verification.token, verificationExpiresAt: verification.expiresAt }
+    await emitUserEvent(tx, 'user.registered', payload, traceId)
     return { user, refreshExpiresAt: await startSession(deps, tx, user.id, refreshToken) }
   })
   return session(deps, user, refreshToken, refreshExpiresAt)
@@ -180,6 +169,14 @@ export async function claimAttempt(deps: AuthDeps, throttleKey: string): Promise
     const seconds = Math.max(1, Math.ceil(waitMs / 1000))
     throw loginThrottled(seconds)
   }
+}
+
+/** A new single-use token for the user: stored hashed, returned in clear with its expiry, for the e-mail that carries it. */
+export async function issueOneTimeToken(deps: AuthDeps, tx: Queryable, userId: string, purpose: 'email_verification' | 'password_reset') {
+  const token = newOpaqueToken()
+  const ttlSeconds = purpose === 'password_reset' ? deps.ttl.resetSeconds : deps.ttl.verificationSeconds
+  const expiresAt = await store.insertOneTimeToken(tx, { tokenHash: hashToken(token), purpose, userId, ttlSeconds })
+  return { token, expiresAt: expiresAt.toISOString() }
 }
 
 export async function getUser(db: Queryable, id: string): Promise<UserRow> {

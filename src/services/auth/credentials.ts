@@ -1,11 +1,11 @@
 import type { Identity } from '../../platform/auth/token-verifier.js'
 import type { Queryable } from '../../platform/db/db.js'
-import { appendEvent } from '../../platform/events/outbox.js'
-import { claimAttempt, getUser, startSession, session, type AuthDeps, type Session } from './auth.js'
+import { claimAttempt, getUser, issueOneTimeToken, startSession, session, type AuthDeps, type Session } from './auth.js'
 import * as store from './auth-store.js'
 import { currentPasswordIncorrect, invalidResetToken, invalidVerificationToken, passwordChangedConcurrently } from './errors.js'
 import { checkNewPassword, normalizeEmail } from './passwords.js'
 import { hashToken, newOpaqueToken, OPAQUE_TOKEN } from './tokens.js'
+import { emitUserEvent } from './user-events.js'
 
 /** The credential flows of the auth service: password change and reset, e-mail verification. */
 
@@ -47,21 +47,10 @@ export async function requestPasswordReset(deps: AuthDeps, rawEmail: string, tra
     deps.log.info({ userId: user.id }, 'password reset not sent: hourly limit reached')
     return
   }
-  const resetToken = newOpaqueToken()
   await deps.db.transaction(async (tx) => {
-    const expiresAt = await store.insertOneTimeToken(tx, {
-      tokenHash: hashToken(resetToken),
-      purpose: 'password_reset',
-      userId: user.id,
-      ttlSeconds: deps.ttl.resetSeconds,
-    })
-    await appendEvent(tx, 'auth', {
-      type: 'user.password_reset_requested',
-      aggregateType: 'user',
-      aggregateId: user.id,
-      payload: { userId: user.id, email: user.email, resetToken, expiresAt: expiresAt.toISOString() },
-      ...(traceId ? { traceId } : {}),
-    })
+    const reset = await issueOneTimeToken(deps, tx, user.id, 'password_reset')
+    const payload = { userId: user.id, email: user.email, resetToken: reset.token, expiresAt: reset.expiresAt }
+    await emitUserEvent(tx, 'user.password_reset_requested', payload, traceId)
   })
 }
 
@@ -97,11 +86,5 @@ export async function confirmEmailVerification(deps: AuthDeps, token: string, tr
 async function emailVerified(tx: Queryable, userId: string, traceId?: string): Promise<void> {
   const user = await store.markEmailVerified(tx, userId)
   if (!user) return
-  await appendEvent(tx, 'auth', {
-    type: 'user.email_verified',
-    aggregateType: 'user',
-    aggregateId: user.id,
-    payload: { userId: user.id, email: user.email },
-    ...(traceId ? { traceId } : {}),
-  })
+  await emitUserEvent(tx, 'user.email_verified', { userId: user.id, email: user.email }, traceId)
 }

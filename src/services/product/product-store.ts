@@ -42,12 +42,13 @@ export interface ProductQuery {
   after?: readonly number[]
 }
 
-// The best active deal of each product, for prices shown anywhere.
+// The columns of a ProductRow: p the product, c its category, d a running deal.
 const PRODUCT_COLUMNS = `
   p.id, p.slug, p.name, p.description, p.price_amount, p.currency, p.category_id,
   c.slug as category_slug, c.name as category_name, p.attributes, p.stock, p.images,
   p.popularity, p.created_at, p.updated_at,
   d.id as deal_id, d.title as deal_title, d.discount_percent as deal_discount_percent, d.ends_at as deal_ends_at`
+// With d the best running deal of each product, for prices shown anywhere.
 const PRODUCT_JOINS = `
   left join catalog.categories c on c.id = p.category_id
   left join lateral (
@@ -144,12 +145,9 @@ export async function listActiveDeals(db: Queryable, limit: number, after?: read
     params.push(after[0], after[1])
     keyset = 'and (d.discount_percent, d.id) < ($2, $3)'
   }
+  // Every running deal is a row here, not only the best of its product: d is this deal.
   const { rows } = await db.query<DealRow>(
-    `select p.id, p.slug, p.name, p.description, p.price_amount, p.currency, p.category_id,
-            c.slug as category_slug, c.name as category_name, p.attributes, p.stock, p.images,
-            p.popularity, p.created_at, p.updated_at,
-            d.id as deal_id, d.title as deal_title, d.discount_percent as deal_discount_percent,
-            d.ends_at as deal_ends_at, d.starts_at as deal_starts_at
+    `select ${PRODUCT_COLUMNS}, d.starts_at as deal_starts_at
      from catalog.deals d
      join catalog.products p on p.id = d.product_id and p.deleted_at is null
      left join catalog.categories c on c.id = p.category_id

@@ -1,4 +1,5 @@
--- Accounts, sessions (refresh-token families), one-time tokens, login throttling, outbox.
+-- Accounts, sessions (refresh-token families), one-time tokens, login throttling.
+-- The outbox (auth.outbox) is made by the migrator from its template (platform/events/outbox-store.ts).
 create table auth.users (
   id uuid primary key default gen_random_uuid(),
   -- Normalised (NFC, trimmed, lower case) by the service; one account per address.
@@ -59,20 +60,3 @@ create table auth.login_throttle (
   updated_at timestamptz not null default now()
 );
 create index login_throttle_updated on auth.login_throttle (updated_at);
-
--- The transactional outbox (shape fixed by src/platform/events/outbox.ts).
-create table auth.outbox (
-  seq bigint generated always as identity primary key,
-  id uuid not null unique,
-  type text not null,
-  aggregate_type text not null,
-  aggregate_id text not null,
-  version integer not null default 1,
-  payload jsonb not null,
-  trace_id text,
-  occurred_at timestamptz not null default now(),
-  published_at timestamptz,
-  attempts integer not null default 0,
-  last_error text
-);
-create index outbox_unpublished on auth.outbox (seq) where published_at is null;

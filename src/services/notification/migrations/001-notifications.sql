@@ -1,9 +1,4 @@
--- Processed events (platform/events/inbox.ts): a redelivered event finds its id here.
-create table notifications.inbox (
-  event_id uuid primary key,
-  type text not null,
-  processed_at timestamptz not null default now()
-);
+-- The inbox (notifications.inbox) is made by the migrator from its template (platform/events/inbox.ts).
 
 -- One row per e-mail the shop means to send: (event, template) is sent at most once.
 -- 'sending' is committed before the SMTP call and 'sent' after it, so a redelivery

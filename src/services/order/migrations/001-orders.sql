@@ -1,4 +1,5 @@
--- Orders, their lines, payments, idempotency keys and the outbox of the order service.
+-- Orders, their lines, payments and idempotency keys of the order service.
+-- The outbox (orders.outbox) is made by the migrator from its template (platform/events/outbox-store.ts).
 create table orders.orders (
   id uuid primary key,
   user_id text not null,
@@ -68,22 +69,6 @@ create table orders.idempotency_keys (
   primary key (user_id, key)
 );
 create index idempotency_keys_age on orders.idempotency_keys (created_at);
-
-create table orders.outbox (
-  seq bigint generated always as identity primary key,
-  id uuid not null unique,
-  type text not null,
-  aggregate_type text not null,
-  aggregate_id text not null,
-  version integer not null default 1,
-  payload jsonb not null,
-  trace_id text,
-  occurred_at timestamptz not null default now(),
-  published_at timestamptz,
-  attempts integer not null default 0,
-  last_error text
-);
-create index outbox_unpublished on orders.outbox (seq) where published_at is null;
 
 -- The built-in test payment provider's own ledger: it stands for the provider's
 -- side, which remembers every idempotency key it was given.

@@ -22,9 +22,5 @@ create table catalog.co_purchases (
 );
 create index co_purchases_top on catalog.co_purchases (product_id, orders desc, other_id);
 
--- Order events processed by the product service (platform/events/inbox.ts).
-create table catalog.inbox (
-  event_id uuid primary key,
-  type text not null,
-  processed_at timestamptz not null default now()
-);
+-- The inbox of the order events (catalog.inbox) is made by the migrator from its template
+-- (platform/events/inbox.ts).
