@@ -45,7 +45,10 @@ export interface EventSubscription<C, D> {
   patterns: readonly string[]
   /** Deliveries handled at once by one instance (default: EVENTS_PREFETCH). */
   prefetch?(config: C): number
-  /** The handlers, and what they hold open (a mailer's connections) with how to close it. */
+  /**
+   * The handlers, and what they hold open (a mailer's connections) with how to
+   * close it; log: what to add to the 'event consumer started' line.
+   */
   open(ctx: ServiceContext<C, D>): { handlers: EventHandlers; close?: () => Promise<void>; log?: Record<string, unknown> }
 }
 
