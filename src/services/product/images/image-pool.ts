@@ -1,0 +1,103 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { MessageChannel } from 'node:worker_threads'
+import { Piscina } from 'piscina'
+import { AppError } from '../../../platform/errors.js'
+import { imageQueueFull, refusalError } from './errors.js'
+import type { ImageMetrics } from './image-metrics.js'
+import type { ProcessOutcome, ProcessTask, VariantTiming } from './image-worker.js'
+import type { ImageManifest, Size } from './variants.js'
+
+// The worker file sits next to this one: image-worker.ts under tsx (workers inherit
+// its --import hook), image-worker.js in dist/.
+const here = fileURLToPath(import.meta.url)
+const WORKER_FILE = path.join(path.dirname(here), `image-worker${path.extname(here)}`)
+
+export interface ImagePoolOptions {
+  /** Threads running sharp, each with one libvips thread. */
+  workers: number
+  /** Images that may wait for a thread; beyond, run() throws IMAGE_QUEUE_FULL. */
+  queueMax: number
+  metrics?: ImageMetrics
+}
+
+export interface Processed {
+  manifest: ImageManifest
+  timings: VariantTiming[]
+  /** Wall-clock milliseconds (performance.timeOrigin based), for concurrency checks. */
+  startedAt: number
+  endedAt: number
+}
+
+export interface ImageJob {
+  /** The original's size once it decoded; rejects with the file's 4xx when it did not. */
+  accepted: Promise<Size>
+  /** Settles when every variant is written (or with the same error as `accepted`). */
+  done: Promise<Processed>
+}
+
+export interface ImagePool {
+  /** False when run() would refuse: check before taking an upload in. */
+  hasRoom(): boolean
+  run(task: Omit<ProcessTask, 'progress'>): ImageJob
+  /** Images waiting for a thread. */
+  readonly waiting: number
+  close(): Promise<void>
+}
+
+export function createImagePool({ workers, queueMax, metrics }: ImagePoolOptions): ImagePool {
+  const piscina = new Piscina<ProcessTask, ProcessOutcome>({
+    filename: WORKER_FILE,
+    // No thread (nor sharp in memory) until the first image; an idle minute lets it go again.
+    minThreads: 0,
+    maxThreads: workers,
+    idleTimeout: 60_000,
+  })
+  // Counted here rather than read from piscina, whose queue also holds tasks while a thread starts.
+  let inFlight = 0
+  const waiting = () => Math.max(0, inFlight - workers)
+  const failed = (code: string) => metrics?.failures.inc({ code })
+
+  function run(task: Omit<ProcessTask, 'progress'>): ImageJob {
+    if (inFlight >= workers + queueMax) {
+      failed('IMAGE_QUEUE_FULL')
+      throw imageQueueFull()
+    }
+    inFlight++
+    metrics?.queueLength.set(waiting())
+    const { port1, port2 } = new MessageChannel()
+    const decoded = new Promise<Size>((resolve) => port1.once('message', resolve))
+    const done = piscina
+      .run({ ...task, progress: port2 }, { transferList: [port2] })
+      .then((outcome) => {
+        if (!outcome.ok) throw refusalError(outcome.code, task.maxPixels)
+        for (const t of outcome.timings) metrics?.variantSeconds.observe({ format: t.format, width: String(t.width) }, t.seconds)
+        const { manifest, timings, startedAt, endedAt } = outcome
+        return { manifest, timings, startedAt, endedAt }
+      })
+      .catch((err: unknown) => {
+        failed(err instanceof AppError ? err.code : 'INTERNAL')
+        throw err
+      })
+      .finally(() => {
+        port1.close()
+        inFlight--
+        metrics?.queueLength.set(waiting())
+      })
+    // A refusal settles `done` before any message: `accepted` rejects with it.
+    const accepted = Promise.race([decoded, done.then(({ manifest }) => manifest)]).then(({ width, height }) => ({ width, height }))
+    // Callers await one or both; a refusal seen through one must not count as unhandled on the other.
+    done.catch(() => {})
+    accepted.catch(() => {})
+    return { accepted, done }
+  }
+
+  return {
+    hasRoom: () => inFlight < workers + queueMax,
+    run,
+    get waiting() {
+      return waiting()
+    },
+    close: () => piscina.destroy(),
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Runs in a worker thread of the image pool, never on the event loop: decodes
+ * one image and writes its variants. Expected refusals come back as a code (an
+ * Error's own fields do not cross the thread boundary); anything thrown is a bug
+ * or a disk failure, and the pool's thread carries on with the next task.
+ */
+import { randomUUID } from 'node:crypto'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import type { MessagePort } from 'node:worker_threads'
+import sharp from 'sharp'
+import type { FormatEnum, Metadata, OutputInfo, Sharp, SharpOptions } from 'sharp'
+import type { WorkerRefusal } from './errors.js'
+import type { ImageType } from './image-type.js'
+import {
+  hashDirOf,
+  MANIFEST_FILE,
+  MAX_ASPECT,
+  planWidths,
+  TARGET_WIDTHS,
+  variantFileOf,
+  VARIANT_FORMATS,
+  type ImageManifest,
+  type Size,
+  type VariantFormat,
+} from './variants.js'
+
+// One libvips thread per image: with IMAGE_WORKERS=1 image work takes one core, whatever the encoder.
+sharp.concurrency(1)
+sharp.cache(false)
+
+export interface ProcessTask {
+  /** An upload (its type sniffed from its bytes), or one of our own demo drawings. */
+  source: { file: string; type: ImageType } | { svg: string }
+  hash: string
+  imagesDir: string
+  maxPixels: number
+  avifEffort: number
+  /** Told the original's size once its pixels decoded: the file is a good image, variants follow. */
+  progress?: MessagePort
+}
+
+export interface VariantTiming {
+  format: VariantFormat
+  width: number
+  seconds: number
+}
+
+export type ProcessOutcome =
+  | { ok: true; manifest: ImageManifest; timings: VariantTiming[]; startedAt: number; endedAt: number }
+  | { ok: false; code: WorkerRefusal }
+
+/** What sharp calls each format we accept (AVIF decodes through libheif). */
+const DECODER: Record<ImageType, keyof FormatEnum> = { jpeg: 'jpeg', png: 'png', webp: 'webp', gif: 'gif', avif: 'heif' }
+
+class Refused extends Error {
+  constructor(readonly code: WorkerRefusal) {
+    super(code)
+  }
+}
+
+export default async function processImage(task: ProcessTask): Promise<ProcessOutcome> {
+  const startedAt = performance.timeOrigin + performance.now()
+  let decoded: Awaited<ReturnType<typeof decode>>
+  try {
+    decoded = await decode(task)
+  } catch (err) {
+    if (err instanceof Refused) return { ok: false, code: err.code }
+    if (/input file is missing/i.test(String(err))) throw err
+    return { ok: false, code: /pixel limit/i.test(String(err)) ? 'IMAGE_TOO_LARGE' : 'INVALID_IMAGE' }
+  }
+  task.progress?.postMessage({ width: decoded.original.width, height: decoded.original.height })
+  const hashDir = path.join(task.imagesDir, hashDirOf(task.hash))
+  try {
+    const { sizes, timings } = await writeVariants(task, decoded.pixels)
+    const manifest: ImageManifest = { hash: task.hash, ...decoded.original, sizes }
+    await writeAtomically(task.imagesDir, path.join(hashDir, MANIFEST_FILE), JSON.stringify(manifest))
+    return { ok: true, manifest, timings, startedAt, endedAt: performance.timeOrigin + performance.now() }
+  } catch (err) {
+    // No manifest, no image: partial variants must not be mistaken for a finished set.
+    await rm(hashDir, { recursive: true, force: true })
+    throw err
+  }
+}
+
+interface Pixels {
+  data: Buffer
+  info: OutputInfo
+}
+
+/** Header checks, then one full decode (orientation applied, sRGB) down to the largest width. */
+async function decode(task: ProcessTask): Promise<{ original: Size; pixels: Pixels }> {
+  const input = 'svg' in task.source ? Buffer.from(task.source.svg) : task.source.file
+  const options: SharpOptions = { failOn: 'error', limitInputPixels: task.maxPixels }
+  const meta = await sharp(input, options).metadata()
+  if ('type' in task.source) checkFormat(meta, task.source.type)
+  if (meta.width * meta.height > task.maxPixels) throw new Refused('IMAGE_TOO_LARGE')
+  const largest = TARGET_WIDTHS[TARGET_WIDTHS.length - 1]!
+  const pixels = await sharp(input, options)
+    .rotate()
+    .resize({ width: largest, height: largest * MAX_ASPECT, fit: 'inside', withoutEnlargement: true })
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+  return { original: { width: meta.autoOrient.width, height: meta.autoOrient.height }, pixels }
+}
+
+/** The sniffed type and libvips's own reading of the header must agree, else neither is trusted. */
+function checkFormat(meta: Metadata, type: ImageType) {
+  if (meta.format !== DECODER[type]) throw new Refused('UNSUPPORTED_IMAGE_TYPE')
+  if (type === 'avif' && meta.compression !== 'av1') throw new Refused('UNSUPPORTED_IMAGE_TYPE')
+}
+
+async function writeVariants(task: ProcessTask, largest: Pixels) {
+  const sizes: Size[] = []
+  const timings: VariantTiming[] = []
+  await mkdir(path.join(task.imagesDir, hashDirOf(task.hash)), { recursive: true })
+  for (const width of planWidths(largest.info.width)) {
+    const pixels = width === largest.info.width ? largest : await resized(largest, width)
+    sizes.push({ width, height: pixels.info.height })
+    for (const format of VARIANT_FORMATS) {
+      const started = performance.now()
+      const bytes = await encode(pixels, format, task.avifEffort).toBuffer()
+      await writeAtomically(task.imagesDir, path.join(task.imagesDir, variantFileOf(task.hash, width, format)), bytes)
+      timings.push({ format, width, seconds: (performance.now() - started) / 1000 })
+    }
+  }
+  return { sizes, timings }
+}
+
+const rawOf = ({ info }: Pixels) => ({ raw: { width: info.width, height: info.height, channels: info.channels } })
+
+function resized(pixels: Pixels, width: number): Promise<Pixels> {
+  return sharp(pixels.data, rawOf(pixels)).resize({ width }).raw().toBuffer({ resolveWithObject: true })
+}
+
+/** Raw pixels carry no metadata, so no EXIF, GPS or profile reaches a variant. */
+function encode(pixels: Pixels, format: VariantFormat, avifEffort: number): Sharp {
+  const image = sharp(pixels.data, rawOf(pixels))
+  if (format === 'avif') return image.avif({ quality: 55, effort: avifEffort })
+  if (format === 'webp') return image.webp({ quality: 80 })
+  // JPEG has no alpha: transparent areas become white, as on the storefront's page.
+  return image.flatten({ background: '#ffffff' }).jpeg({ quality: 82, mozjpeg: true })
+}
+
+/** Readers (nginx, a concurrent identical upload) see the whole file or none of it. */
+async function writeAtomically(imagesDir: string, file: string, bytes: Buffer | string) {
+  const tmpDir = path.join(imagesDir, '.tmp')
+  await mkdir(tmpDir, { recursive: true })
+  const tmp = path.join(tmpDir, randomUUID())
+  try {
+    await writeFile(tmp, bytes)
+    await rename(tmp, file)
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw err
+  }
+}

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import type { Registry } from 'prom-client'
+import { AppError } from '../../../platform/errors.js'
+import { imagesDirOf, type ImageConfig } from './config.js'
+import { imageQueueFull } from './errors.js'
+import { contentHash, findManifest, receiveUpload, removeImageFiles } from './image-files.js'
+import { createImageMetrics, type ImageMetrics } from './image-metrics.js'
+import { createImagePool, type ImagePool } from './image-pool.js'
+import type { ImageManifest, Size } from './variants.js'
+
+/** An upload that decoded: its size is known, its variants are on the way. */
+export interface AcceptedImage extends Size {
+  hash: string
+  /** Resolves once every variant is written (at once for content already stored). */
+  done: Promise<ImageManifest>
+}
+
+/** The product service's image pipeline: uploads in, content-addressed variants out. */
+export interface Images {
+  dir: string
+  metrics: ImageMetrics
+  pool: ImagePool
+  /** Refuse (503) before taking an upload in, rather than after reading it. */
+  assertRoom(): void
+  /**
+   * Streams the file to disk, checks it and queues its variants. Resolves once
+   * its pixels decoded; rejects with the file's 4xx (or 503 when the queue is
+   * full) leaving no file behind.
+   */
+  ingest(source: AsyncIterable<Uint8Array>): Promise<AcceptedImage>
+  /** Variants of one of our own SVG drawings (demo pictures), addressed by the drawing's text. */
+  draw(svg: string): Promise<ImageManifest>
+  findManifest(hash: string): Promise<ImageManifest | undefined>
+  removeFiles(hash: string): Promise<void>
+  close(): Promise<void>
+}
+
+export function createImages(config: ImageConfig & { DATA_DIR: string }, registry: Registry): Images {
+  const dir = imagesDirOf(config)
+  const metrics = createImageMetrics(registry)
+  const pool = createImagePool({ workers: config.IMAGE_WORKERS, queueMax: config.IMAGE_QUEUE_MAX, metrics })
+  const common = { imagesDir: dir, maxPixels: config.IMAGE_MAX_PIXELS, avifEffort: config.IMAGE_AVIF_EFFORT }
+  const counted = (err: unknown) => {
+    if (err instanceof AppError) metrics.failures.inc({ code: err.code })
+    throw err
+  }
+  const assertRoom = () => {
+    if (pool.hasRoom()) return
+    metrics.failures.inc({ code: 'IMAGE_QUEUE_FULL' })
+    throw imageQueueFull()
+  }
+
+  return {
+    dir,
+    metrics,
+    pool,
+    assertRoom,
+    async ingest(source) {
+      assertRoom()
+      const upload = await receiveUpload(source, dir, config.IMAGE_MAX_BYTES).catch(counted)
+      const discard = () => rm(upload.path, { force: true })
+      try {
+        const stored = await findManifest(dir, upload.hash)
+        if (stored) {
+          await discard()
+          return { hash: upload.hash, width: stored.width, height: stored.height, done: Promise.resolve(stored) }
+        }
+        const job = pool.run({ ...common, source: { file: upload.path, type: upload.type }, hash: upload.hash })
+        const done = job.done.then((p) => p.manifest).finally(discard)
+        done.catch(() => {})
+        return { hash: upload.hash, ...(await job.accepted), done }
+      } catch (err) {
+        await discard()
+        throw err
+      }
+    },
+    async draw(svg) {
+      const hash = contentHash(createHash('sha256').update('emporium drawing\n').update(svg))
+      const stored = await findManifest(dir, hash)
+      if (stored) return stored
+      return (await pool.run({ ...common, source: { svg }, hash }).done).manifest
+    },
+    findManifest: (hash) => findManifest(dir, hash),
+    removeFiles: (hash) => removeImageFiles(dir, hash),
+    close: () => pool.close(),
+  }
+}
