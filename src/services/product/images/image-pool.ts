@@ -27,6 +27,8 @@ export interface Processed {
   /** Wall-clock milliseconds (performance.timeOrigin based), for concurrency checks. */
   startedAt: number
   endedAt: number
+  /** The worker thread that ran it (a crashed thread would be replaced by a new id). */
+  threadId: number
 }
 
 export interface ImageJob {
@@ -72,8 +74,8 @@ export function createImagePool({ workers, queueMax, metrics }: ImagePoolOptions
       .then((outcome) => {
         if (!outcome.ok) throw refusalError(outcome.code, task.maxPixels)
         for (const t of outcome.timings) metrics?.variantSeconds.observe({ format: t.format, width: String(t.width) }, t.seconds)
-        const { manifest, timings, startedAt, endedAt } = outcome
-        return { manifest, timings, startedAt, endedAt }
+        const { ok: _, ...processed } = outcome
+        return processed
       })
       .catch((err: unknown) => {
         failed(err instanceof AppError ? err.code : 'INTERNAL')

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import type { MessagePort } from 'node:worker_threads'
+import { threadId, type MessagePort } from 'node:worker_threads'
 import sharp from 'sharp'
 import type { FormatEnum, Metadata, OutputInfo, Sharp, SharpOptions } from 'sharp'
 import type { WorkerRefusal } from './errors.js'
@@ -48,7 +48,7 @@ export interface VariantTiming {
 }
 
 export type ProcessOutcome =
-  | { ok: true; manifest: ImageManifest; timings: VariantTiming[]; startedAt: number; endedAt: number }
+  | { ok: true; manifest: ImageManifest; timings: VariantTiming[]; startedAt: number; endedAt: number; threadId: number }
   | { ok: false; code: WorkerRefusal }
 
 /** What sharp calls each format we accept (AVIF decodes through libheif). */
@@ -76,7 +76,7 @@ export default async function processImage(task: ProcessTask): Promise<ProcessOu
     const { sizes, timings } = await writeVariants(task, decoded.pixels)
     const manifest: ImageManifest = { hash: task.hash, ...decoded.original, sizes }
     await writeAtomically(task.imagesDir, path.join(hashDir, MANIFEST_FILE), JSON.stringify(manifest))
-    return { ok: true, manifest, timings, startedAt, endedAt: performance.timeOrigin + performance.now() }
+    return { ok: true, manifest, timings, startedAt, endedAt: performance.timeOrigin + performance.now(), threadId }
   } catch (err) {
     // No manifest, no image: partial variants must not be mistaken for a finished set.
     await rm(hashDir, { recursive: true, force: true })

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { test } from 'node:test'
+import { promisify } from 'node:util'
+import type { ImageJob } from '../../src/services/product/images/image-pool.js'
+import { chunked, photoJpeg } from '../helpers/image-fixtures.js'
+import { buildTestImages } from '../helpers/images-fixture.js'
+
+const run = promisify(execFile)
+
+async function pipelineWithPhoto(t: Parameters<typeof buildTestImages>[0], env: Record<string, string>) {
+  const built = await buildTestImages(t, env)
+  const file = path.join(built.dataDir, 'photo.jpg')
+  await writeFile(file, await photoJpeg(640, 400))
+  const { images } = built
+  const start = (n: number): ImageJob =>
+    images.pool.run({ source: { file, type: 'jpeg' }, hash: String(n).padStart(32, '0'), imagesDir: images.dir, maxPixels: 40e6, avifEffort: 2 })
+  return { ...built, start }
+}
+
+/** The largest number of jobs whose [startedAt, endedAt] intervals overlap at one instant. */
+function maxOverlap(intervals: { startedAt: number; endedAt: number }[]): number {
+  const events = intervals.flatMap((i) => [[i.startedAt, 1] as const, [i.endedAt, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1])
+  let now = 0
+  let max = 0
+  for (const [, delta] of events) max = Math.max(max, (now += delta))
+  return max
+}
+
+test('beyond its queue limit the pool refuses at once with 503 IMAGE_QUEUE_FULL, and takes images again once it drains', async (t) => {
+  const { images, registry, start } = await pipelineWithPhoto(t, { IMAGE_WORKERS: '1', IMAGE_QUEUE_MAX: '1' })
+  const running = start(1)
+  const queued = start(2)
+  assert.equal(images.pool.waiting, 1)
+  assert.match(await registry.getSingleMetricAsString('image_queue_length'), /image_queue_length 1/)
+  assert.throws(() => start(3), (err: { code: string; status: number; headers: Record<string, string> }) => {
+    assert.deepEqual([err.code, err.status, err.headers['retry-after']], ['IMAGE_QUEUE_FULL', 503, '5'])
+    return true
+  })
+  const upload = chunked(await photoJpeg(100, 100))
+  await assert.rejects(images.ingest(upload), { code: 'IMAGE_QUEUE_FULL' })
+  assert.equal(upload.pulled, 0, 'an upload is refused before any of it is read')
+
+  await Promise.all([running.done, queued.done])
+  assert.match(await registry.getSingleMetricAsString('image_queue_length'), /image_queue_length 0/)
+  assert.match(await registry.getSingleMetricAsString('image_failures_total'), /code="IMAGE_QUEUE_FULL"\} 2/)
+  await start(4).done
+})
+
+test('with IMAGE_WORKERS=1 images are processed one at a time, on one thread', async (t) => {
+  const { start } = await pipelineWithPhoto(t, { IMAGE_WORKERS: '1' })
+  const done = await Promise.all([1, 2, 3].map((n) => start(n).done))
+  assert.equal(maxOverlap(done), 1)
+  assert.equal(new Set(done.map((d) => d.threadId)).size, 1)
+})
+
+test('with IMAGE_WORKERS=2 no more than two images are processed at once', async (t) => {
+  const { start } = await pipelineWithPhoto(t, { IMAGE_WORKERS: '2' })
+  const done = await Promise.all([1, 2, 3, 4, 5].map((n) => start(n).done))
+  assert.ok(maxOverlap(done) <= 2, `overlap ${maxOverlap(done)}`)
+  assert.ok(new Set(done.map((d) => d.threadId)).size <= 2)
+})
+
+test('the compiled pipeline (tsc, as npm run build) loads its worker from .js files without tsx', async (t) => {
+  const root = process.cwd()
+  const dir = await mkdtemp(path.join(tmpdir(), 'emporium-images-build-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const images = path.join(root, 'src/services/product/images')
+  await writeFile(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      extends: path.join(root, 'tsconfig.build.json'),
+      compilerOptions: { outDir: path.join(dir, 'dist'), rootDir: path.join(root, 'src'), sourceMap: false, typeRoots: [path.join(root, 'node_modules/@types')] },
+      include: [],
+      files: [path.join(images, 'images.ts'), path.join(images, 'image-worker.ts')],
+    }),
+  )
+  await run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(dir, 'tsconfig.json')])
+  await symlink(path.join(root, 'node_modules'), path.join(dir, 'node_modules'))
+  const script = path.join(dir, 'run.mjs')
+  await writeFile(
+    script,
+    `import { createReadStream } from 'node:fs'
+     import { Registry } from 'prom-client'
+     import { createImages } from './dist/services/product/images/images.js'
+     const images = createImages({ DATA_DIR: ${JSON.stringify(dir)}, IMAGES_BASE_URL: '/images', IMAGE_WORKERS: 1, IMAGE_QUEUE_MAX: 1,
+       IMAGE_MAX_BYTES: 1e7, IMAGE_MAX_PIXELS: 4e7, IMAGE_AVIF_EFFORT: 2 }, new Registry())
+     const accepted = await images.ingest(createReadStream(process.argv[2]))
+     console.log(JSON.stringify(await accepted.done))
+     await images.close()`,
+  )
+  const photo = path.join(dir, 'photo.jpg')
+  await writeFile(photo, await photoJpeg(640, 480))
+  // Plain node: no --import tsx, so a .ts worker could not load.
+  const { stdout, stderr } = await run(process.execPath, [script, photo], { cwd: dir }).catch((err: { stdout: string; stderr: string }) => {
+    throw new Error(`the compiled pipeline failed:\n${err.stdout}\n${err.stderr}`)
+  })
+  assert.deepEqual(JSON.parse(stdout).sizes, [
+    { width: 200, height: 150 },
+    { width: 600, height: 450 },
+    { width: 640, height: 480 },
+  ], stderr)
+})
