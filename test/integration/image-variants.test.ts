@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import { readFile, stat } from 'node:fs/promises'
+import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
 import sharp from 'sharp'
+import { sweepLeftovers } from '../../src/services/product/images/image-files.js'
 import { variantFileOf, VARIANT_FORMATS } from '../../src/services/product/images/variants.js'
 import { chunked, filesUnder, photoJpeg, transparentPng } from '../helpers/image-fixtures.js'
 import { buildTestImages } from '../helpers/images-fixture.js'
@@ -96,4 +97,17 @@ test('different files get different addresses, and removing one leaves the other
   assert.equal(await images.findManifest(a.hash), undefined)
   assert.deepEqual((await filesUnder(images.dir)).filter((f) => f.includes(a.hash)), [])
   assert.ok(await images.findManifest(b.hash))
+})
+
+test('uploads and temporary files a crash left behind are swept once they are an hour old', async (t) => {
+  const { images } = await buildTestImages(t)
+  const old = new Date(Date.now() - 2 * 60 * 60 * 1000)
+  for (const sub of ['.incoming', '.tmp']) {
+    await mkdir(path.join(images.dir, sub), { recursive: true })
+    await writeFile(path.join(images.dir, sub, 'old'), 'x')
+    await utimes(path.join(images.dir, sub, 'old'), old, old)
+    await writeFile(path.join(images.dir, sub, 'live'), 'x')
+  }
+  assert.equal(await sweepLeftovers(images.dir), 2)
+  assert.deepEqual((await filesUnder(images.dir)).sort(), ['.incoming/live', '.tmp/live'])
 })
