@@ -6,7 +6,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
 import type { ImageJob } from '../../src/services/product/images/image-pool.js'
-import { chunked, photoJpeg } from '../helpers/image-fixtures.js'
+import { chunked, filesUnder, photoJpeg } from '../helpers/image-fixtures.js'
 import { buildTestImages } from '../helpers/images-fixture.js'
 
 const run = promisify(execFile)
@@ -103,4 +103,16 @@ test('the compiled pipeline (tsc, as npm run build) loads its worker from .js fi
     { width: 600, height: 450 },
     { width: 640, height: 480 },
   ], stderr)
+})
+
+test('closing lets the image being processed finish and rejects the queued one, leaving no upload behind', async (t) => {
+  const { images } = await buildTestImages(t, { IMAGE_WORKERS: '1' })
+  const running = await images.ingest(chunked(await photoJpeg(640, 400)))
+  const queued = images.ingest(chunked(await photoJpeg(640, 400)))
+  queued.catch(() => {})
+  while (images.pool.waiting === 0) await new Promise((r) => setTimeout(r, 5))
+  await images.close()
+  assert.equal((await running.done).sizes.length, 3)
+  await assert.rejects(queued)
+  assert.deepEqual(await filesUnder(path.join(images.dir, '.incoming')), [])
 })

@@ -44,6 +44,7 @@ export interface ImagePool {
   run(task: Omit<ProcessTask, 'progress'>): ImageJob
   /** Images waiting for a thread. */
   readonly waiting: number
+  /** Lets the images being processed finish and rejects the queued ones. */
   close(): Promise<void>
 }
 
@@ -100,6 +101,7 @@ export function createImagePool({ workers, queueMax, metrics }: ImagePoolOptions
     get waiting() {
       return waiting()
     },
-    close: () => piscina.destroy(),
+    // Images being processed finish (their files stay consistent); queued ones are rejected.
+    close: () => piscina.close({ force: true }),
   }
 }
