@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import os from 'node:os'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
@@ -16,8 +18,7 @@ async function pipelineWithPhoto(t: Parameters<typeof buildTestImages>[0], env: 
   const file = path.join(built.dataDir, 'photo.jpg')
   await writeFile(file, await photoJpeg(640, 400))
   const { images } = built
-  const start = (n: number): ImageJob =>
-    images.pool.run({ source: { file, type: 'jpeg' }, hash: String(n).padStart(32, '0'), imagesDir: images.dir, maxPixels: 40e6, avifEffort: 2 })
+  const start = (n: number): ImageJob => images.pool.run({ file, type: 'jpeg' }, String(n).padStart(32, '0'))
   return { ...built, start }
 }
 
@@ -64,6 +65,15 @@ test('with IMAGE_WORKERS=2 no more than two images are processed at once', async
   assert.ok(new Set(done.map((d) => d.threadId)).size <= 2)
 })
 
+test('the threads that work on pixels run at IMAGE_THREAD_NICE, below the event loop', async (t) => {
+  const { start } = await pipelineWithPhoto(t, { IMAGE_THREAD_NICE: '12' })
+  await start(1).done
+  const pixelThreads = readdirSync('/proc/self/task').filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').startsWith('libvips'))
+  assert.ok(pixelThreads.length > 0, 'libvips runs its own threads')
+  assert.deepEqual(new Set(pixelThreads.map((tid) => os.getPriority(Number(tid)))), new Set([12]))
+  assert.equal(os.getPriority(process.pid), 0, 'the event loop keeps its priority')
+})
+
 test('the compiled pipeline (tsc, as npm run build) loads its worker from .js files without tsx', async (t) => {
   const root = process.cwd()
   const dir = await mkdtemp(path.join(tmpdir(), 'emporium-images-build-'))
@@ -87,7 +97,7 @@ test('the compiled pipeline (tsc, as npm run build) loads its worker from .js fi
      import { Registry } from 'prom-client'
      import { createImages } from './dist/services/product/images/images.js'
      const images = createImages({ DATA_DIR: ${JSON.stringify(dir)}, IMAGES_BASE_URL: '/images', IMAGE_WORKERS: 1, IMAGE_QUEUE_MAX: 1,
-       IMAGE_MAX_BYTES: 1e7, IMAGE_MAX_PIXELS: 4e7, IMAGE_AVIF_EFFORT: 2 }, new Registry())
+       IMAGE_MAX_BYTES: 1e7, IMAGE_MAX_PIXELS: 4e7, IMAGE_AVIF_EFFORT: 2, IMAGE_THREAD_NICE: 10 }, new Registry())
      const accepted = await images.ingest(createReadStream(process.argv[2]))
      console.log(JSON.stringify(await accepted.done))
      await images.close()`,

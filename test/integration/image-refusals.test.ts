@@ -17,8 +17,7 @@ test('bad files are refused with a stable 4xx code, leave no file behind, and th
     const file = path.join(dataDir, name)
     await writeFile(file, await photoJpeg(300, 200))
     const hash = name.padStart(32, '0')
-    const p = images.pool.run({ source: { file, type: 'jpeg' }, hash, imagesDir: images.dir, maxPixels: 40e6, avifEffort: 2 })
-    return (await p.done).threadId
+    return (await images.pool.run({ file, type: 'jpeg' }, hash).done).threadId
   }
   const thread = await goodTask('aaaa')
 
@@ -73,7 +72,7 @@ test('a file whose bytes libvips reads as another format than the sniffed one is
   const { images, dataDir } = await buildTestImages(t)
   const file = path.join(dataDir, 'upload')
   await writeFile(file, await photoJpeg(100, 100))
-  const job = images.pool.run({ source: { file, type: 'png' }, hash: 'c'.repeat(32), imagesDir: images.dir, maxPixels: 40e6, avifEffort: 2 })
+  const job = images.pool.run({ file, type: 'png' }, 'c'.repeat(32))
   await assert.rejects(job.accepted, { code: 'UNSUPPORTED_IMAGE_TYPE' })
   await assert.rejects(job.done, { code: 'UNSUPPORTED_IMAGE_TYPE' })
   assert.deepEqual(await filesUnder(images.dir), [])

@@ -13,7 +13,11 @@ import type { ImageManifest, Size } from './variants.js'
 const here = fileURLToPath(import.meta.url)
 const WORKER_FILE = path.join(path.dirname(here), `image-worker${path.extname(here)}`)
 
+/** What every task of a pool shares. */
+export type ImageSettings = Pick<ProcessTask, 'imagesDir' | 'maxPixels' | 'avifEffort' | 'nice'>
+
 export interface ImagePoolOptions {
+  settings: ImageSettings
   /** Threads running sharp, each with one libvips thread. */
   workers: number
   /** Images that may wait for a thread; beyond, run() throws IMAGE_QUEUE_FULL. */
@@ -41,14 +45,15 @@ export interface ImageJob {
 export interface ImagePool {
   /** False when run() would refuse: check before taking an upload in. */
   hasRoom(): boolean
-  run(task: Omit<ProcessTask, 'progress'>): ImageJob
+  /** Makes the variants of `source` under `hash`; throws IMAGE_QUEUE_FULL at once when the queue is full. */
+  run(source: ProcessTask['source'], hash: string): ImageJob
   /** Images waiting for a thread. */
   readonly waiting: number
   /** Lets the images being processed finish and rejects the queued ones. */
   close(): Promise<void>
 }
 
-export function createImagePool({ workers, queueMax, metrics }: ImagePoolOptions): ImagePool {
+export function createImagePool({ settings, workers, queueMax, metrics }: ImagePoolOptions): ImagePool {
   const piscina = new Piscina<ProcessTask, ProcessOutcome>({
     filename: WORKER_FILE,
     // No thread (nor sharp in memory) until the first image; an idle minute lets it go again.
@@ -61,7 +66,7 @@ export function createImagePool({ workers, queueMax, metrics }: ImagePoolOptions
   const waiting = () => Math.max(0, inFlight - workers)
   const failed = (code: string) => metrics?.failures.inc({ code })
 
-  function run(task: Omit<ProcessTask, 'progress'>): ImageJob {
+  function run(source: ProcessTask['source'], hash: string): ImageJob {
     if (inFlight >= workers + queueMax) {
       failed('IMAGE_QUEUE_FULL')
       throw imageQueueFull()
@@ -71,9 +76,9 @@ export function createImagePool({ workers, queueMax, metrics }: ImagePoolOptions
     const { port1, port2 } = new MessageChannel()
     const decoded = new Promise<Size>((resolve) => port1.once('message', resolve))
     const done = piscina
-      .run({ ...task, progress: port2 }, { transferList: [port2] })
+      .run({ ...settings, source, hash, progress: port2 }, { transferList: [port2] })
       .then((outcome) => {
-        if (!outcome.ok) throw refusalError(outcome.code, task.maxPixels)
+        if (!outcome.ok) throw refusalError(outcome.code, settings.maxPixels)
         for (const t of outcome.timings) metrics?.variantSeconds.observe({ format: t.format, width: String(t.width) }, t.seconds)
         const { ok: _, ...processed } = outcome
         return processed

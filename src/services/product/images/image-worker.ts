@@ -5,7 +5,9 @@
  * or a disk failure, and the pool's thread carries on with the next task.
  */
 import { randomUUID } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { threadId, type MessagePort } from 'node:worker_threads'
@@ -37,6 +39,8 @@ export interface ProcessTask {
   imagesDir: string
   maxPixels: number
   avifEffort: number
+  /** Nice value for the threads that do the pixel work (0 leaves them at the process's). */
+  nice: number
   /** Told the original's size once its pixels decoded: the file is a good image, variants follow. */
   progress?: MessagePort
 }
@@ -62,9 +66,12 @@ class Refused extends Error {
 
 export default async function processImage(task: ProcessTask): Promise<ProcessOutcome> {
   const startedAt = performance.timeOrigin + performance.now()
+  const renice = () => setPixelThreadsPriority(task.nice)
+  renice()
   let decoded: Awaited<ReturnType<typeof decode>>
   try {
     decoded = await decode(task)
+    renice()
   } catch (err) {
     if (err instanceof Refused) return { ok: false, code: err.code }
     if (/input file is missing/i.test(String(err))) throw err
@@ -73,7 +80,7 @@ export default async function processImage(task: ProcessTask): Promise<ProcessOu
   task.progress?.postMessage({ width: decoded.original.width, height: decoded.original.height })
   const hashDir = path.join(task.imagesDir, hashDirOf(task.hash))
   try {
-    const { sizes, timings } = await writeVariants(task, decoded.pixels)
+    const { sizes, timings } = await writeVariants(task, decoded.pixels, renice)
     const manifest: ImageManifest = { hash: task.hash, ...decoded.original, sizes }
     await writeAtomically(task.imagesDir, path.join(hashDir, MANIFEST_FILE), JSON.stringify(manifest))
     return { ok: true, manifest, timings, startedAt, endedAt: performance.timeOrigin + performance.now(), threadId }
@@ -112,7 +119,7 @@ function checkFormat(meta: Metadata, type: ImageType) {
   if (type === 'avif' && meta.compression !== 'av1') throw new Refused('UNSUPPORTED_IMAGE_TYPE')
 }
 
-async function writeVariants(task: ProcessTask, largest: Pixels) {
+async function writeVariants(task: ProcessTask, largest: Pixels, renice: () => void) {
   const sizes: Size[] = []
   const timings: VariantTiming[] = []
   await mkdir(path.join(task.imagesDir, hashDirOf(task.hash)), { recursive: true })
@@ -124,6 +131,7 @@ async function writeVariants(task: ProcessTask, largest: Pixels) {
       const bytes = await encode(pixels, format, task.avifEffort).toBuffer()
       await writeAtomically(task.imagesDir, path.join(task.imagesDir, variantFileOf(task.hash, width, format)), bytes)
       timings.push({ format, width, seconds: (performance.now() - started) / 1000 })
+      renice()
     }
   }
   return { sizes, timings }
@@ -155,5 +163,31 @@ async function writeAtomically(imagesDir: string, file: string, bytes: Buffer | 
   } catch (err) {
     await rm(tmp, { force: true })
     throw err
+  }
+}
+
+/**
+ * The pixels are worked on by libvips's own threads ("libvips worker"), which
+ * glib starts with the process's scheduling settings whatever thread asks, so
+ * niceness set on this worker thread does not reach them. Setting theirs makes
+ * the event loop win every contention for a core: on 2 cores, one image thread
+ * at nice 10 gets ~10% of a core the main thread wants. Linux only (/proc);
+ * threads glib starts mid-task are caught at the next call.
+ */
+function setPixelThreadsPriority(nice: number) {
+  if (process.platform !== 'linux') return
+  let tids: string[]
+  try {
+    tids = readdirSync('/proc/self/task')
+  } catch {
+    return
+  }
+  for (const tid of tids) {
+    try {
+      if (!readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').startsWith('libvips')) continue
+      if (os.getPriority(Number(tid)) !== nice) os.setPriority(Number(tid), nice)
+    } catch {
+      // The thread ended meanwhile, or raising a priority back needs privileges we lack.
+    }
   }
 }

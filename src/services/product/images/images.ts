@@ -39,8 +39,8 @@ export interface Images {
 export function createImages(config: ImageConfig & { DATA_DIR: string }, registry: Registry): Images {
   const dir = imagesDirOf(config)
   const metrics = createImageMetrics(registry)
-  const pool = createImagePool({ workers: config.IMAGE_WORKERS, queueMax: config.IMAGE_QUEUE_MAX, metrics })
-  const common = { imagesDir: dir, maxPixels: config.IMAGE_MAX_PIXELS, avifEffort: config.IMAGE_AVIF_EFFORT }
+  const settings = { imagesDir: dir, maxPixels: config.IMAGE_MAX_PIXELS, avifEffort: config.IMAGE_AVIF_EFFORT, nice: config.IMAGE_THREAD_NICE }
+  const pool = createImagePool({ settings, workers: config.IMAGE_WORKERS, queueMax: config.IMAGE_QUEUE_MAX, metrics })
   const counted = (err: unknown) => {
     if (err instanceof AppError) metrics.failures.inc({ code: err.code })
     throw err
@@ -66,7 +66,7 @@ export function createImages(config: ImageConfig & { DATA_DIR: string }, registr
           await discard()
           return { hash: upload.hash, width: stored.width, height: stored.height, done: Promise.resolve(stored) }
         }
-        const job = pool.run({ ...common, source: { file: upload.path, type: upload.type }, hash: upload.hash })
+        const job = pool.run({ file: upload.path, type: upload.type }, upload.hash)
         const done = job.done.then((p) => p.manifest).finally(discard)
         done.catch(() => {})
         return { hash: upload.hash, ...(await job.accepted), done }
@@ -79,7 +79,7 @@ export function createImages(config: ImageConfig & { DATA_DIR: string }, registr
       const hash = contentHash(createHash('sha256').update('emporium drawing\n').update(svg))
       const stored = await findManifest(dir, hash)
       if (stored) return stored
-      return (await pool.run({ ...common, source: { svg }, hash }).done).manifest
+      return (await pool.run({ svg }, hash).done).manifest
     },
     findManifest: (hash) => findManifest(dir, hash),
     removeFiles: (hash) => removeImageFiles(dir, hash),
