@@ -87,6 +87,20 @@ test('identical uploads share one set of files, made once', async (t) => {
   assert.equal(encoded?.[1], '1', 'the 600 px AVIF was encoded once')
 })
 
+test('content received again after its files were removed is processed again, not taken for stored', async (t) => {
+  const { images } = await buildTestImages(t)
+  const upload = await photoJpeg(300, 200)
+  const first = await images.process(await images.receive(chunked(upload)))
+  await first.done
+  const again = await images.receive(chunked(upload))
+  // What a concurrent deletion of the last reference does between the two steps.
+  await images.removeFiles(again.hash)
+  const second = await images.process(again)
+  assert.deepEqual(await second.done, await first.done)
+  assert.ok(await images.findManifest(again.hash), 'the files are back')
+  assert.deepEqual(await filesUnder(path.join(images.dir, '.incoming')), [])
+})
+
 test('different files get different addresses, and removing one leaves the other', async (t) => {
   const { images } = await buildTestImages(t)
   const a = await images.ingest(chunked(await photoJpeg(300, 200)))

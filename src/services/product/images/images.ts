@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client'
 import { AppError } from '../../../platform/errors.js'
 import { imagesDirOf, type ImageConfig } from './config.js'
 import { imageQueueFull } from './errors.js'
-import { contentHash, findManifest, receiveUpload, removeImageFiles } from './image-files.js'
+import { contentHash, findManifest, receiveUpload, removeImageFiles, type ReceivedUpload } from './image-files.js'
 import { createImageMetrics, type ImageMetrics } from './image-metrics.js'
 import { createImagePool, type ImagePool } from './image-pool.js'
 import type { ImageManifest, Size } from './variants.js'
@@ -26,9 +26,19 @@ export interface Images {
   /**
    * Streams the file to disk, checks it and queues its variants. Resolves once
    * its pixels decoded; rejects with the file's 4xx (or 503 when the queue is
-   * full) leaving no file behind.
+   * full) leaving no file behind. receive() then process(), for a caller that
+   * records the hash in between (see process()).
    */
   ingest(source: AsyncIterable<Uint8Array>): Promise<AcceptedImage>
+  /** Streams the file into .incoming/ and hashes it: 413 or 415 while it streams, no file left behind. */
+  receive(source: AsyncIterable<Uint8Array>): Promise<ReceivedUpload>
+  /**
+   * Makes the variants of a received upload, which it then removes. Content
+   * already stored is found by its manifest and not processed again: a caller
+   * that may delete files concurrently records its reference to the hash first,
+   * under the same lock as the deletion (the product service's transaction).
+   */
+  process(upload: ReceivedUpload): Promise<AcceptedImage>
   /** Variants of one of our own SVG drawings (demo pictures), addressed by the drawing's text. */
   draw(svg: string): Promise<ImageManifest>
   findManifest(hash: string): Promise<ImageManifest | undefined>
@@ -51,30 +61,37 @@ export function createImages(config: ImageConfig & { DATA_DIR: string }, registr
     throw imageQueueFull()
   }
 
+  async function receive(source: AsyncIterable<Uint8Array>): Promise<ReceivedUpload> {
+    assertRoom()
+    return receiveUpload(source, dir, config.IMAGE_MAX_BYTES).catch(counted)
+  }
+
+  async function processUpload(upload: ReceivedUpload): Promise<AcceptedImage> {
+    const discard = () => rm(upload.path, { force: true })
+    try {
+      const stored = await findManifest(dir, upload.hash)
+      if (stored) {
+        await discard()
+        return { hash: upload.hash, width: stored.width, height: stored.height, done: Promise.resolve(stored) }
+      }
+      const job = pool.run({ file: upload.path, type: upload.type }, upload.hash)
+      const done = job.done.then((p) => p.manifest).finally(discard)
+      done.catch(() => {})
+      return { hash: upload.hash, ...(await job.accepted), done }
+    } catch (err) {
+      await discard()
+      throw err
+    }
+  }
+
   return {
     dir,
     metrics,
     pool,
     assertRoom,
-    async ingest(source) {
-      assertRoom()
-      const upload = await receiveUpload(source, dir, config.IMAGE_MAX_BYTES).catch(counted)
-      const discard = () => rm(upload.path, { force: true })
-      try {
-        const stored = await findManifest(dir, upload.hash)
-        if (stored) {
-          await discard()
-          return { hash: upload.hash, width: stored.width, height: stored.height, done: Promise.resolve(stored) }
-        }
-        const job = pool.run({ file: upload.path, type: upload.type }, upload.hash)
-        const done = job.done.then((p) => p.manifest).finally(discard)
-        done.catch(() => {})
-        return { hash: upload.hash, ...(await job.accepted), done }
-      } catch (err) {
-        await discard()
-        throw err
-      }
-    },
+    ingest: async (source) => processUpload(await receive(source)),
+    receive,
+    process: processUpload,
     async draw(svg) {
       const hash = contentHash(createHash('sha256').update('emporium drawing\n').update(svg))
       const stored = await findManifest(dir, hash)
