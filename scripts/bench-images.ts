@@ -1,6 +1,6 @@
 /**
  * npm run bench:images [-- --rounds 5] [--images 20] [--seconds 6] [--concurrency 8] [--photo 4000x3000]
- *                         [--only latency,first-start]
+ *                         [--only latency,first-start] [--nice 19,0]
  *
  * latency: the real app (embedded, 2,000 demo products) and the image pool in
  *   one process, as in `npm start`. Each round measures the cached
@@ -11,7 +11,8 @@
  * first-start: time from buildApp() on an empty data dir (seeding 2,000
  *   products) to the first answer of GET /api/products, without the demo
  *   pictures, and with them made during or after the seeding.
- * IMAGE_WORKERS and IMAGE_AVIF_EFFORT are read from the environment.
+ * --nice compares IMAGE_THREAD_NICE values round by round (one pool each).
+ * IMAGE_WORKERS, IMAGE_AVIF_EFFORT and IMAGE_THREAD_NICE are read from the environment.
  */
 import { execFile } from 'node:child_process'
 import { createReadStream } from 'node:fs'
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     photo: { type: 'string', default: '4000x3000' },
     only: { type: 'string', default: 'latency,first-start' },
+    nice: { type: 'string', default: '' },
   },
 })
 const phases = new Set(values.only.split(','))
@@ -97,53 +99,80 @@ async function listen(built: BuiltApp): Promise<string> {
   return `http://127.0.0.1:${(built.app.server.address() as AddressInfo).port}`
 }
 
+interface Loaded {
+  ab: AbResult
+  imagesSeconds: number
+  pendingAtEnd: number
+}
+
+/**
+ * ab while every photo is processed; then the photos' files are removed for the
+ * next round. The uploads are received first: 20 photos streamed from disk at
+ * once are a ~60 ms burst of event-loop work (hashing, writes) that real uploads,
+ * arriving at network speed, spread out; alone it would weigh on a 6 s p99.
+ */
+async function underImageWork(images: Images, photos: string[], measure: () => Promise<AbResult>): Promise<Loaded> {
+  const uploads = await Promise.all(photos.map((file) => images.receive(createReadStream(file))))
+  const started = performance.now()
+  let finished = 0
+  const jobs = uploads.map(async (upload) => {
+    const accepted = await images.process(upload)
+    await accepted.done
+    finished++
+    return accepted.hash
+  })
+  const result = await measure()
+  const pendingAtEnd = photos.length - finished
+  const hashes = await Promise.all(jobs)
+  const imagesSeconds = (performance.now() - started) / 1000
+  // Content-addressed: the next round's identical photos would otherwise be found made.
+  for (const hash of hashes) await images.removeFiles(hash)
+  return { ab: result, imagesSeconds, pendingAtEnd }
+}
+
 async function latency(root: string) {
   const concurrency = Number(values.concurrency)
   const seconds = Number(values.seconds)
   const dataDir = path.join(root, 'latency')
   const built = await buildApp({ services: 'all', env: appEnv(dataDir, 2000), defaultMetrics: false })
   const url = `${await listen(built)}/api/products?limit=20`
-  const images = createImages(loadConfig(imageConfig, { ...process.env, DATA_DIR: dataDir }), built.deps.metrics.registry)
+  const config = (env: Record<string, string>) => loadConfig(imageConfig, { ...process.env, DATA_DIR: dataDir, ...env })
+  // One pool per IMAGE_THREAD_NICE compared; libvips's threads are the process's, each task sets their priority.
+  const nices = values.nice ? values.nice.split(',') : [String(config({}).IMAGE_THREAD_NICE)]
+  const pools = nices.map((nice) => createImages(config({ IMAGE_THREAD_NICE: nice }), built.deps.metrics.registry))
   try {
     console.log(`making ${values.images} photos of ${values.photo}...`)
     const photos = await makePhotos(root, Number(values.images))
     if (!(await fetch(url)).ok) throw new Error(`${url} does not answer`)
+    const measure = () => ab(url, seconds, concurrency, path.join(root, 'ab.csv'))
     await ab(url, 2, concurrency, path.join(root, 'warm.csv'))
-    const results: { base: AbResult; loaded: AbResult; imagesSeconds: number; pendingAtEnd: number }[] = []
+    const base: AbResult[] = []
+    const loaded: Loaded[][] = nices.map(() => [])
     for (let r = 1; r <= rounds; r++) {
-      const base = await ab(url, seconds, concurrency, path.join(root, 'base.csv'))
-      const started = performance.now()
-      let finished = 0
-      const jobs = photos.map(async (file) => {
-        const accepted = await images.ingest(createReadStream(file))
-        await accepted.done
-        finished++
-        return accepted.hash
+      base.push(await measure())
+      for (const [i, images] of pools.entries()) loaded[i]!.push(await underImageWork(images, photos, measure))
+      const line = loaded.map((l, i) => {
+        const x = l.at(-1)!
+        return `nice ${nices[i]}: p99 ${x.ab.p99.toFixed(1)} ms (x${(x.ab.p99 / base.at(-1)!.p99).toFixed(2)}), ${x.ab.rps.toFixed(0)} req/s, ${photos.length} images in ${x.imagesSeconds.toFixed(1)} s (${x.pendingAtEnd} left when ab ended)`
       })
-      const loaded = await ab(url, seconds, concurrency, path.join(root, 'loaded.csv'))
-      const pendingAtEnd = photos.length - finished
-      const hashes = await Promise.all(jobs)
-      const imagesSeconds = (performance.now() - started) / 1000
-      // Content-addressed: the next round's identical photos would otherwise be found made.
-      for (const hash of hashes) await images.removeFiles(hash)
-      results.push({ base, loaded, imagesSeconds, pendingAtEnd })
+      console.log(`round ${r}: no image work p99 ${base.at(-1)!.p99.toFixed(1)} ms, ${base.at(-1)!.rps.toFixed(0)} req/s; ${line.join('; ')}`)
+    }
+    const basePercentile = (k: 'p50' | 'p99' | 'rps') => median(base.map((b) => b[k]))
+    console.log(`\ncached GET /api/products?limit=20, ab -k -c ${concurrency} for ${seconds} s, median of ${rounds} rounds:`)
+    console.log(`  no image work:         p50 ${basePercentile('p50').toFixed(1)} ms  p99 ${basePercentile('p99').toFixed(1)} ms  ${basePercentile('rps').toFixed(0)} req/s`)
+    for (const [i, l] of loaded.entries()) {
+      const m = (f: (x: Loaded) => number) => median(l.map(f))
+      const ratios = l.map((x, r) => (x.ab.p99 / base[r]!.p99).toFixed(2)).join(', ')
       console.log(
-        `round ${r}: p99 ${base.p99.toFixed(1)} -> ${loaded.p99.toFixed(1)} ms (x${(loaded.p99 / base.p99).toFixed(2)}), ` +
-          `p50 ${base.p50.toFixed(1)} -> ${loaded.p50.toFixed(1)} ms, rps ${base.rps.toFixed(0)} -> ${loaded.rps.toFixed(0)}, ` +
-          `failed ${base.failed}/${loaded.failed}; ${photos.length} images in ${imagesSeconds.toFixed(1)} s, ${pendingAtEnd} still processing when ab ended`,
+        `  ${photos.length} images, nice ${nices[i]}: p50 ${m((x) => x.ab.p50).toFixed(1)} ms  p99 ${m((x) => x.ab.p99).toFixed(1)} ms  ${m((x) => x.ab.rps).toFixed(0)} req/s;` +
+          ` p99 ratio ${(m((x) => x.ab.p99) / basePercentile('p99')).toFixed(2)} (target <= 1.5; by round ${ratios});` +
+          ` images ${m((x) => x.imagesSeconds).toFixed(1)} s (${(m((x) => x.imagesSeconds) / photos.length).toFixed(2)} s each)`,
       )
     }
-    const m = (f: (x: (typeof results)[number]) => number) => median(results.map(f))
-    console.log(`\ncached GET /api/products?limit=20, ab -k -c ${concurrency} for ${seconds} s, median of ${rounds} rounds:`)
-    console.log(`  no image work:    p50 ${m((x) => x.base.p50).toFixed(1)} ms  p99 ${m((x) => x.base.p99).toFixed(1)} ms  ${m((x) => x.base.rps).toFixed(0)} req/s`)
-    console.log(`  ${photos.length} images in pool: p50 ${m((x) => x.loaded.p50).toFixed(1)} ms  p99 ${m((x) => x.loaded.p99).toFixed(1)} ms  ${m((x) => x.loaded.rps).toFixed(0)} req/s`)
-    const ratios = results.map((x) => (x.loaded.p99 / x.base.p99).toFixed(2)).join(', ')
-    console.log(`  p99 with / without image work: ${(m((x) => x.loaded.p99) / m((x) => x.base.p99)).toFixed(2)} (target <= 1.5; by round: ${ratios})`)
     console.log(`  load average when done: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores`)
-    console.log(`  ${photos.length} photos of ${values.photo}: ${m((x) => x.imagesSeconds).toFixed(1)} s (${(m((x) => x.imagesSeconds) / photos.length).toFixed(2)} s each)`)
-    await printVariantTimes(images)
+    await printVariantTimes(pools[0]!)
   } finally {
-    await images.close()
+    for (const images of pools) await images.close()
     await built.close()
   }
 }

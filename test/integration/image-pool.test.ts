@@ -66,11 +66,12 @@ test('with IMAGE_WORKERS=2 no more than two images are processed at once', async
 })
 
 test('the threads that work on pixels run at IMAGE_THREAD_NICE, below the event loop', async (t) => {
-  const { start } = await pipelineWithPhoto(t, { IMAGE_THREAD_NICE: '12' })
+  const { start, config } = await pipelineWithPhoto(t, {})
+  assert.equal(config.IMAGE_THREAD_NICE, 19)
   await start(1).done
   const pixelThreads = readdirSync('/proc/self/task').filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').startsWith('libvips'))
   assert.ok(pixelThreads.length > 0, 'libvips runs its own threads')
-  assert.deepEqual(new Set(pixelThreads.map((tid) => os.getPriority(Number(tid)))), new Set([12]))
+  assert.deepEqual(new Set(pixelThreads.map((tid) => os.getPriority(Number(tid)))), new Set([19]))
   assert.equal(os.getPriority(process.pid), 0, 'the event loop keeps its priority')
 })
 

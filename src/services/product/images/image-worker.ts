@@ -170,9 +170,10 @@ async function writeAtomically(imagesDir: string, file: string, bytes: Buffer | 
  * The pixels are worked on by libvips's own threads ("libvips worker"), which
  * glib starts with the process's scheduling settings whatever thread asks, so
  * niceness set on this worker thread does not reach them. Setting theirs makes
- * the event loop win every contention for a core: on 2 cores, one image thread
- * at nice 10 gets ~10% of a core the main thread wants. Linux only (/proc);
- * threads glib starts mid-task are caught at the next call.
+ * the event loop win every contention for a core (at nice 19 an image thread
+ * gets ~1.5% of a core the main thread wants) while images still use every
+ * idle cycle. Linux only (/proc); threads glib starts mid-task are caught at
+ * the next call.
  */
 function setPixelThreadsPriority(nice: number) {
   if (process.platform !== 'linux') return
