@@ -28,6 +28,7 @@ import { loadConfig } from '../src/platform/config.js'
 import { imageConfig } from '../src/services/product/images/config.js'
 import { ensureDemoImages } from '../src/services/product/images/demo-images.js'
 import { createImages, type Images } from '../src/services/product/images/images.js'
+import { median } from './bench-support.js'
 
 const { values } = parseArgs({
   options: {
@@ -44,10 +45,6 @@ const phases = new Set(values.only.split(','))
 const rounds = Number(values.rounds)
 const [photoWidth, photoHeight] = values.photo.split('x').map(Number) as [number, number]
 const sh = promisify(execFile)
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
 const appEnv = (dataDir: string, seed: number) => ({
   ...process.env,
   DATA_DIR: dataDir,

@@ -22,3 +22,9 @@ export async function waitForHealth(base: string, timeoutMs: number): Promise<vo
   }
   throw new Error(`the server at ${base} did not start within ${timeoutMs} ms`)
 }
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}

@@ -26,7 +26,7 @@ import { seedDemoCatalog } from '../src/services/product/demo-catalog.js'
 import { countProducts } from '../src/services/product/product-store.js'
 import { productService } from '../src/services/product/index.js'
 import { benchCheckout, type CheckoutResult } from './bench-checkout.js'
-import { serversEnv, waitForHealth } from './bench-support.js'
+import { median, serversEnv, waitForHealth } from './bench-support.js'
 
 const { values } = parseArgs({
   options: {
@@ -70,11 +70,6 @@ function ab(url: string, n: number, c: number): AbResult {
     non2xx: Number(/Non-2xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
     complete: num(/Complete requests:\s+(\d+)/),
   }
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
 async function prepareData(): Promise<Record<string, string>> {
