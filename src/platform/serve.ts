@@ -14,23 +14,32 @@ export interface ServeOptions {
 /**
  * Listens, tells PM2 the instance is ready only once everything is up, and on
  * SIGINT, SIGTERM or PM2's 'shutdown' message drains: readiness turns 503,
- * answers carry Connection: close, in-flight requests finish (at most
- * shutdownTimeoutMs), pools close, exit 0.
+ * answers carry Connection: close, in-flight requests finish, pools close, exit 0.
+ * After shutdownTimeoutMs it exits 1 whatever is still open.
  */
 export async function serve(app: App, lifecycle: Lifecycle, options: ServeOptions): Promise<{ shutdown: (reason: string) => Promise<void> }> {
   const exit = options.exit ?? ((code: number) => process.exit(code))
   await app.listen({ host: options.host, port: options.port })
   let stopping: Promise<void> | undefined
 
+  let exited = false
+  const finish = (code: number) => {
+    if (exited) return
+    exited = true
+    exit(code)
+  }
+
   const shutdown = (reason: string) => {
     stopping ??= (async () => {
       app.log.info({ reason }, 'draining')
       lifecycle.draining = true
+      // The drain ends: whatever still hangs at the limit (a request, a pool that
+      // does not close) is abandoned, so PM2's kill_timeout never has to SIGKILL us.
       const force = setTimeout(() => {
-        app.log.warn('drain timeout: closing remaining connections')
+        app.log.warn({ timeoutMs: options.shutdownTimeoutMs }, 'drain timeout: exiting with work still open')
         app.server.closeAllConnections()
+        finish(1)
       }, options.shutdownTimeoutMs)
-      force.unref()
       let code = 0
       try {
         await options.beforeClose?.()
@@ -43,7 +52,7 @@ export async function serve(app: App, lifecycle: Lifecycle, options: ServeOption
       } finally {
         clearTimeout(force)
       }
-      exit(code)
+      finish(code)
     })()
     return stopping
   }

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/platform/config.js'
 import { createMetrics } from '../../src/platform/metrics.js'
 import { serve } from '../../src/platform/serve.js'
 import { createServer } from '../../src/platform/server.js'
+import { startChild } from '../helpers/children.js'
 
 function request(port: number, path: string, agent: http.Agent) {
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
@@ -63,3 +64,29 @@ test('shutdown answers in-flight requests, refuses new connections, closes pools
   await assert.rejects(request(port, '/health', new http.Agent()), /ECONNREFUSED/)
   agent.destroy()
 })
+
+for (const hang of ['request', 'close', 'both'] as const) {
+  test(`the drain ends: a process with a hung ${hang === 'both' ? 'request and dependency close' : hang === 'request' ? 'request' : 'dependency close'} exits 1 within SHUTDOWN_TIMEOUT_MS`, async () => {
+    const timeoutMs = 1000
+    const child = startChild('test/helpers/hung-drain-child.ts', { HANG: hang, SHUTDOWN_TIMEOUT_MS: String(timeoutMs) }, 'listening ')
+    try {
+      await child.ready
+      const port = Number(/listening (\d+)/.exec(child.output())![1])
+      const hung = fetch(`http://127.0.0.1:${port}/hang`).then(
+        () => 'answered',
+        () => 'cut',
+      )
+      // The request has reached the route before the signal.
+      await new Promise((r) => setTimeout(r, 200))
+      const started = Date.now()
+      child.process.kill('SIGTERM')
+      const code = await Promise.race([child.exited, new Promise((r) => setTimeout(() => r('still running'), timeoutMs + 4000))])
+      const ms = Date.now() - started
+      assert.equal(code, 1, `exit ${String(code)} after ${ms} ms: ${child.output()}`)
+      assert.ok(ms < timeoutMs + 1500, `exited ${ms} ms after SIGTERM`)
+      assert.equal(await hung, 'cut')
+    } finally {
+      await child.kill()
+    }
+  })
+}
