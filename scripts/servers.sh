@@ -6,7 +6,12 @@
 #   scripts/servers.sh install          apt-get the packages that are missing (needs root)
 #   scripts/servers.sh start [pg redis rabbitmq]   (default: all three)
 #   scripts/servers.sh stop  [pg redis rabbitmq]
-#   scripts/servers.sh env              print the URLs as shell exports
+#   scripts/servers.sh env              print the URLs as shell exports (TEST_*, for the tests)
+#   scripts/servers.sh urls             print DATABASE_URL, REDIS_URL, AMQP_URL (for prod:start)
+#
+# Settings: EMPORIUM_SERVERS_DIR, EMPORIUM_PG_PORT, EMPORIUM_REDIS_PORT, EMPORIUM_AMQP_PORT,
+# EMPORIUM_AMQP_DIST_PORT, EMPORIUM_AMQP_NODE (two nodes on one host need two names) and
+# EMPORIUM_PG_MAX_CONNECTIONS (applied at every start; default 400 from the first start's config).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +19,8 @@ DIR="${EMPORIUM_SERVERS_DIR:-$ROOT/.servers}"
 PG_PORT="${EMPORIUM_PG_PORT:-55432}"
 REDIS_PORT="${EMPORIUM_REDIS_PORT:-56379}"
 AMQP_PORT="${EMPORIUM_AMQP_PORT:-56720}"
+AMQP_NODE="${EMPORIUM_AMQP_NODE:-emporium@localhost}"
+PG_MAX_CONNECTIONS="${EMPORIUM_PG_MAX_CONNECTIONS:-}"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
 
 log() { echo "servers: $*" >&2; }
@@ -44,6 +51,8 @@ install_missing() {
   command -v rabbitmq-server >/dev/null || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || want+=(rabbitmq-server)
   command -v nginx >/dev/null || want+=(nginx)
   command -v ab >/dev/null || want+=(apache2-utils)
+  command -v openssl >/dev/null || want+=(openssl)
+  command -v curl >/dev/null || want+=(curl)
   if [ ${#want[@]} -eq 0 ]; then return 0; fi
   if [ "$(id -u)" != 0 ]; then
     log "missing packages: ${want[*]} (run as root, or: sudo apt-get install ${want[*]})"; exit 1
@@ -72,7 +81,9 @@ shared_buffers = 256MB
 fsync = on
 CONF
   fi
-  as_pg_owner "$PG_BIN/pg_ctl" -D "$data" -l "$pg/server.log" -w -t 60 start >/dev/null
+  local opts=()
+  [ -n "$PG_MAX_CONNECTIONS" ] && opts=(-o "-c max_connections=$PG_MAX_CONNECTIONS")
+  as_pg_owner "$PG_BIN/pg_ctl" -D "$data" -l "$pg/server.log" -w -t 60 "${opts[@]}" start >/dev/null
   log "postgres up on 127.0.0.1:$PG_PORT"
 }
 
@@ -106,7 +117,7 @@ stop_redis() {
 
 rabbit_env() {
   export HOME="$DIR/rabbitmq"
-  export RABBITMQ_NODENAME="emporium@localhost"
+  export RABBITMQ_NODENAME="$AMQP_NODE"
   export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
   export RABBITMQ_NODE_PORT="$AMQP_PORT"
   export RABBITMQ_DIST_PORT="${EMPORIUM_AMQP_DIST_PORT:-26720}"
@@ -155,6 +166,12 @@ print_env() {
   echo "export EMPORIUM_SERVERS_DIR=$DIR"
 }
 
+print_urls() {
+  echo "DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+  echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
+  echo "AMQP_URL=amqp://guest:guest@127.0.0.1:$AMQP_PORT"
+}
+
 cmd="${1:-}"; shift || true
 which=("$@"); [ ${#which[@]} -eq 0 ] && which=(pg redis rabbitmq)
 case "$cmd" in
@@ -162,5 +179,6 @@ case "$cmd" in
   start) install_missing; for s in "${which[@]}"; do "start_$s"; done ;;
   stop) for s in "${which[@]}"; do "stop_$s"; done ;;
   env) print_env ;;
-  *) echo "usage: $0 install|start|stop|env [pg redis rabbitmq]" >&2; exit 2 ;;
+  urls) print_urls ;;
+  *) echo "usage: $0 install|start|stop|env|urls [pg redis rabbitmq]" >&2; exit 2 ;;
 esac

@@ -40,6 +40,9 @@ export const platformConfig = Type.Object({
     default: 'false',
     description: "'false', or the proxy addresses to trust for X-Forwarded-For (e.g. 'loopback' behind nginx).",
   }),
+  SYSTEM_HEALTH_URLS: Type.Optional(
+    Type.String({ minLength: 1, description: 'name=url,... of every service\'s health route: GET /health/system aggregates them (nginx serves it as /health).' }),
+  ),
   INSTANCES: Type.Integer({ minimum: 1, default: 1, description: 'Instances of this service, to size per-process fallbacks.' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 8000 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),

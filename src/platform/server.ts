@@ -35,6 +35,7 @@ import {
   type ErrorFactory,
 } from './errors.js'
 import type { Metrics } from './metrics.js'
+import { parseHealthUrls, registerSystemHealth } from './system-health.js'
 import { describeValidation, validatorCompiler } from './validation.js'
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
@@ -188,6 +189,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
   app.get('/health', { schema: { hide: true } }, (_req, reply) => health(reply))
   // Liveness never looks at dependencies: a restart would not bring a database back.
   app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'ok', service: options.name }))
+  if (config.SYSTEM_HEALTH_URLS) registerSystemHealth(app, parseHealthUrls(config.SYSTEM_HEALTH_URLS))
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type(metrics.registry.contentType)
     return metrics.registry.metrics()

@@ -1,0 +1,73 @@
+'use strict'
+/**
+ * The production topology in one place: the PM2 apps (the seed's names and
+ * instance counts), their ports and how they find each other. Read by
+ * ecosystem.config.cjs (PM2 evaluates it in plain Node) and by scripts/prod
+ * (nginx config, health waits, status). Every number can be set by environment.
+ */
+const os = require('node:os')
+
+/** The seed's apps. `health` is the service's readiness route; `prefix` what nginx routes to it. */
+const SERVICES = [
+  { service: 'product', app: 'product-service', port: 3001, instances: 'max', health: '/api/products/health' },
+  { service: 'cart', app: 'cart-service', port: 3002, instances: 'max', health: '/api/cart/health' },
+  { service: 'order', app: 'order-service', port: 3003, instances: 4, health: '/api/orders/health' },
+  { service: 'auth', app: 'auth-service', port: 3004, instances: 4, health: '/api/auth/health' },
+  { service: 'notification', app: 'notification-service', port: 3005, instances: 2, health: '/api/notifications/health' },
+]
+
+const DEFAULTS = { NGINX_PORT: 8080, NGINX_ADDRESS: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: 8000 }
+
+class TopologyError extends Error {}
+
+function portOf(env, name, fallback) {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) throw new TopologyError(`${name} must be a port number (1-65535), got '${raw}'`)
+  return n
+}
+
+function instancesOf(env, name, fallback) {
+  const raw = env[name] === undefined || env[name] === '' ? String(fallback) : env[name]
+  if (raw === 'max') return os.availableParallelism()
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 64) throw new TopologyError(`${name} must be 'max' or a number of instances (1-64), got '${raw}'`)
+  return Number(raw)
+}
+
+/**
+ * The topology for an environment: each service with its port, instance count
+ * and URLs, and nginx's port. Throws a TopologyError naming the bad variable.
+ */
+function resolveTopology(env = process.env) {
+  const services = SERVICES.map((s) => {
+    const key = s.service.toUpperCase()
+    const port = portOf(env, `${key}_PORT`, s.port)
+    return { ...s, port, instances: instancesOf(env, `${key}_INSTANCES`, s.instances), url: `http://127.0.0.1:${port}` }
+  })
+  const nginxPort = portOf(env, 'NGINX_PORT', DEFAULTS.NGINX_PORT)
+  const ports = new Map()
+  for (const [name, port] of [['NGINX_PORT', nginxPort], ...services.map((s) => [`${s.service.toUpperCase()}_PORT`, s.port])]) {
+    if (ports.has(port)) throw new TopologyError(`${name} and ${ports.get(port)} are both ${port}`)
+    ports.set(port, name)
+  }
+  const shutdownRaw = env.SHUTDOWN_TIMEOUT_MS || String(DEFAULTS.SHUTDOWN_TIMEOUT_MS)
+  if (!/^\d+$/.test(shutdownRaw)) throw new TopologyError(`SHUTDOWN_TIMEOUT_MS must be a number of milliseconds, got '${shutdownRaw}'`)
+  const byName = Object.fromEntries(services.map((s) => [s.service, s]))
+  return {
+    services,
+    byName,
+    nginx: { port: nginxPort, address: env.NGINX_ADDRESS || DEFAULTS.NGINX_ADDRESS },
+    shutdownTimeoutMs: Number(shutdownRaw),
+    /** What every app is told about the others (they call /internal routes and fetch the auth keys directly, not through nginx). */
+    sharedEnv: {
+      PRODUCT_SERVICE_URL: byName.product.url,
+      CART_SERVICE_URL: byName.cart.url,
+      ORDER_SERVICE_URL: byName.order.url,
+      AUTH_JWKS_URL: `${byName.auth.url}/api/auth/.well-known/jwks.json`,
+      SYSTEM_HEALTH_URLS: services.map((s) => `${s.service}=${s.url}${s.health}`).join(','),
+    },
+  }
+}
+
+module.exports = { SERVICES, DEFAULTS, TopologyError, resolveTopology }

@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { ProdError, ROOT, type ProdSettings } from './settings.js'
+
+/** nginx.conf from deploy/nginx.conf.template, with the topology's ports and this checkout's paths. */
+export function renderNginxConf(s: ProdSettings): string {
+  const template = readFileSync(path.join(ROOT, 'deploy', 'nginx.conf.template'), 'utf8')
+  const upstream = (name: string, ports: number[]) =>
+    [
+      `  upstream ${name} {`,
+      '    least_conn;',
+      ...ports.map((p) => `    server 127.0.0.1:${p};`),
+      '    keepalive 32;',
+      '    keepalive_timeout 30s;',
+      '    keepalive_requests 10000;',
+      '  }',
+    ].join('\n')
+  const upstreams = [
+    ...s.topology.services.map((svc) => upstream(svc.service, [svc.port])),
+    // Any instance of any service can aggregate /health (SYSTEM_HEALTH_URLS is given to all).
+    upstream('system_health', s.topology.services.map((svc) => svc.port)),
+  ].join('\n')
+  const values: Record<string, string> = {
+    USER: runsAsRoot() ? 'user www-data;' : '',
+    WORKERS: s.env.NGINX_WORKERS ?? 'auto',
+    STATE: s.dirs.nginx,
+    LOGS: s.dirs.logs,
+    ADDRESS: s.topology.nginx.address,
+    PORT: String(s.topology.nginx.port),
+    TLS_CERT: s.tls.cert,
+    TLS_KEY: s.tls.key,
+    CONN_PER_IP: String(s.connPerIp),
+    UPSTREAMS: upstreams,
+  }
+  return template.replace(/\{\{([A-Z_]+)\}\}/g, (_m, name: string) => {
+    if (!(name in values)) throw new Error(`nginx.conf.template: unknown placeholder {{${name}}}`)
+    return values[name]!
+  })
+}
+
+function runsAsRoot(): boolean {
+  return process.getuid?.() === 0
+}
+
+/** A self-signed certificate for localhost (ECDSA P-256, 1 year), made once when TLS_CERT/TLS_KEY are not given. */
+export function ensureCertificate(s: ProdSettings): void {
+  if (!s.tls.generated || (existsSync(s.tls.cert) && existsSync(s.tls.key))) return
+  mkdirSync(path.dirname(s.tls.cert), { recursive: true })
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '365',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+    '-keyout', s.tls.key, '-out', s.tls.cert,
+  ], { stdio: 'pipe' })
+  chmodSync(s.tls.key, 0o600)
+}
+
+export function nginxPaths(s: ProdSettings) {
+  return { conf: path.join(s.dirs.nginx, 'nginx.conf'), pid: path.join(s.dirs.nginx, 'nginx.pid') }
+}
+
+/** Writes the config, checks it with `nginx -t`, starts nginx (it daemonizes), returns its master pid. */
+export function startNginx(s: ProdSettings): number {
+  const { conf, pid } = nginxPaths(s)
+  for (const dir of ['tmp', 'cache']) mkdirSync(path.join(s.dirs.nginx, dir), { recursive: true })
+  mkdirSync(s.dirs.logs, { recursive: true })
+  writeFileSync(conf, renderNginxConf(s))
+  const args = ['-p', s.dirs.nginx, '-c', conf, '-e', path.join(s.dirs.logs, 'nginx-error.log')]
+  const run = (extra: string[]) => {
+    try {
+      execFileSync('nginx', [...args, ...extra], { stdio: 'pipe' })
+    } catch (err) {
+      const out = `${(err as { stderr?: Buffer }).stderr ?? ''}`.trim().split('\n').filter((l) => !/test is successful|syntax is ok/.test(l))
+      throw new ProdError(`nginx ${extra.length ? 'did not start' : 'refused its configuration'}: ${out.join(' | ') || (err as Error).message}`)
+    }
+  }
+  run(['-t', '-q'])
+  run([])
+  return Number(readFileSync(pid, 'utf8').trim())
+}
+
+/** Graceful stop (finishes the requests in flight), by the master pid nginx wrote. */
+export async function stopNginx(pidFile: string): Promise<void> {
+  if (!existsSync(pidFile)) return
+  const pid = Number(readFileSync(pidFile, 'utf8').trim())
+  if (!alive(pid)) return
+  process.kill(pid, 'SIGQUIT')
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100))
+  if (alive(pid)) process.kill(pid, 'SIGTERM')
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
