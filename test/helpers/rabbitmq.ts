@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import net from 'node:net'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import amqp from 'amqplib'
+import { freePort } from './ports.js'
 import { servers } from './servers.js'
 
 const run = promisify(execFile)
@@ -65,19 +65,11 @@ export async function startPrivateBroker(scope: Scope): Promise<Broker> {
   // again with new ones if the node still does not come up.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startBrokerOnce(scope, await freePort(), await freePort())
+      return await startBrokerOnce(scope, String(await freePort()), String(await freePort()))
     } catch (err) {
       if (attempt === 3) throw err
     }
   }
-}
-
-async function freePort(): Promise<string> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return String(port)
 }
 
 async function startBrokerOnce(scope: Scope, port: string, distPort: string): Promise<Broker> {
