@@ -54,13 +54,21 @@ export function createHttpClient(service: string, baseUrl: string, internalToken
   const base = baseUrl.replace(/\/$/, '')
   return {
     async request(method, path, options = {}) {
-      let res: Response
-      try {
-        res = await fetch(base + path, {
+      const send = () =>
+        fetch(base + path, {
           method,
           headers: { [INTERNAL_TOKEN_HEADER]: internalToken, ...options.headers, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
           ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
           signal: AbortSignal.timeout(timeoutMs),
+        })
+      let res: Response
+      try {
+        res = await send().catch((err: Error) => {
+          // A pooled connection the peer closed as it drained (pm2 reload) fails before any
+          // answer: send once more on a new one. Every /internal call is idempotent (GETs, and
+          // writes keyed by order id), so a retry cannot act twice; a timeout is not retried.
+          if (err.name === 'TimeoutError') throw err
+          return send()
         })
       } catch (err) {
         throw dependencyUnavailable(`The ${service} service is not reachable: ${(err as Error).message}`)
