@@ -40,12 +40,9 @@ module.exports = {
     error_file: path.join(logDir, `${s.app}.error.log`),
     env: {
       NODE_ENV: 'production',
-      HOST: '127.0.0.1',
       PORT: String(s.port),
       // Sizes the per-process fallbacks (rate limits when Redis is down) to limit / instances.
       INSTANCES: String(s.instances),
-      // nginx on this host is the only client: rate limits see X-Forwarded-For from it.
-      TRUST_PROXY: 'loopback',
       ...topology.sharedEnv,
     },
   })),

@@ -59,13 +59,20 @@ function resolveTopology(env = process.env) {
     byName,
     nginx: { port: nginxPort, address: env.NGINX_ADDRESS || DEFAULTS.NGINX_ADDRESS },
     shutdownTimeoutMs: Number(shutdownRaw),
-    /** What every app is told about the others (they call /internal routes and fetch the auth keys directly, not through nginx). */
+    /**
+     * What every app is told about the others (they call /internal routes and fetch the
+     * auth keys directly, not through nginx). Values set in the environment win (Docker:
+     * the services are other containers).
+     */
     sharedEnv: {
-      PRODUCT_SERVICE_URL: byName.product.url,
-      CART_SERVICE_URL: byName.cart.url,
-      ORDER_SERVICE_URL: byName.order.url,
-      AUTH_JWKS_URL: `${byName.auth.url}/api/auth/.well-known/jwks.json`,
-      SYSTEM_HEALTH_URLS: services.map((s) => `${s.service}=${s.url}${s.health}`).join(','),
+      HOST: env.HOST || '127.0.0.1',
+      PRODUCT_SERVICE_URL: env.PRODUCT_SERVICE_URL || byName.product.url,
+      CART_SERVICE_URL: env.CART_SERVICE_URL || byName.cart.url,
+      ORDER_SERVICE_URL: env.ORDER_SERVICE_URL || byName.order.url,
+      AUTH_JWKS_URL: env.AUTH_JWKS_URL || `${byName.auth.url}/api/auth/.well-known/jwks.json`,
+      SYSTEM_HEALTH_URLS: env.SYSTEM_HEALTH_URLS || services.map((s) => `${s.service}=${s.url}${s.health}`).join(','),
+      // nginx on this host is the only client: rate limits see X-Forwarded-For from it.
+      TRUST_PROXY: env.TRUST_PROXY || 'loopback',
     },
   }
 }

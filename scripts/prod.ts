@@ -9,10 +9,11 @@
  * which, what was already started is stopped again, exit 1.
  */
 import { execFile } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { ensureCertificate, nginxPaths, startNginx, stopNginx } from './prod/nginx.js'
+import { envExample } from './prod/env-example.js'
+import { dockerLayout, ensureCertificate, nginxPaths, renderNginxConf, startNginx, stopNginx } from './prod/nginx.js'
 import { ECOSYSTEM, pm2, pm2Kill } from './prod/pm2.js'
 import { assertConnectionsFit, assertPortsFree, localServerPorts, neededConnections, serversEnv, startLocalServer, stopLocalServer } from './prod/servers.js'
 import { loadSettings, ProdError, ROOT } from './prod/settings.js'
@@ -140,14 +141,27 @@ async function status(): Promise<void> {
   console.log(await statusTable(state, pm2Home()))
 }
 
+/** What docker-compose.prod.yml mounts into its nginx container: the config for the compose network, and a certificate. */
+async function dockerConfig(): Promise<void> {
+  const s = loadSettings({ forStart: false })
+  const dir = path.join(s.dirs.state, 'docker')
+  const tls = { cert: path.join(dir, 'tls', 'localhost.crt'), key: path.join(dir, 'tls', 'localhost.key'), generated: !s.env.TLS_CERT }
+  if (s.env.TLS_CERT) mkdirSync(path.join(dir, 'tls'), { recursive: true })
+  ensureCertificate({ ...s, tls })
+  if (s.env.TLS_CERT) for (const [from, to] of [[s.tls.cert, tls.cert], [s.tls.key, tls.key]] as const) copyFileSync(from, to)
+  // nginx in its container listens on all interfaces; the published port decides who reaches it.
+  writeFileSync(path.join(dir, 'nginx.conf'), renderNginxConf({ ...s, topology: { ...s.topology, nginx: { ...s.topology.nginx, address: '0.0.0.0' } } }, dockerLayout()))
+  log(`wrote ${path.join(dir, 'nginx.conf')} and ${path.dirname(tls.cert)}/ for docker-compose.prod.yml`)
+}
+
 function pick(env: NodeJS.ProcessEnv, pattern: RegExp): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => pattern.test(e[0]) && e[1] !== undefined))
 }
 
-const commands: Record<string, () => Promise<void>> = { start, stop, status }
+const commands: Record<string, () => Promise<void>> = { start, stop, status, 'docker-config': dockerConfig, 'env-example': async () => void process.stdout.write(envExample()) }
 const command = commands[process.argv[2] ?? '']
 if (!command) {
-  console.error('usage: tsx scripts/prod.ts start|stop|status')
+  console.error('usage: tsx scripts/prod.ts start|stop|status|docker-config|env-example')
   process.exit(2)
 }
 command().then(

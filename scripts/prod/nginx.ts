@@ -3,33 +3,43 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path'
 import { ProdError, ROOT, type ProdSettings } from './settings.js'
 
-/** nginx.conf from deploy/nginx.conf.template, with the topology's ports and this checkout's paths. */
-export function renderNginxConf(s: ProdSettings): string {
+/** Where the config points; Docker's differ (the services are other containers, paths are the image's). */
+export interface NginxLayout {
+  host: (service: string) => string
+  state: string
+  logs: string
+  cert: string
+  key: string
+  user: string
+}
+
+/** nginx.conf from deploy/nginx.conf.template, with the topology's ports and this checkout's paths (or another layout's). */
+export function renderNginxConf(s: ProdSettings, layout: NginxLayout = localLayout(s)): string {
   const template = readFileSync(path.join(ROOT, 'deploy', 'nginx.conf.template'), 'utf8')
-  const upstream = (name: string, ports: number[]) =>
+  const upstream = (name: string, servers: string[]) =>
     [
       `  upstream ${name} {`,
       '    least_conn;',
-      ...ports.map((p) => `    server 127.0.0.1:${p};`),
+      ...servers.map((address) => `    server ${address};`),
       '    keepalive 32;',
       '    keepalive_timeout 30s;',
       '    keepalive_requests 10000;',
       '  }',
     ].join('\n')
   const upstreams = [
-    ...s.topology.services.map((svc) => upstream(svc.service, [svc.port])),
+    ...s.topology.services.map((svc) => upstream(svc.service, [`${layout.host(svc.service)}:${svc.port}`])),
     // Any instance of any service can aggregate /health (SYSTEM_HEALTH_URLS is given to all).
-    upstream('system_health', s.topology.services.map((svc) => svc.port)),
+    upstream('system_health', s.topology.services.map((svc) => `${layout.host(svc.service)}:${svc.port}`)),
   ].join('\n')
   const values: Record<string, string> = {
-    USER: runsAsRoot() ? 'user www-data;' : '',
+    USER: layout.user,
     WORKERS: s.env.NGINX_WORKERS ?? 'auto',
-    STATE: s.dirs.nginx,
-    LOGS: s.dirs.logs,
+    STATE: layout.state,
+    LOGS: layout.logs,
     ADDRESS: s.topology.nginx.address,
     PORT: String(s.topology.nginx.port),
-    TLS_CERT: s.tls.cert,
-    TLS_KEY: s.tls.key,
+    TLS_CERT: layout.cert,
+    TLS_KEY: layout.key,
     CONN_PER_IP: String(s.connPerIp),
     UPSTREAMS: upstreams,
   }
@@ -39,8 +49,15 @@ export function renderNginxConf(s: ProdSettings): string {
   })
 }
 
-function runsAsRoot(): boolean {
-  return process.getuid?.() === 0
+function localLayout(s: ProdSettings): NginxLayout {
+  // As root, nginx's workers drop to www-data (Debian's nginx account); otherwise they run as the caller.
+  const user = process.getuid?.() === 0 ? 'user www-data;' : ''
+  return { host: () => '127.0.0.1', state: s.dirs.nginx, logs: s.dirs.logs, cert: s.tls.cert, key: s.tls.key, user }
+}
+
+/** The layout of the nginx container of docker-compose.prod.yml: upstreams by service name, the image's paths. */
+export function dockerLayout(): NginxLayout {
+  return { host: (service) => `${service}-service`, state: '/var/cache/nginx', logs: '/var/log/nginx', cert: '/etc/nginx/tls/localhost.crt', key: '/etc/nginx/tls/localhost.key', user: '' }
 }
 
 /** A self-signed certificate for localhost (ECDSA P-256, 1 year), made once when TLS_CERT/TLS_KEY are not given. */
