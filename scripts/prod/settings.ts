@@ -3,9 +3,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { Topology } from '../../deploy/topology.cjs'
-import { ConfigError, loadConfig } from '../../src/platform/config.js'
+import { ConfigError } from '../../src/platform/config.js'
+import { loadServiceConfig } from '../../src/platform/service.js'
 import { newKeySeed } from '../../src/services/auth/keys.js'
-import { configSchemaOf, SERVICES } from '../../src/services/registry.js'
+import { selectServices } from '../../src/services/registry.js'
 
 const require = createRequire(import.meta.url)
 const { resolveTopology, TopologyError } = require('../../deploy/topology.cjs') as typeof import('../../deploy/topology.cjs')
@@ -85,8 +86,8 @@ export function loadSettings(options: { forStart: boolean } = { forStart: false 
     for (const s of topology.services) {
       const serviceEnv = { ...placeholders, JWT_SECRET: newKeySeed(), INTERNAL_API_TOKEN: 'x'.repeat(32), ...env, ...topology.sharedEnv, INSTANCES: String(s.instances) }
       try {
-        const config = loadConfig(configSchemaOf([SERVICES[s.service]]), serviceEnv)
-        const poolMax = SERVICES[s.service].pool(config as never).max
+        const services = selectServices(s.service)
+        const poolMax = services[0]!.pool(loadServiceConfig(services, serviceEnv)).max
         pools.push({ service: s.service, poolMax, instances: s.instances, connections: poolMax * s.instances })
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err

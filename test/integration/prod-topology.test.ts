@@ -113,7 +113,7 @@ describe('production topology: PM2 clusters behind nginx', () => {
     assert.equal(gz.headers['x-cache-status'], 'HIT')
     assert.equal(gz.headers['content-encoding'], 'gzip')
     assert.equal(hit.headers['content-encoding'], undefined, 'the same entry, plain for a client without gzip')
-    // s-maxage=2 (CATALOG_EDGE_MAX_AGE): nginx keeps it no longer, there is no proxy_cache_valid.
+    // s-maxage=2 (PRODUCT_EDGE_MAX_AGE_SECONDS): nginx keeps it no longer, there is no proxy_cache_valid.
     await new Promise((r) => setTimeout(r, 3000))
     assert.notEqual((await client.request('GET', path, { headers: allowed })).headers['x-cache-status'], 'HIT')
   })
