@@ -65,6 +65,8 @@ function resolveTopology(env = process.env) {
      * the services are other containers).
      */
     sharedEnv: {
+      // Nothing falls back to an embedded adapter: a missing server, secret or peer stops the start.
+      PROFILE: 'production',
       HOST: env.HOST || '127.0.0.1',
       PRODUCT_SERVICE_URL: env.PRODUCT_SERVICE_URL || byName.product.url,
       CART_SERVICE_URL: env.CART_SERVICE_URL || byName.cart.url,

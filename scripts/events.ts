@@ -33,7 +33,7 @@ async function main(): Promise<number> {
   const log = pino({ level: 'warn' }, pino.destination(2))
   const deps = await connect(config, { name: 'events-cli', pool: { max: 2, min: 0 }, log, metrics: createMetrics('events-cli', { defaultMetrics: false }) })
   const producers = SERVICES.flatMap((s) => (s.outbox ? [{ service: s.name, schema: s.outbox }] : []))
-  const queues = SERVICES.flatMap((s) => (s.queue ? [s.queue] : []))
+  const queues = SERVICES.flatMap((s) => (s.subscription ? [s.subscription.queue] : []))
   try {
     if (command === 'status') {
       const outboxes = await Promise.all(producers.map(async (p) => ({ service: p.service, ...(await backlogOf(p.schema)) })))

@@ -3,13 +3,16 @@ import { pino } from 'pino'
 import type { Db } from './platform/db/db.js'
 import { migrate } from './platform/db/migrate.js'
 import { connect, type Deps } from './platform/deps.js'
+import type { ReadinessCheck } from './platform/health.js'
 import { loggerOptions } from './platform/logger.js'
 import { createMetrics } from './platform/metrics.js'
+import { probeLive } from './platform/peers.js'
+import { peerUrl, processNeeds, waitForPeers, type ProcessNeeds } from './platform/profile.js'
 import { createServer, type App, type Lifecycle } from './platform/server.js'
 import { loadServiceConfig, type Service, type SharedConfig } from './platform/service.js'
 import { startWorkers } from './platform/workers.js'
 import { registerHomePage } from './home.js'
-import { selectServices } from './services/registry.js'
+import { SERVICES, selectServices } from './services/registry.js'
 
 export interface BuiltApp {
   app: App
@@ -47,6 +50,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const config = loadServiceConfig(services, options.env ?? process.env)
   const name = options.services === 'all' ? 'emporium' : services[0]!.name
   const logger = options.logger ?? pino(loggerOptions(config, name))
+  const needs = processNeeds(services)
+  // Production: the services this one calls must answer before it says it is ready (a bounded wait).
+  if (config.PROFILE === 'production') await waitForPeers(config, needs.remotePeers, logger)
   const metrics = createMetrics(name, { defaultMetrics: options.defaultMetrics ?? true })
   const pool = services.map((s) => s.pool(config)).reduce((a, b) => ({ max: Math.max(a.max, b.max), min: Math.max(a.min, b.min) }))
   const deps = await connect(config, {
@@ -55,6 +61,10 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     log: logger,
     metrics,
     localServices: services.map((s) => s.name),
+    redis: needs.redis !== undefined,
+    events: needs.broker !== undefined,
+    // Every consumer's queue, not only this process's: a publisher declares them all before it publishes.
+    queues: SERVICES.flatMap((s) => (s.subscription ? [s.subscription] : [])),
     ...(options.db ? { db: options.db } : {}),
   })
   try {
@@ -65,7 +75,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     const running = []
     for (const s of services) running.push(await s.connect(deps, config))
     for (const s of running) await s.onStart()
-    const { app, lifecycle } = await createServer({ name, config, logger, metrics, checks: deps.checks })
+    const { app, lifecycle } = await createServer({ name, config, logger, metrics, checks: readinessChecks(deps, needs, config) })
     deps.peers.server = app
     if (options.services === 'all') registerHomePage(app)
     for (const s of running) await s.mount(app)
@@ -73,7 +83,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     await app.ready()
     let workers = { started: [] as string[], stop: async () => {} }
     if (config.BACKGROUND_WORKERS) {
-      if (deps.bus.kind === 'embedded' && options.services !== 'all') {
+      if (deps.bus.kind === 'embedded' && options.services !== 'all' && needs.broker) {
         logger.warn('no AMQP_URL: events only reach consumers in this process; services running apart need RabbitMQ')
       }
       workers = await startWorkers(running.flatMap((s) => s.workers), logger)
@@ -96,4 +106,30 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     await deps.close()
     throw err
   }
+}
+
+/**
+ * What readiness checks for these services: the database (and its replica)
+ * always; Redis and the broker as the services need them (optional ones only
+ * degrade); the peers they call, which must at least be alive.
+ */
+function readinessChecks(deps: Deps, needs: ProcessNeeds, config: SharedConfig): ReadinessCheck[] {
+  const checks: ReadinessCheck[] = Object.entries(deps.checks).map(([name, check]) => ({
+    name,
+    check,
+    required: name === 'redis' ? needs.redis === 'required' : name === 'broker' ? needs.broker === 'required' : true,
+  }))
+  for (const peer of needs.remotePeers) {
+    const url = peerUrl(config, peer)
+    checks.push({
+      name: `${peer}-service`,
+      required: true,
+      check: async () => {
+        if (!url) throw new Error('no address configured')
+        const answer = await probeLive(url)
+        if (answer !== 'ok') throw new Error(answer)
+      },
+    })
+  }
+  return checks
 }

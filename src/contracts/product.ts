@@ -45,6 +45,9 @@ export interface Reservation {
   expiresAt: string
 }
 
+/** The reservation's refusals (409): the order service's client answers them as they are. */
+export const RESERVATION_REFUSALS = ['OUT_OF_STOCK', 'PRODUCT_UNAVAILABLE'] as const
+
 export interface ProductClient {
   /** Live products by id; unknown and deleted ids are simply absent. */
   getProducts(ids: readonly number[]): Promise<Map<number, ProductSummary>>
@@ -67,7 +70,7 @@ export function createProductClient(client: ServiceClient): ProductClient {
       return new Map(items.map((i) => [i.id, i]))
     },
     reserve(orderId, lines, ttlSeconds) {
-      return client.request<Reservation>('POST', '/internal/catalog/reservations', { body: { orderId, lines, ttlSeconds } })
+      return client.request<Reservation>('POST', '/internal/catalog/reservations', { body: { orderId, lines, ttlSeconds }, refusals: RESERVATION_REFUSALS })
     },
     async release(orderId) {
       const { reservation } = await client.request<{ reservation: Reservation | null }>('POST', `/internal/catalog/reservations/${orderId}/release`)

@@ -12,6 +12,16 @@ export const platformConfig = Type.Object({
     default: 'development',
     description: 'Informational only; behaviour is switched by the settings below, never by NODE_ENV.',
   }),
+  PROFILE: Type.Union([Type.Literal('embedded'), Type.Literal('production')], {
+    default: 'embedded',
+    description:
+      'embedded: a missing server URL selects the embedded adapter (npm start). production: every server and peer a service needs must be configured and answer, or the start stops naming it (profile.ts).',
+  }),
+  PEER_START_WAIT_MS: Type.Integer({
+    minimum: 0,
+    default: 15_000,
+    description: 'Production profile: how long a starting process waits for the services it calls to answer GET /health/live before it gives up.',
+  }),
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   LOG_LEVEL: Type.Union(

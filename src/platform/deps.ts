@@ -69,6 +69,14 @@ export interface ConnectOptions {
   db?: Db
   /** Services mounted in this process. */
   localServices?: readonly string[]
+  /** Connect to Redis when REDIS_URL is set (default true); false: the in-process adapters, no connection. */
+  redis?: boolean
+  /** Connect to RabbitMQ when AMQP_URL is set (default true); false: a process without events never connects. */
+  events?: boolean
+  /** Wait (10 s at most) for the broker before returning: scripts that need it now. Services never wait. */
+  waitForBroker?: boolean
+  /** The consumer queues every service declares: the broker's topology, declared before anything is published. */
+  queues?: readonly { queue: string; patterns: readonly string[] }[]
 }
 
 export async function connect(config: PlatformConfig & Partial<TokenVerifierConfig>, options: ConnectOptions): Promise<Deps> {
@@ -82,7 +90,7 @@ export async function connect(config: PlatformConfig & Partial<TokenVerifierConf
       closers.push(() => readDb.close())
     }
     let redis: Redis | undefined
-    if (config.REDIS_URL) {
+    if (config.REDIS_URL && options.redis !== false) {
       const client = await createRedis(config.REDIS_URL, { name: `emporium-${options.name}` })
       redis = client
       closers.push(async () => {
@@ -95,11 +103,13 @@ export async function connect(config: PlatformConfig & Partial<TokenVerifierConf
     if (redis) checks.redis = () => cache.ping()
     // Every service's settings include the event settings (loadServiceConfig); scripts get their defaults.
     const events = { settings: busSettings(config), log: options.log, registry: options.metrics.registry }
-    const bus = config.AMQP_URL
-      ? await createRabbitBus({ url: config.AMQP_URL, name: `emporium-${options.name}`, ...events })
+    // The broker is connected in the background: no process waits for it to start (the outbox holds the events).
+    const rabbit = config.AMQP_URL && options.events !== false
+    const bus = rabbit
+      ? await createRabbitBus({ url: config.AMQP_URL!, name: `emporium-${options.name}`, queues: options.queues ?? [], waitForConnectionMs: options.waitForBroker ? 10_000 : 0, ...events })
       : createEmbeddedBus({ db, ...events })
     closers.push(() => bus.close())
-    if (config.AMQP_URL) checks.broker = () => bus.ping()
+    if (rabbit) checks.broker = () => bus.ping()
     return {
       log: options.log,
       metrics: options.metrics,
@@ -119,6 +129,7 @@ export async function connect(config: PlatformConfig & Partial<TokenVerifierConf
         local: new Set(options.localServices ?? []),
         urls: { product: config.PRODUCT_SERVICE_URL, cart: config.CART_SERVICE_URL, order: config.ORDER_SERVICE_URL },
         internalToken: resolveInternalToken(config.INTERNAL_API_TOKEN),
+        log: options.log,
       },
       async close() {
         for (const close of closers.reverse()) await close().catch(() => {})

@@ -111,9 +111,13 @@ export const authKeysUnavailable = declareError('AUTH_KEYS_UNAVAILABLE', 503, 'C
   headers: { 'retry-after': '5' },
 })
 
-// Other services (service-client.ts, peers.ts).
+// Other services (service-client.ts, peers.ts, internal.ts).
+export const internalTokenRejected = declareError(
+  'INTERNAL_TOKEN_REJECTED',
+  403,
+  'This route is for the other services: send the shared INTERNAL_API_TOKEN (it must be the same in every service)',
+)
 export const dependencyUnavailable = declareError('DEPENDENCY_UNAVAILABLE', 503, (message: string) => message, { headers: { 'retry-after': '2' } })
-export const dependencyFailed = declareError('DEPENDENCY_FAILED', 502, (service: string) => `The ${service} service answered something that is not JSON`)
 
 // Events (events/, bus/): in logs and dead letters, not in HTTP answers.
 export const eventMalformed = declareError('EVENT_MALFORMED', 400, (message: string) => message)

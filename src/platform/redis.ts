@@ -22,3 +22,36 @@ export async function createRedis(url: string, options: { name: string; commandT
   await redis.connect()
   return redis
 }
+
+/**
+ * An ioredis failure that says Redis is away, not that a command was wrong: not
+ * connected (no offline queue), no answer in commandTimeout, the connection
+ * closed under the command, out of retries.
+ */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  return err.name === 'MaxRetriesPerRequestError' || /^(Stream isn't writeable|Command timed out|Connection is closed)/.test(err.message)
+}
+
+/**
+ * A store on Redis whose outages become the owner's declared 503 (with
+ * Retry-After) instead of a 500: the client did nothing wrong and may retry.
+ * Every method of the store is wrapped; other errors pass unchanged.
+ */
+export function redisOutagesAs<T extends object>(store: T, unavailable: () => Error): T {
+  const wrapped = Object.entries(store).map(([name, value]) => {
+    if (typeof value !== 'function') return [name, value]
+    const method = value as (...args: unknown[]) => Promise<unknown>
+    return [
+      name,
+      async (...args: unknown[]) => {
+        try {
+          return await method.apply(store, args)
+        } catch (err) {
+          throw isRedisUnavailable(err) ? unavailable() : err
+        }
+      },
+    ]
+  })
+  return Object.fromEntries(wrapped) as T
+}

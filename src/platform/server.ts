@@ -34,6 +34,7 @@ import {
   validationFailed,
   type ErrorFactory,
 } from './errors.js'
+import { createReadiness, healthAnswer, type ReadinessCheck } from './health.js'
 import type { Metrics } from './metrics.js'
 import { parseHealthUrls, registerSystemHealth } from './system-health.js'
 import { describeValidation, validatorCompiler } from './validation.js'
@@ -50,8 +51,8 @@ export interface ServerOptions {
   config: PlatformConfig
   logger: Logger
   metrics: Metrics
-  /** Dependency checks for readiness (db, cache, broker ...). */
-  checks: Record<string, () => Promise<void>>
+  /** What readiness looks at: the dependencies the mounted services need (health.ts). */
+  checks: readonly ReadinessCheck[]
   version?: string
 }
 
@@ -179,14 +180,10 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
   })
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: (h) => h })
 
-  const health = async (reply: FastifyReply) => {
-    const result = await checkAll(options.checks)
-    const ok = !lifecycle.draining && result.ok
-    reply.code(ok ? 200 : 503)
-    return { status: ok ? 'ok' : lifecycle.draining ? 'draining' : 'degraded', service: options.name, checks: result.checks }
-  }
+  const readiness = createReadiness(options.checks, options.logger, () => lifecycle.draining)
+  const health = (req: FastifyRequest, reply: FastifyReply) => healthAnswer(readiness, options.name, req, reply)
   app.decorate('health', health)
-  app.get('/health', { schema: { hide: true } }, (_req, reply) => health(reply))
+  app.get('/health', { schema: { hide: true } }, health)
   // Liveness never looks at dependencies: a restart would not bring a database back.
   app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'ok', service: options.name }))
   if (config.SYSTEM_HEALTH_URLS) registerSystemHealth(app, parseHealthUrls(config.SYSTEM_HEALTH_URLS))
@@ -201,32 +198,8 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Readiness answer with dependency checks; every service's /api/<name>/health uses it. */
-    health(reply: FastifyReply): Promise<unknown>
+    health(req: FastifyRequest, reply: FastifyReply): Promise<unknown>
   }
-}
-
-async function checkAll(checks: Record<string, () => Promise<void>>) {
-  const entries = await Promise.all(
-    Object.entries(checks).map(async ([name, check]) => {
-      try {
-        await withTimeout(check(), 2000)
-        return [name, 'ok'] as const
-      } catch (err) {
-        return [name, `down: ${(err as Error).message}`] as const
-      }
-    }),
-  )
-  return { ok: entries.every(([, v]) => v === 'ok'), checks: Object.fromEntries(entries) }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout
-  return Promise.race([
-    p,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)
-    }),
-  ]).finally(() => clearTimeout(timer))
 }
 
 function errorHandler(err: FastifyError | AppError, req: FastifyRequest, reply: FastifyReply) {

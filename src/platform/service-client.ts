@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { AppError, dependencyFailed, dependencyUnavailable } from './errors.js'
+import type { Logger } from 'pino'
+import { AppError, dependencyUnavailable } from './errors.js'
 import { INTERNAL_TOKEN_HEADER } from './internal.js'
 
 /**
@@ -15,6 +16,12 @@ export interface ServiceClient {
 export interface RequestOptions {
   body?: unknown
   headers?: Record<string, string>
+  /**
+   * The refusals this call's contract declares (src/contracts: OUT_OF_STOCK ...):
+   * they reach the caller as the peer sent them. Any other answer >= 400 is
+   * the peer failing, not the client's mistake.
+   */
+  refusals?: readonly string[]
 }
 
 interface Answer {
@@ -22,21 +29,39 @@ interface Answer {
   text: string
 }
 
-function toResult<T>(service: string, answer: Answer): T {
+interface Call {
+  service: string
+  method: string
+  path: string
+  refusals: readonly string[]
+  log: Logger
+}
+
+/**
+ * A peer's answer as the caller sees it: the result, a declared refusal of the
+ * contract (4xx, as sent), or else 503 DEPENDENCY_UNAVAILABLE with Retry-After.
+ * What went wrong (status, code, the peer's message, the route) goes to the log
+ * only: an internal route or a peer's error text never reaches a client.
+ */
+function toResult<T>(call: Call, answer: Answer): T {
   let parsed: unknown
   try {
     parsed = answer.text ? JSON.parse(answer.text) : undefined
   } catch {
-    throw dependencyFailed(service)
+    throw peerFailed(call, { status: answer.status, reason: 'not JSON' })
   }
   if (answer.status < 400) return parsed as T
   const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error
-  // A refusal of the other service (4xx) is the caller's refusal too; its failures are ours to report as 503.
-  if (answer.status < 500 && error?.code) throw new AppError(error.code, error.message ?? error.code, answer.status)
-  throw dependencyUnavailable(`The ${service} service is not available (${answer.status})`)
+  if (answer.status < 500 && error?.code && call.refusals.includes(error.code)) throw new AppError(error.code, error.message ?? error.code, answer.status)
+  throw peerFailed(call, { status: answer.status, code: error?.code, message: error?.message })
 }
 
-export function createInjectClient(service: string, app: FastifyInstance, internalToken: string): ServiceClient {
+function peerFailed(call: Call, detail: Record<string, unknown>): AppError {
+  call.log.error({ peer: call.service, method: call.method, path: call.path, ...detail }, 'peer service call failed')
+  return dependencyUnavailable(`The ${call.service} service is not available; try again shortly`)
+}
+
+export function createInjectClient(service: string, app: FastifyInstance, internalToken: string, log: Logger): ServiceClient {
   return {
     async request(method, path, options = {}) {
       const res = await app.inject({
@@ -45,15 +70,16 @@ export function createInjectClient(service: string, app: FastifyInstance, intern
         headers: { [INTERNAL_TOKEN_HEADER]: internalToken, ...options.headers, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
         ...(options.body !== undefined ? { payload: JSON.stringify(options.body) } : {}),
       })
-      return toResult(service, { status: res.statusCode, text: res.body })
+      return toResult({ service, method, path, refusals: options.refusals ?? [], log }, { status: res.statusCode, text: res.body })
     },
   }
 }
 
-export function createHttpClient(service: string, baseUrl: string, internalToken: string, timeoutMs = 5000): ServiceClient {
+export function createHttpClient(service: string, baseUrl: string, internalToken: string, log: Logger, timeoutMs = 5000): ServiceClient {
   const base = baseUrl.replace(/\/$/, '')
   return {
     async request(method, path, options = {}) {
+      const call = { service, method, path, refusals: options.refusals ?? [], log }
       const send = () =>
         fetch(base + path, {
           method,
@@ -71,9 +97,9 @@ export function createHttpClient(service: string, baseUrl: string, internalToken
           return send()
         })
       } catch (err) {
-        throw dependencyUnavailable(`The ${service} service is not reachable: ${(err as Error).message}`)
+        throw peerFailed(call, { reason: (err as Error).message, cause: ((err as Error).cause as Error | undefined)?.message })
       }
-      return toResult(service, { status: res.status, text: await res.text() })
+      return toResult(call, { status: res.status, text: await res.text() })
     },
   }
 }

@@ -3,10 +3,11 @@ import { Value } from '@sinclair/typebox/value'
 import { tokenVerifierConfig, type TokenVerifierConfig } from './auth/config.js'
 import type { Stopper } from './bus/bus.js'
 import { busConfig, type BusConfig } from './bus/config.js'
-import { loadConfig, type PlatformConfig } from './config.js'
+import { ConfigError, loadConfig, type PlatformConfig } from './config.js'
 import type { MigrationSet } from './db/migrate.js'
 import type { Deps } from './deps.js'
 import { createConsumer, type EventHandlers } from './events/consumer.js'
+import { productionProblems } from './profile.js'
 import { registerRateLimit, type RateLimitPolicy } from './rate-limit/rate-limit.js'
 import type { App } from './server.js'
 import { startPeriodic } from './workers.js'
@@ -52,11 +53,28 @@ export interface EventSubscription<C, D> {
   open(ctx: ServiceContext<C, D>): { handlers: EventHandlers; close?: () => Promise<void>; log?: Record<string, unknown> }
 }
 
+/**
+ * What a service needs to serve, besides its database (always required). It
+ * decides what a process connects to, what its readiness checks, and what the
+ * production profile demands at boot (profile.ts).
+ */
+export interface ServiceNeeds {
+  /** Services it calls (/internal routes): in this process, or at <NAME>_SERVICE_URL. */
+  peers?: readonly string[]
+  /** It verifies access tokens: the auth service in this process, AUTH_JWKS or AUTH_JWKS_URL. */
+  accessTokens?: boolean
+  /** Redis (REDIS_URL). required: not ready without it; optional: ready, reported degraded; unset: not connected. */
+  redis?: 'required' | 'optional'
+  /** RabbitMQ (AMQP_URL), same meaning; a service that neither publishes nor consumes does not connect. */
+  broker?: 'required' | 'optional'
+}
+
 /** Everything a service is, in one object: what its index.ts hands to defineService. */
 export interface ServiceSpec<S extends TObject, D> {
   name: string
   /** Mount point; the service's routes are relative to it. */
   prefix: string
+  needs: ServiceNeeds
   /** What it reads from the environment (validated with the others at boot). */
   config: S
   pool(config: Settings<S>): PoolSize
@@ -100,8 +118,9 @@ export interface Service {
   readonly migrations: MigrationSet
   /** The schema of the outbox its relay publishes, if it produces events. */
   readonly outbox: string | undefined
-  /** The queue it consumes from, if it consumes events. */
-  readonly queue: string | undefined
+  /** The queue it consumes from and what it is bound to, if it consumes events. */
+  readonly subscription: { queue: string; patterns: readonly string[] } | undefined
+  readonly needs: ServiceNeeds
   pool(config: SharedConfig): PoolSize
   /** Makes its own deps from the ports; the returned service is ready to mount and start. */
   connect(deps: Deps, config: SharedConfig): Promise<RunningService>
@@ -135,7 +154,8 @@ export function defineService<S extends TObject, D>(spec: ServiceSpec<S, D>): Se
     config: spec.config,
     migrations: { ...spec.migrations, outbox: spec.outbox === true, inbox: spec.subscription !== undefined },
     outbox: spec.outbox ? schema : undefined,
-    queue: spec.subscription?.queue,
+    subscription: spec.subscription ? { queue: spec.subscription.queue, patterns: spec.subscription.patterns } : undefined,
+    needs: spec.needs,
     settings,
     pool: (config) => spec.pool(settings(config)),
     domain: (deps, config) => spec.domain(deps, settings(config)),
@@ -203,10 +223,18 @@ async function startConsumer<C, D>(ctx: ServiceContext<C, D>, service: string, i
 
 const sharedConfig = Type.Composite([tokenVerifierConfig, busConfig])
 
-/** The settings of a process running these services: the shared ones and each service's, validated once, at boot. */
+/**
+ * The settings of a process running these services: the shared ones and each
+ * service's, validated once, at boot; under PROFILE=production also everything
+ * the services need (profile.ts).
+ */
 export function loadServiceConfig(services: readonly Service[], env: NodeJS.ProcessEnv = process.env): SharedConfig {
   const config = loadConfig(Type.Composite([sharedConfig, ...services.map((s) => s.config)]), env)
   // Always true (the schema above contains it); it tells the compiler what was just validated.
   if (!Value.Check(sharedConfig, config)) throw new Error('the shared settings did not validate')
+  if (config.PROFILE === 'production') {
+    const problems = productionProblems(services, config)
+    if (problems.length) throw new ConfigError(problems)
+  }
   return config
 }

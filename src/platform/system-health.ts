@@ -4,8 +4,8 @@ import type { App } from './server.js'
 /**
  * GET /health/system: the whole topology's readiness in one answer, for nginx's
  * public /health. Each service's health route is asked directly (one instance
- * each, 2 s at most); 200 only when every one answers 200. Only statuses are
- * shown, never a service's error text.
+ * each, 2 s at most); 200 when every one is ready ('ok', or 'degraded': serving
+ * without an optional dependency). Only statuses are shown, never a service's error text.
  */
 export function parseHealthUrls(list: string): Record<string, string> {
   return Object.fromEntries(
@@ -27,15 +27,18 @@ export function registerSystemHealth(app: App, urls: Record<string, string>, tim
       Object.entries(urls).map(async ([name, url]) => {
         try {
           const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
-          await res.body?.cancel()
-          return [name, res.status === 200 ? 'ok' : `down (${res.status})`] as const
+          const body = (await res.json().catch(() => undefined)) as { status?: unknown } | undefined
+          // A service that serves without an optional dependency says 'degraded' with its 200.
+          if (res.status === 200) return [name, body?.status === 'degraded' ? 'degraded' : 'ok'] as const
+          return [name, `down (${res.status})`] as const
         } catch {
           return [name, 'unreachable'] as const
         }
       }),
     )
-    const ok = entries.every(([, state]) => state === 'ok')
-    reply.code(ok ? 200 : 503).header('cache-control', 'no-store')
-    return { status: ok ? 'ok' : 'degraded', services: Object.fromEntries(entries) }
+    const ready = entries.every(([, state]) => state === 'ok' || state === 'degraded')
+    const status = !ready ? 'unavailable' : entries.every(([, state]) => state === 'ok') ? 'ok' : 'degraded'
+    reply.code(ready ? 200 : 503).header('cache-control', 'no-store')
+    return { status, services: Object.fromEntries(entries) }
   })
 }

@@ -22,7 +22,7 @@ async function limitedApp(t: Scope, redis: Redis | undefined, policy: Partial<Ra
     config,
     logger: pino({ level: 'silent' }),
     metrics: createMetrics('rl-test', { defaultMetrics: false }),
-    checks: {},
+    checks: [],
   })
   await app.register(async (scope) => {
     const counters = redis ? createRedisCounters(redis, policy.keyPrefix ?? 'rl-test:') : createMemoryCounters()

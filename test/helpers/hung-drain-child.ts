@@ -17,7 +17,7 @@ const { app, lifecycle } = await createServer({
   config,
   logger: pino({ level: 'warn' }),
   metrics: createMetrics('hung-drain', { defaultMetrics: false }),
-  checks: {},
+  checks: [],
 })
 app.get('/hang', () => new Promise(() => {}))
 await serve(app, lifecycle, {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import amqp from 'amqplib'
+import { SERVICES } from '../../src/services/registry.js'
 import { freePort } from './ports.js'
 import { servers } from './servers.js'
 
@@ -135,11 +136,15 @@ export interface BusNames {
   deadLetterQueue(name: string): string
 }
 
+/** Every service's consumer queue: a publisher of the app declares them all (with the given ones, deleted at the end). */
+const SERVICE_QUEUES = SERVICES.flatMap((s) => (s.subscription ? [s.subscription.queue] : []))
+
 /**
  * An exchange and a queue prefix of their own, so test files running in
  * parallel never share a queue; the queues and exchanges are deleted when the scope ends.
  */
-export function uniqueBusNames(scope: Scope, queues: string[] = ['notification'], broker: Pick<Broker, 'url'> = sharedBroker): BusNames {
+export function uniqueBusNames(scope: Scope, extraQueues: string[] = [], broker: Pick<Broker, 'url'> = sharedBroker): BusNames {
+  const queues = [...new Set([...SERVICE_QUEUES, ...extraQueues])]
   const id = randomBytes(4).toString('hex')
   const exchange = `test.${id}.events`
   const prefix = `test.${id}.`

@@ -4,8 +4,6 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { NOTIFICATION_QUEUE } from '../../src/services/notification/subscriptions.js'
-import { PRODUCT_QUEUE } from '../../src/services/product/subscriptions.js'
 import { clonePgDatabase } from './databases.js'
 import { freePort } from './ports.js'
 import { uniqueBusNames } from './rabbitmq.js'
@@ -50,7 +48,7 @@ export async function runProd(command: string, env: Record<string, string>, time
  */
 export async function startTopology(scope: Scope, options: { instances: Record<string, number>; env?: Record<string, string> }): Promise<Topology> {
   const databaseUrl = await clonePgDatabase(scope)
-  const bus = uniqueBusNames(scope, [NOTIFICATION_QUEUE, PRODUCT_QUEUE])
+  const bus = uniqueBusNames(scope)
   const prodDir = mkdtempSync(path.join(tmpdir(), 'emporium-prod-'))
   // nginx's workers run as www-data when the master is root: they must reach the cache directory.
   chmodSync(prodDir, 0o755)
@@ -60,6 +58,7 @@ export async function startTopology(scope: Scope, options: { instances: Record<s
     DATABASE_URL: databaseUrl,
     REDIS_URL: servers.redisUrl,
     REDIS_KEY_PREFIX: `prod${randomBytes(4).toString('hex')}:`,
+    INTERNAL_API_TOKEN: randomBytes(32).toString('base64url'),
     ...bus.env,
     LOG_LEVEL: 'warn',
     ...Object.fromEntries(Object.entries(options.instances).map(([s, n]) => [`${s.toUpperCase()}_INSTANCES`, String(n)])),

@@ -28,7 +28,7 @@ test('shutdown answers in-flight requests, refuses new connections, closes pools
     config,
     logger: pino({ level: 'silent' }),
     metrics: createMetrics('drain-test', { defaultMetrics: false }),
-    checks: {},
+    checks: [],
   })
   app.get('/slow', async () => {
     await new Promise((r) => setTimeout(r, 400))

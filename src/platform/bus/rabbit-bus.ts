@@ -17,14 +17,29 @@ export interface RabbitBusOptions {
   settings: BusSettings
   log: Logger
   registry: Registry
-  /** Boot fails when the broker cannot be reached within this time. */
-  connectTimeoutMs?: number
+  /**
+   * Every consumer queue with its patterns (all services', not only this
+   * process's): declared with the exchanges before this process publishes,
+   * so an event published before its consumer ever started waits in its queue.
+   */
+  queues?: readonly { queue: string; patterns: readonly string[] }[]
+  /** How long an operation that needs the broker now (queue stats, a replay) waits for the connection. */
+  operationTimeoutMs?: number
+  /**
+   * How long creating the bus waits for the first connection (default 10 s; it
+   * fails after). 0: not at all, the services' way: a process starts without
+   * the broker and connects when it comes.
+   */
+  waitForConnectionMs?: number
 }
 
 /**
  * The RabbitMQ adapter. Publishers and consumers use separate connections, as
  * RabbitMQ advises: when the broker blocks a publishing connection (memory or
- * disk alarm) the consumers keep acknowledging.
+ * disk alarm) the consumers keep acknowledging. The connections come up in
+ * the background and come back by themselves (with back-off): relays publish
+ * once they are up, consumers attach when they are, and ping() (readiness)
+ * says whether they are.
  */
 export async function createRabbitBus(o: RabbitBusOptions): Promise<EventBus> {
   const names = topologyNames(o.settings)
@@ -41,16 +56,20 @@ export async function createRabbitBus(o: RabbitBusOptions): Promise<EventBus> {
     return once
   }
 
-  try {
-    await consume.ready({ timeoutMs: o.connectTimeoutMs ?? 10_000 })
-  } catch (err) {
-    await consume.close()
-    throw err
+  const operationTimeoutMs = o.operationTimeoutMs ?? 10_000
+  const waitMs = o.waitForConnectionMs ?? 10_000
+  if (waitMs > 0) {
+    try {
+      await consume.ready({ timeoutMs: waitMs })
+    } catch (err) {
+      await consume.close()
+      throw err
+    }
   }
 
   /** A short-lived channel for one operation; a broker error on it (404) closes only it. */
   const withChannel = async <T>(conn: AmqpConnection, fn: (ch: Channel) => Promise<T>): Promise<T> => {
-    const c = conn.current()
+    const c = await conn.ready({ timeoutMs: operationTimeoutMs })
     if (!c) throw brokerUnavailable('no broker connection')
     const ch = await c.createChannel()
     ch.on('error', () => {})
@@ -75,6 +94,7 @@ export async function createRabbitBus(o: RabbitBusOptions): Promise<EventBus> {
 
     async startRelay(db, schema) {
       const publisher = createRabbitPublisher(publishConnection(), {
+        topology: { settings: o.settings, queues: o.queues ?? [] },
         exchange: o.settings.exchange,
         appId: schema,
         confirmTimeoutMs: o.settings.confirmTimeoutMs,
@@ -106,7 +126,7 @@ export async function createRabbitBus(o: RabbitBusOptions): Promise<EventBus> {
     },
 
     async replayDeadLetters(queue) {
-      const conn = await publishConnection().ready({ writable: true, timeoutMs: 10_000 })
+      const conn = await publishConnection().ready({ writable: true, timeoutMs: operationTimeoutMs })
       const ch = await conn!.createConfirmChannel()
       ch.on('error', () => {})
       try {

@@ -5,7 +5,8 @@ import type { EventEnvelope } from '../../contracts/events.js'
 import { brokerUnavailable } from '../errors.js'
 import type { BatchPublisher, PublishOutcome } from '../events/relay.js'
 import type { AmqpConnection } from './rabbit-connection.js'
-import { declareExchange } from './topology.js'
+import type { BusSettings } from './config.js'
+import { declareExchange, declareTopology } from './topology.js'
 
 export interface RabbitPublisher extends BatchPublisher {
   close(): Promise<void>
@@ -17,6 +18,12 @@ interface OpenChannel {
   /** message ids the broker returned (basic.return: no queue bound); a return precedes its ack. */
   returned: Set<string>
   closed: boolean
+}
+
+/** The whole topology a publisher declares: every consumer queue of the shop, with the exchanges. */
+export interface PublisherTopology {
+  settings: Pick<BusSettings, 'exchange' | 'queuePrefix' | 'deliveryLimit'>
+  queues: readonly { queue: string; patterns: readonly string[] }[]
 }
 
 /** AMQP properties of an event: the id travels as message_id, the type as type and routing key. */
@@ -42,7 +49,7 @@ export function eventProperties(event: EventEnvelope, appId: string): Options.Pu
  */
 export function createRabbitPublisher(
   connection: AmqpConnection,
-  o: { exchange: string; appId: string; confirmTimeoutMs: number; log: Logger },
+  o: { exchange: string; appId: string; confirmTimeoutMs: number; log: Logger; topology?: PublisherTopology },
 ): RabbitPublisher {
   let open: OpenChannel | undefined
 
@@ -59,7 +66,10 @@ export function createRabbitPublisher(
     ch.on('return', (msg) => {
       if (typeof msg.properties.messageId === 'string') state.returned.add(msg.properties.messageId)
     })
-    await declareExchange(ch, { exchange: o.exchange })
+    // On every new connection, before the first publish: the broker may have lost its
+    // definitions, and a queue declared only by its consumer would miss what comes first.
+    if (o.topology) await declareTopology(ch, o.topology.settings, o.topology.queues)
+    else await declareExchange(ch, { exchange: o.exchange })
     open = state
     return state
   }

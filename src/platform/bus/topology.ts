@@ -48,7 +48,7 @@ export async function declareConsumerQueue(
   ch: Channel,
   s: Pick<BusSettings, 'exchange' | 'queuePrefix' | 'deliveryLimit'>,
   queue: string,
-  patterns: string[],
+  patterns: readonly string[],
 ): Promise<string> {
   const names = topologyNames(s)
   await declareExchange(ch, s)
@@ -58,4 +58,19 @@ export async function declareConsumerQueue(
   await ch.assertQueue(names.queue(queue), { durable: true, arguments: consumerQueueArguments(s, queue) })
   for (const pattern of patterns) await ch.bindQueue(names.queue(queue), names.exchange, pattern)
   return names.queue(queue)
+}
+
+/**
+ * The exchanges and every consumer queue with its bindings and dead-letter
+ * queue, idempotently. Publishers run it before their first publish, whatever
+ * order the services start in (issue: an event published before its consumer
+ * first started was routed to no queue of it, and lost for it).
+ */
+export async function declareTopology(
+  ch: Channel,
+  s: Pick<BusSettings, 'exchange' | 'queuePrefix' | 'deliveryLimit'>,
+  queues: readonly { queue: string; patterns: readonly string[] }[],
+): Promise<void> {
+  await declareExchange(ch, s)
+  for (const q of queues) await declareConsumerQueue(ch, s, q.queue, q.patterns)
 }

@@ -46,6 +46,8 @@ export function authDepsOf(deps: Deps, config: AuthSettings, keys: KeyRing): Aut
 export const authService = defineService({
   name: 'auth',
   prefix: '/api/auth',
+  // Its rate limit fails closed without Redis (sign-in must not become unlimited); its events wait in the outbox.
+  needs: { redis: 'required', broker: 'optional' },
   config: authConfig,
   pool: (c) => ({ max: c.AUTH_DB_POOL_MAX, min: c.AUTH_DB_POOL_MIN }),
   migrations: { schema: 'auth', dir: new URL('./migrations/', import.meta.url) },
@@ -66,7 +68,7 @@ export const authService = defineService({
     const { jwks } = domain.accessTokens.keys
     deps.tokens.useLocalKeys(jwks)
     // Health and the public keys stay reachable whatever the rate limit says: every service depends on the keys.
-    app.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (_req, reply) => app.health(reply))
+    app.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (req, reply) => app.health(req, reply))
     app.get(
       '/.well-known/jwks.json',
       {

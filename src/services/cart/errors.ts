@@ -21,6 +21,10 @@ export const currencyMismatch = declareError(
   (p: { name: string; currency: string }) => `${p.name} is sold in ${p.currency}, unlike the rest of the cart`,
 )
 
+export const cartUnavailable = declareError('CART_UNAVAILABLE', 503, 'Carts cannot be read or changed right now; try again shortly', {
+  headers: { 'retry-after': '2' },
+})
+
 /** Codes of the `warnings` of a cart answer (200): what the customer should know, not refusals. */
 export const WARNING = {
   priceChanged: 'PRICE_CHANGED',

@@ -2,11 +2,13 @@ import { createProductClient } from '../../contracts/product.js'
 import { registerIdentity } from '../../platform/auth/identity.js'
 import type { StorageAdapters } from '../../platform/deps.js'
 import { peerClient } from '../../platform/peers.js'
+import { redisOutagesAs } from '../../platform/redis.js'
 import { defineService } from '../../platform/service.js'
 import type { App } from '../../platform/server.js'
 import type { CartDeps } from './cart.js'
 import type { CartStore } from './cart-store.js'
 import { cartConfig, type CartConfig } from './config.js'
+import { cartUnavailable } from './errors.js'
 import { registerInternalCartRoutes } from './internal-routes.js'
 import { createRedisCartStore } from './redis-cart-store.js'
 import { registerCartRoutes } from './routes.js'
@@ -16,7 +18,8 @@ import { createSqlCartStore } from './sql-cart-store.js'
 export function cartStoreAdapters(config: CartConfig): StorageAdapters<CartStore> {
   const ttlSeconds = config.CART_TTL_SECONDS
   return {
-    redis: (client, keyPrefix) => createRedisCartStore(client, { ttlSeconds, keyPrefix }),
+    // Redis away: 503 CART_UNAVAILABLE with Retry-After, not a 500.
+    redis: (client, keyPrefix) => redisOutagesAs(createRedisCartStore(client, { ttlSeconds, keyPrefix }), cartUnavailable),
     sql: (db) => createSqlCartStore(db, { ttlSeconds }),
   }
 }
@@ -30,6 +33,8 @@ export const cartService = defineService({
   name: 'cart',
   // Public routes under /api/cart, the order service's view of a cart under /internal/carts.
   prefix: '',
+  // Carts live in Redis (with REDIS_URL): no cart without it. It publishes nothing and consumes nothing.
+  needs: { peers: ['product'], redis: 'required', accessTokens: true },
   config: cartConfig,
   // Carts live in Redis in production; this sizes the SQL store's pool.
   pool: (c) => ({ max: c.CART_DB_POOL_MAX, min: c.CART_DB_POOL_MIN }),
@@ -52,7 +57,7 @@ export const cartService = defineService({
   plugin: async (app, { deps, domain }) => {
     await app.register(
       async (api: App) => {
-        api.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (_req, reply) => api.health(reply))
+        api.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (req, reply) => api.health(req, reply))
         registerIdentity(api, deps.tokens)
         registerCartRoutes(api, domain)
       },

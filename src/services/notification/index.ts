@@ -22,6 +22,8 @@ export const notificationService = defineService({
   name: 'notification',
   // Internal only: /api/notifications/health, and /dev/mail in the embedded shop.
   prefix: '',
+  // It exists to consume events; no Redis.
+  needs: { broker: 'required' },
   config: notificationConfig,
   pool: (c) => ({ max: c.NOTIFICATION_DB_POOL_MAX, min: c.NOTIFICATION_DB_POOL_MIN }),
   migrations: { schema: 'notifications', dir: new URL('./migrations/', import.meta.url) },
@@ -39,7 +41,7 @@ export const notificationService = defineService({
     },
   },
   plugin: async (app, { config }) => {
-    app.get('/api/notifications/health', { schema: { tags: ['health'] } }, (_req, reply) => app.health(reply))
+    app.get('/api/notifications/health', { schema: { tags: ['health'] } }, (req, reply) => app.health(req, reply))
     if (!config.SMTP_URL) registerDevMail(app, createMailbox(mailboxDir(config)))
   },
 })

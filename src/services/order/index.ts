@@ -18,6 +18,8 @@ import { createTestProvider } from './test-provider.js'
 export const orderService = defineService({
   name: 'order',
   prefix: '/api/orders',
+  // Checkout calls both peers; its events wait in the outbox while the broker is away.
+  needs: { peers: ['product', 'cart'], redis: 'optional', broker: 'optional', accessTokens: true },
   config: orderConfig,
   pool: (c) => ({ max: c.ORDER_DB_POOL_MAX, min: c.ORDER_DB_POOL_MIN }),
   migrations: { schema: 'orders', dir: new URL('./migrations/', import.meta.url) },
@@ -44,7 +46,7 @@ export const orderService = defineService({
     },
   ],
   plugin: async (app, { deps, config, domain }) => {
-    app.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (_req, reply) => app.health(reply))
+    app.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (req, reply) => app.health(req, reply))
     registerIdentity(app, deps.tokens)
     registerOrderRoutes(app, domain, { idempotencyLockMs: config.ORDER_IDEMPOTENCY_LOCK_MS })
   },

@@ -33,6 +33,8 @@ export const productService = defineService({
   name: 'product',
   // Public routes under /api, stock reservations under /internal.
   prefix: '',
+  // The cache and the general rate limit fail open to PostgreSQL and this process; its admin routes verify tokens.
+  needs: { redis: 'optional', broker: 'optional', accessTokens: true },
   config: productConfig,
   pool: (c) => ({ max: c.PRODUCT_DB_POOL_MAX, min: c.PRODUCT_DB_POOL_MIN }),
   migrations: { schema: 'catalog', dir: new URL('./migrations/', import.meta.url) },
@@ -57,7 +59,7 @@ export const productService = defineService({
   plugin: async (app, { deps, config, domain }) => {
     await app.register(
       async (api: App) => {
-        api.get('/products/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (_req, reply) => api.health(reply))
+        api.get('/products/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (req, reply) => api.health(req, reply))
         registerProductRoutes(api, domain, config.PRODUCT_EDGE_MAX_AGE_SECONDS)
         await api.register(adminProductRoutes, { deps: domain, tokens: deps.tokens })
       },
