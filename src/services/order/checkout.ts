@@ -59,8 +59,11 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput): Promi
   )
   // Another attempt with this order id got there first.
   if (!created) return resumeOrder(deps, input)
-  // The items now belong to the order. Losing this call only leaves them in the cart.
-  await deps.cart.removeOrdered(user.userId, orderId, cart).catch((err) => deps.log.warn({ err, orderId }, 'could not empty the cart after checkout'))
+  // What the order bought leaves the cart: the reserved lines, not the cart as it is now (a
+  // resumed checkout keeps its first reservation; what was added since stays). Losing this call
+  // only leaves them in the cart.
+  const bought = lines.map((l) => ({ productId: l.productId, quantity: l.quantity }))
+  await deps.cart.removeOrdered(user.userId, orderId, bought).catch((err) => deps.log.warn({ err, orderId }, 'could not empty the cart after checkout'))
   if (!created.payment || !input.card) return toOrderView(created.order, created.lines, [])
   const settled = await chargeAttempt(deps, created.order, created.payment, input.card)
   return toOrderView(settled.order, created.lines, [settled.payment])

@@ -39,7 +39,7 @@ export const orderService = defineService({
       name: 'order-sweep',
       everyMs: (c) => c.ORDER_SWEEP_MS,
       run: async ({ deps, config, domain }) => {
-        const r = await sweep(domain, config.ORDER_PAYMENT_WINDOW_MS)
+        const r = await sweep(domain, { paymentWindowMs: config.ORDER_PAYMENT_WINDOW_MS, paymentStaleMs: config.ORDER_PAYMENT_STALE_MS })
         if (r.expired || r.settled || r.refunded) deps.log.info(r, 'order sweep')
         await deleteOldIdempotencyKeys(deps.db, config.ORDER_IDEMPOTENCY_TTL_SECONDS)
       },

@@ -75,12 +75,12 @@ export async function settleDeclinedCharge(tx: Queryable, paymentId: string, pro
   )
 }
 
-/** Attempts left pending by a crash, older than a minute: to be settled from the provider's answer. */
-export async function listStalePendingPayments(q: Queryable, limit: number): Promise<PaymentRow[]> {
+/** Attempts left pending by a crash (pending longer than staleMs): to be settled from the provider's answer. */
+export async function listStalePendingPayments(q: Queryable, limit: number, staleMs: number): Promise<PaymentRow[]> {
   const { rows } = await q.query<PaymentRow>(
     `select ${PAYMENT_COLUMNS} from orders.payments
-     where status = $2 and updated_at < now() - interval '1 minute' order by created_at limit $1`,
-    [limit, PAYMENT_INITIAL_STATUS],
+     where status = $2 and updated_at < now() - make_interval(secs => $3::double precision / 1000) order by created_at limit $1`,
+    [limit, PAYMENT_INITIAL_STATUS, staleMs],
   )
   return rows
 }

@@ -18,9 +18,9 @@ export interface SweepResult {
  * orders whose payment window closed (their stock goes back), settles payment
  * attempts a crash left pending, and finishes refunds.
  */
-export async function sweep(deps: OrderDeps, paymentWindowMs: number): Promise<SweepResult> {
+export async function sweep(deps: OrderDeps, settings: { paymentWindowMs: number; paymentStaleMs: number }): Promise<SweepResult> {
   let expired = 0
-  for (const id of await store.listExpiredUnpaid(deps.db, paymentWindowMs, 100)) {
+  for (const id of await store.listExpiredUnpaid(deps.db, settings.paymentWindowMs, 100)) {
     try {
       await transition(deps, id, 'cancel', 'system', { reason: 'payment_timeout' })
       expired++
@@ -30,7 +30,7 @@ export async function sweep(deps: OrderDeps, paymentWindowMs: number): Promise<S
     }
   }
   let settled = 0
-  for (const p of await paymentStore.listStalePendingPayments(deps.db, 100)) {
+  for (const p of await paymentStore.listStalePendingPayments(deps.db, 100, settings.paymentStaleMs)) {
     const key = p.kind === 'charge' ? chargeKey(p.order_id, p.attempt) : refundKey(p.order_id)
     const answer = await deps.payments.lookup(key)
     if (p.kind === 'refund') {
