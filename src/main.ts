@@ -17,6 +17,7 @@ async function main() {
     host: config.HOST,
     port: config.PORT,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    keepAliveGraceMs: config.SHUTDOWN_KEEPALIVE_GRACE_MS ?? (config.PROFILE === 'production' ? 5000 : 0),
     beforeClose: () => built.stopWorkers(),
     closeDeps: () => deps.close(),
   })

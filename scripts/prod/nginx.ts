@@ -20,14 +20,15 @@ export function renderNginxConf(s: ProdSettings, layout: NginxLayout = localLayo
     [
       `  upstream ${name} {`,
       '    least_conn;',
-      ...servers.map((address) => `    server ${address};`),
+      ...servers.map((address) => `    server ${address} max_fails=0;`),
       '    keepalive 32;',
-      '    keepalive_timeout 30s;',
+      '    keepalive_timeout 4s;',
       '    keepalive_requests 10000;',
       '  }',
     ].join('\n')
   const upstreams = [
-    ...s.topology.services.map((svc) => upstream(svc.service, [`${layout.host(svc.service)}:${svc.port}`])),
+    // Each address twice: a second try for a request whose connection failed (see the template).
+    ...s.topology.services.map((svc) => upstream(svc.service, Array(2).fill(`${layout.host(svc.service)}:${svc.port}`))),
     // Any instance of any service can aggregate /health (SYSTEM_HEALTH_URLS is given to all).
     upstream('system_health', s.topology.services.map((svc) => `${layout.host(svc.service)}:${svc.port}`)),
   ].join('\n')

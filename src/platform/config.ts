@@ -55,6 +55,13 @@ export const platformConfig = Type.Object({
   ),
   INSTANCES: Type.Integer({ minimum: 1, default: 1, description: 'Instances of this service, to size per-process fallbacks.' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 8000 }),
+  SHUTDOWN_KEEPALIVE_GRACE_MS: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        "While draining, how long open keep-alive connections (nginx's, the peers') are still answered, with Connection: close, before idle ones are closed. Default 5000 with PROFILE=production (above nginx's 4 s upstream keepalive_timeout), 0 otherwise; at most half of SHUTDOWN_TIMEOUT_MS.",
+    }),
+  ),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   BACKGROUND_WORKERS: Type.Boolean({
     default: true,

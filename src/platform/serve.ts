@@ -1,3 +1,4 @@
+import net from 'node:net'
 import type { App, Lifecycle } from './server.js'
 
 export interface ServeOptions {
@@ -8,6 +9,12 @@ export interface ServeOptions {
   closeDeps: () => Promise<void>
   /** Work to stop before the listener closes (consumers, relays, timers). */
   beforeClose?: () => Promise<void>
+  /**
+   * While draining, how long connections already open keep being answered
+   * (with Connection: close) before the idle ones are closed; 0: at once. Behind
+   * nginx it must exceed nginx's upstream keepalive_timeout (see releaseConnections).
+   */
+  keepAliveGraceMs?: number
   exit?: (code: number) => void
 }
 
@@ -43,6 +50,7 @@ export async function serve(app: App, lifecycle: Lifecycle, options: ServeOption
       let code = 0
       try {
         await options.beforeClose?.()
+        await releaseConnections(app.server, Math.min(options.keepAliveGraceMs ?? 0, options.shutdownTimeoutMs / 2))
         await app.close()
         await options.closeDeps()
         app.log.info('stopped')
@@ -65,4 +73,25 @@ export async function serve(app: App, lifecycle: Lifecycle, options: ServeOption
   })
   process.send?.('ready')
   return { shutdown }
+}
+
+/**
+ * Stops accepting connections (PM2's cluster master sends new ones to the other
+ * instances) but leaves the open ones for up to graceMs, or until none is left.
+ * Closing an idle keep-alive connection at once races the proxy: nginx may be
+ * sending a request on it at that moment, and gets a reset it cannot retry for
+ * a POST (a 502 the client sees; measured under pm2 reload). Instead each
+ * connection answers its next request with Connection: close (server.ts) and
+ * ends, and nginx closes the ones it leaves idle after its upstream
+ * keepalive_timeout (4 s, below the grace): when the grace ends, no idle
+ * connection is left on nginx's side to race. Busy ones are then waited for by
+ * app.close(), as before.
+ */
+async function releaseConnections(server: net.Server, graceMs: number): Promise<void> {
+  if (graceMs <= 0 || !server.listening) return
+  // net.Server's close, not http.Server's: the latter also closes the idle connections now.
+  net.Server.prototype.close.call(server)
+  const deadline = Date.now() + graceMs
+  const open = () => new Promise<number>((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n)))
+  while (Date.now() < deadline && (await open()) > 0) await new Promise((r) => setTimeout(r, 50))
 }

@@ -90,3 +90,34 @@ for (const hang of ['request', 'close', 'both'] as const) {
     }
   })
 }
+
+test('with a keep-alive grace, an idle connection a proxy holds is answered (Connection: close) during the drain instead of being closed under it', async () => {
+  const config = loadConfig(Type.Object({}), { LOG_LEVEL: 'silent' })
+  const { app, lifecycle } = await createServer({ name: 'grace-test', config, logger: pino({ level: 'silent' }), metrics: createMetrics('grace-test', { defaultMetrics: false }), checks: [] })
+  app.get('/ping', async () => ({ pong: true }))
+  let exitCode: number | undefined
+  const { shutdown } = await serve(app, lifecycle, {
+    host: '127.0.0.1',
+    port: 0,
+    shutdownTimeoutMs: 20_000,
+    keepAliveGraceMs: 6000,
+    closeDeps: async () => {},
+    exit: (code) => void (exitCode = code),
+  })
+  const port = (app.server.address() as { port: number }).port
+  // One pooled connection, as nginx keeps to an upstream: idle when the drain starts.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  assert.equal((await request(port, '/ping', agent)).headers.connection, 'keep-alive')
+  const started = Date.now()
+  const stopping = shutdown('test')
+  await new Promise((r) => setTimeout(r, 300))
+  // Without the grace this connection was closed at once: a request sent on it now would be reset.
+  const during = await request(port, '/ping', agent)
+  assert.equal(during.status, 200)
+  assert.equal(during.headers.connection, 'close', 'the proxy drops the connection after this answer')
+  await assert.rejects(request(port, '/ping', new http.Agent()), /ECONNREFUSED/, 'no new connection is accepted')
+  await stopping
+  assert.equal(exitCode, 0)
+  assert.ok(Date.now() - started < 4000, `the drain ended once the last connection closed (${Date.now() - started} ms), not at the end of the grace`)
+  agent.destroy()
+})

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import tls from 'node:tls'
 import { after, before, describe, test } from 'node:test'
 import { createPgDb } from '../../src/platform/db/pg-db.js'
@@ -35,7 +35,6 @@ describe('production topology: PM2 clusters behind nginx', () => {
       instances: { product: 2, cart: 1, order: 2, auth: 1, notification: 1 },
       env: {
         JWT_SECRET: minter.secret,
-        INTERNAL_API_TOKEN: randomBytes(32).toString('base64url'),
         SMTP_URL: smtp.url,
         SEED_DEMO_PRODUCTS: '30',
         ...Object.fromEntries(['PRODUCT', 'CART', 'ORDER', 'AUTH'].map((s) => [`${s}_RATE_LIMIT_MAX`, '1000000'])),
@@ -205,5 +204,20 @@ describe('production topology: PM2 clusters behind nginx', () => {
     console.log(`SIGKILL of product-service pid ${victim.pid} under load: ${report.total} requests in ${report.seconds.toFixed(1)} s (${report.perSecond}/s); failed ${report.failed} ${JSON.stringify(report.failures)}`)
     assert.ok(report.failed <= buyers.length, `${report.failed} failed: more than the ${buyers.length} requests that can be in flight`)
     assert.equal((await client.request('GET', '/health')).status, 200)
+  })
+
+  // Last: it stops a service.
+  test('no upstream answering: nginx answers 503 in the API’s error shape with Retry-After, and /health says which service is down', async () => {
+    await topo.pm2('stop', 'notification-service')
+    const res = await client.request('GET', '/api/notifications/health')
+    assert.equal(res.status, 503)
+    assert.deepEqual(res.json(), { error: { code: 'SERVICE_UNAVAILABLE', message: 'The service is not available; try again shortly' } })
+    assert.equal(res.headers['retry-after'], '2')
+    assert.match(String(res.headers['strict-transport-security']), /max-age/)
+    const health = await client.request('GET', '/health')
+    assert.equal(health.status, 503)
+    assert.equal(health.json().services.notification, 'unreachable')
+    assert.equal(health.json().services.product, 'ok')
+    assert.doesNotMatch(health.body, /ECONNREFUSED|127\.0\.0\.1/, 'statuses only')
   })
 })
