@@ -31,7 +31,9 @@ module.exports = {
     max_memory_restart: '500M',
     // The app sends process.send('ready') once its database, Redis, broker and listener are up.
     wait_ready: true,
-    listen_timeout: 15_000,
+    // Above the longest boot: migrations, the demo data of a first start, and the wait for the
+    // peers it calls (PEER_START_WAIT_MS, 15 s). PM2 goes on after it even without 'ready'.
+    listen_timeout: 30_000,
     // Longer than the drain (SHUTDOWN_TIMEOUT_MS), which ends by itself: PM2 never SIGKILLs a draining instance.
     kill_timeout: topology.shutdownTimeoutMs + 2_000,
     // pino writes one JSON object per line; all instances of an app share one file (each line names its pid).

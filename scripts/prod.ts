@@ -66,10 +66,10 @@ async function start(): Promise<void> {
     mkdirSync(s.dirs.logs, { recursive: true })
     state.pm2 = true
     saveState(state)
-    // Consumers first: their queues exist before the first event is published.
+    // In the ecosystem's order. Any order works: a service waits (PEER_START_WAIT_MS) for the
+    // peers it calls, and every publisher declares every consumer's queue before it publishes.
     log('starting the services with PM2')
-    await pm2(s.dirs.pm2, ['start', ECOSYSTEM, '--only', 'notification-service,product-service'], s.env)
-    await pm2(s.dirs.pm2, ['start', ECOSYSTEM, '--only', 'cart-service,order-service,auth-service'], s.env)
+    await pm2(s.dirs.pm2, ['start', ECOSYSTEM], s.env)
     await waitFor('every service healthy', async () => {
       const answers = await Promise.all(topology.services.map((svc) => probe(svc.url + svc.health)))
       return answers.every((a) => a === 200) ? true : answers.map((a, i) => `${topology.services[i]!.app} ${a}`).join(', ')

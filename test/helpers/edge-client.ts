@@ -9,13 +9,27 @@ export interface EdgeAnswer {
   json<T = any>(): T
 }
 
+export interface EdgeClientOptions {
+  maxSockets?: number
+  /** The client's own loopback address (127.0.0.x): nginx and the apps see it as another client. */
+  localAddress?: string
+  timeoutMs?: number
+}
+
 /**
  * A client of nginx as a browser would be: HTTPS to localhost, trusting only the
  * certificate prod:start made, HTTP/1.1 with keep-alive (or HTTP/2 with `h2`).
  */
-export function edgeClient(base: string, ca: Buffer, maxSockets = 16) {
+export function edgeClient(base: string, ca: Buffer, options: EdgeClientOptions = {}) {
   const url = new URL(base)
-  const agent = new https.Agent({ keepAlive: true, maxSockets, ca, servername: 'localhost' })
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const agent = new https.Agent({
+    keepAlive: true,
+    maxSockets: options.maxSockets ?? 16,
+    ca,
+    servername: 'localhost',
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+  })
   const request = (method: string, path: string, options: { headers?: Record<string, string>; body?: unknown } = {}) =>
     new Promise<EdgeAnswer>((resolve, reject) => {
       const payload = options.body === undefined ? undefined : JSON.stringify(options.body)
@@ -27,7 +41,7 @@ export function edgeClient(base: string, ca: Buffer, maxSockets = 16) {
           method,
           agent,
           headers: { ...options.headers, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
-          timeout: 30_000,
+          timeout: timeoutMs,
         },
         (res) => {
           const chunks: Buffer[] = []
@@ -39,7 +53,7 @@ export function edgeClient(base: string, ca: Buffer, maxSockets = 16) {
           res.on('error', reject)
         },
       )
-      req.on('timeout', () => req.destroy(new Error('no answer in 30 s')))
+      req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs / 1000} s`)))
       req.on('error', reject)
       req.end(payload)
     })
