@@ -78,3 +78,15 @@ test('the seed’s start-production.bat and stop-production.bat are thin wrapper
   assert.match(readFileSync('start-production.bat', 'utf8'), /^call npm run prod:start\r?$/m)
   assert.match(readFileSync('stop-production.bat', 'utf8'), /^call npm run prod:stop\r?$/m)
 })
+
+test('every PM2 app runs the production profile, trusts nginx on loopback for the client address, and knows its instance count', () => {
+  const ecosystem = require('../../deploy/ecosystem.config.cjs') as { apps: { name: string; instances: number; env: Record<string, string> }[] }
+  assert.deepEqual(ecosystem.apps.map((a) => a.name), SERVICES.map((s) => s.app))
+  for (const app of ecosystem.apps) {
+    assert.equal(app.env.PROFILE, 'production', app.name)
+    assert.equal(app.env.TRUST_PROXY, 'loopback', app.name)
+    assert.equal(app.env.INSTANCES, String(app.instances), `${app.name}: its per-process fallback limit is limit / instances`)
+    assert.ok(Number(app.instances) >= 1)
+  }
+  for (const app of SERVICES.map((s) => s.app)) assert.equal(compose.services[app].environment.PROFILE, 'production', app)
+})
