@@ -61,7 +61,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     log: logger,
     metrics,
     localServices: services.map((s) => s.name),
-    redis: needs.redis !== undefined,
+    redis: needs.redis ?? false,
     events: needs.broker !== undefined,
     // Every consumer's queue, not only this process's: a publisher declares them all before it publishes.
     queues: SERVICES.flatMap((s) => (s.subscription ? [s.subscription] : [])),

@@ -69,8 +69,13 @@ export interface ConnectOptions {
   db?: Db
   /** Services mounted in this process. */
   localServices?: readonly string[]
-  /** Connect to Redis when REDIS_URL is set (default true); false: the in-process adapters, no connection. */
-  redis?: boolean
+  /**
+   * Connect to Redis when REDIS_URL is set (default 'optional'); false: the in-process
+   * adapters, no connection. 'required' (a store lives there: carts) gives its commands
+   * 2 s instead of 500 ms: a loaded machine's event-loop stall must not fail them, while
+   * what fails open (cache, limits) should give up fast.
+   */
+  redis?: 'required' | 'optional' | false
   /** Connect to RabbitMQ when AMQP_URL is set (default true); false: a process without events never connects. */
   events?: boolean
   /** Wait (10 s at most) for the broker before returning: scripts that need it now. Services never wait. */
@@ -91,7 +96,7 @@ export async function connect(config: PlatformConfig & Partial<TokenVerifierConf
     }
     let redis: Redis | undefined
     if (config.REDIS_URL && options.redis !== false) {
-      const client = await createRedis(config.REDIS_URL, { name: `emporium-${options.name}` })
+      const client = await createRedis(config.REDIS_URL, { name: `emporium-${options.name}`, commandTimeoutMs: options.redis === 'required' ? 2000 : 500 })
       redis = client
       closers.push(async () => {
         await client.quit().catch(() => client.disconnect())

@@ -48,7 +48,9 @@ export function redisOutagesAs<T extends object>(store: T, unavailable: () => Er
         try {
           return await method.apply(store, args)
         } catch (err) {
-          throw isRedisUnavailable(err) ? unavailable() : err
+          if (!isRedisUnavailable(err)) throw err
+          // The client's answer says only "try again"; the log gets why (pino serializes the cause).
+          throw Object.assign(unavailable(), { cause: err })
         }
       },
     ]

@@ -87,11 +87,11 @@ for (const adapters of ['embedded', 'real'] as const) {
       const orderId = randomUUID()
       const lines = [{ productId: ids.skillet, quantity: 2 }, { productId: ids.lamp, quantity: 1 }]
       for (const headers of [{}, { 'x-internal-token': 'wrong'.repeat(10) }]) {
-        expectError(await built.app.inject({ method: 'GET', url: `/internal/carts/${userId}`, headers }), 404, 'ROUTE_NOT_FOUND')
+        expectError(await built.app.inject({ method: 'GET', url: `/internal/carts/${userId}`, headers }), 403, 'INTERNAL_TOKEN_REJECTED')
         expectError(
           await built.app.inject({ method: 'POST', url: `/internal/carts/${userId}/ordered`, headers, payload: { orderId, lines } }),
-          404,
-          'ROUTE_NOT_FOUND',
+          403,
+          'INTERNAL_TOKEN_REJECTED',
         )
       }
       const client = createCartClient(peerClient(built.deps.peers, 'cart'))
