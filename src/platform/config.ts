@@ -137,3 +137,10 @@ export function parseOrigins(list: string): string[] {
     .map((o) => o.trim())
     .filter(Boolean)
 }
+
+/** TRUST_PROXY as Fastify takes it: false (no proxy in front), true, or the proxies' addresses. */
+export function parseTrustProxy(value: string): boolean | string | string[] {
+  if (value === 'false' || value === '') return false
+  if (value === 'true') return true
+  return value.split(',').map((v) => v.trim())
+}

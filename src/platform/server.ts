@@ -15,7 +15,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify'
 import type { Logger } from 'pino'
-import { parseOrigins, type PlatformConfig } from './config.js'
+import { parseOrigins, parseTrustProxy, type PlatformConfig } from './config.js'
 import { isDatabaseUnavailable } from './db/db.js'
 import {
   AppError,
@@ -228,10 +228,4 @@ function errorHandler(err: FastifyError | AppError, req: FastifyRequest, reply: 
 /** The one place an AppError becomes HTTP: its status, its headers, the JSON error body. */
 function sendError(reply: FastifyReply, err: AppError) {
   return reply.code(err.status).headers(err.headers).send(errorBody(err.code, err.message))
-}
-
-function parseTrustProxy(value: string): boolean | string | string[] {
-  if (value === 'false' || value === '') return false
-  if (value === 'true') return true
-  return value.split(',').map((v) => v.trim())
 }

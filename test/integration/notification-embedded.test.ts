@@ -88,6 +88,43 @@ describe('notification service in the embedded shop', () => {
     assert.equal(unknown.json().error.code, 'MAIL_NOT_FOUND')
   })
 
+  test('regression: the mailbox refuses a remote peer however its path is spelled (the check was on the raw URL)', async (t) => {
+    const { built, mailbox } = await embeddedShop(cleanupScope(t), 'all')
+    await built.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'remote@example.com', password: 'a long and unusual passphrase 7' } })
+    const id = await until('an e-mail in the mailbox', async () => (await readdir(mailbox)).find((f) => f.endsWith('.json'))?.slice(0, -5))
+    const spellings = [
+      '/dev/mail', '/%64ev/mail', '/dev/%6dail', '/dev/mail/', '//dev/mail', '/dev//mail', '/DEV/MAIL', '/dev/mail?x=1', '/dev/./mail', '/x/../dev/mail',
+      `/dev/mail/${id}`, `/dev/%6dail/${id}`, `/%64ev/mail/${id}/raw`, `/dev/mail/${id}/html/`, `/dev/mail/${id.replace('-', '%2D')}`,
+    ]
+    for (const url of spellings) {
+      for (const method of ['GET', 'HEAD'] as const) {
+        const remote = await built.app.inject({ method, url, remoteAddress: '203.0.113.9' })
+        assert.ok([403, 404, 400].includes(remote.statusCode), `${method} ${url} from a remote peer: ${remote.statusCode} ${remote.body}`)
+        // From this machine the same spellings reach the mailbox (or no route at all), so the refusal above was the check.
+        const local = await built.app.inject({ method, url })
+        assert.ok([200, 404, 400].includes(local.statusCode), `${method} ${url} from loopback: ${local.statusCode}`)
+      }
+    }
+    for (const peer of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1']) {
+      assert.equal((await built.app.inject({ method: 'GET', url: `/%64ev/mail/${id}`, remoteAddress: peer })).statusCode, 200, peer)
+    }
+    for (const peer of ['10.0.0.1', '::ffff:10.0.0.1', '1127.0.0.1', 'fe80::1']) {
+      assert.equal((await built.app.inject({ method: 'GET', url: `/%64ev/mail/${id}`, remoteAddress: peer })).statusCode, 403, peer)
+    }
+  })
+
+  test('behind a proxy (TRUST_PROXY) or with SMTP_URL the mailbox does not exist, even for loopback', async (t) => {
+    const scope = cleanupScope(t)
+    for (const env of [{ TRUST_PROXY: 'loopback' }, { TRUST_PROXY: '127.0.0.1' }, { SMTP_URL: 'smtp://127.0.0.1:1' }] as Record<string, string>[]) {
+      const built = await buildTestApp(scope, { adapters: 'embedded', services: 'notification', env: { ...FAST, BACKGROUND_WORKERS: 'false', ...env } })
+      for (const url of ['/dev/mail', '/%64ev/mail', '/dev/mail/1700000000000-aaaaaaaaaaaa']) {
+        const res = await built.app.inject({ method: 'GET', url, headers: { 'x-forwarded-for': '127.0.0.1' } })
+        assert.equal(res.statusCode, 404, `${JSON.stringify(env)} ${url}: ${res.body}`)
+        assert.equal(res.json().error.code, 'ROUTE_NOT_FOUND')
+      }
+    }
+  })
+
   test('events committed while nothing delivered them are mailed after a restart, once', async (t) => {
     const scope = cleanupScope(t)
     const dataDir = await tempDir(scope)

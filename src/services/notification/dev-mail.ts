@@ -1,26 +1,46 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
+import { parseTrustProxy } from '../../platform/config.js'
 import type { App } from '../../platform/server.js'
+import type { NotificationSettings } from './config.js'
 import { devMailLocalOnly, mailNotFound } from './errors.js'
 import type { Mailbox, StoredMail, StoredMailSummary } from './mailbox.js'
 import { escapeHtml } from './templates.js'
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
 const Params = Type.Object({ id: Type.String({ pattern: '^[0-9]{13}-[0-9a-f]{12}$' }) })
 
 /**
- * GET /dev/mail: the embedded shop's mailbox, so a person can read what the
- * shop sent (HTML for a browser, JSON otherwise). Mounted only without
- * SMTP_URL, and answers only on the loopback interface: the e-mails hold
- * password-reset and verification links.
+ * Whether this process serves the mailbox: only the embedded shop without
+ * SMTP_URL, and never behind a proxy (TRUST_PROXY set): there every request
+ * arrives from the proxy's address, so "from this machine" would mean "from anyone".
  */
-export function registerDevMail(app: App, mailbox: Mailbox) {
-  app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/dev/mail') && !LOOPBACK.has(req.socket.remoteAddress ?? '')) {
-      throw devMailLocalOnly()
-    }
-  })
+export function devMailboxEnabled(config: Pick<NotificationSettings, 'SMTP_URL' | 'TRUST_PROXY'>): boolean {
+  return config.SMTP_URL === undefined && parseTrustProxy(config.TRUST_PROXY) === false
+}
 
+/** The TCP peer (never a forwarded header) is this machine. */
+export function isLoopbackPeer(address: string | undefined): boolean {
+  return address !== undefined && (address === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(address))
+}
+
+/**
+ * GET /dev/mail: the embedded shop's mailbox, so a person can read what the
+ * shop sent (HTML for a browser, JSON otherwise). The e-mails hold
+ * password-reset and verification links, so it answers a loopback peer only.
+ * The check is a hook of the mailbox's own routes (an encapsulated scope):
+ * it runs for whatever URL the router matched to them (`/%64ev/mail`,
+ * `/dev/mail/`, ...), instead of guessing from the raw URL which route will run.
+ */
+export async function registerDevMail(app: App, mailbox: Mailbox) {
+  await app.register(async (scope: App) => {
+    scope.addHook('onRequest', async (req) => {
+      if (!isLoopbackPeer(req.raw.socket.remoteAddress)) throw devMailLocalOnly()
+    })
+    registerMailboxRoutes(scope, mailbox)
+  })
+}
+
+function registerMailboxRoutes(app: App, mailbox: Mailbox) {
   app.get('/dev/mail', { schema: { hide: true } }, async (req, reply) => {
     const mails = await mailbox.list()
     if (!wantsHtml(req)) return { items: mails }

@@ -1,6 +1,6 @@
 import { defineService } from '../../platform/service.js'
 import { notificationConfig } from './config.js'
-import { registerDevMail } from './dev-mail.js'
+import { devMailboxEnabled, registerDevMail } from './dev-mail.js'
 import { createMailbox } from './mailbox.js'
 import { createMailer, mailboxDir } from './mailer.js'
 import { notificationMetrics, type NotifyDeps } from './notify.js'
@@ -20,7 +20,7 @@ interface NotificationDeps {
  */
 export const notificationService = defineService({
   name: 'notification',
-  // Internal only: /api/notifications/health, and /dev/mail in the embedded shop.
+  // Internal only: /api/notifications/health, and /dev/mail in the embedded shop (not behind a proxy).
   prefix: '',
   // It exists to consume events; no Redis.
   needs: { broker: 'required' },
@@ -42,6 +42,6 @@ export const notificationService = defineService({
   },
   plugin: async (app, { config }) => {
     app.get('/api/notifications/health', { schema: { tags: ['health'] } }, (req, reply) => app.health(req, reply))
-    if (!config.SMTP_URL) registerDevMail(app, createMailbox(mailboxDir(config)))
+    if (devMailboxEnabled(config)) await registerDevMail(app, createMailbox(mailboxDir(config)))
   },
 })
