@@ -1,3 +1,4 @@
+import type { RouteOptions } from 'fastify'
 import type { Logger } from 'pino'
 import { pino } from 'pino'
 import type { Db } from './platform/db/db.js'
@@ -38,6 +39,8 @@ export interface BuildOptions {
   defaultMetrics?: boolean
   /** Registers extra routes before the app is sealed (benchmarks, tests). */
   extend?: (app: App, deps: Deps) => void | Promise<void>
+  /** Sees every service route as it is registered (tests that walk all routes and their schemas). */
+  onRoute?: (route: RouteOptions) => void
 }
 
 /**
@@ -77,6 +80,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     for (const s of running) await s.onStart()
     const { app, lifecycle } = await createServer({ name, config, logger, metrics, checks: readinessChecks(deps, needs, config) })
     deps.peers.server = app
+    if (options.onRoute) app.addHook('onRoute', options.onRoute)
     if (options.services === 'all') registerHomePage(app)
     for (const s of running) await s.mount(app)
     await options.extend?.(app, deps)

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
-import { buildApp, type BuiltApp } from '../../src/app.js'
+import { buildApp, type BuildOptions, type BuiltApp } from '../../src/app.js'
 import type { Db } from '../../src/platform/db/db.js'
 import { clonePgDatabase, openPgliteClone, type Adapters } from './databases.js'
 import { servers } from './servers.js'
@@ -19,6 +19,8 @@ export interface TestAppOptions {
    * the app has closed.
    */
   prepare?: (scope: { after: (fn: () => Promise<void>) => void }) => Promise<Record<string, string>>
+  /** Sees every service route as it is registered (BuildOptions.onRoute). */
+  onRoute?: BuildOptions['onRoute']
 }
 
 type Scope = { after: (fn: () => Promise<void>) => void }
@@ -64,6 +66,6 @@ export async function buildTestApp(t: Pick<TestContext, 'after'>, options: TestA
     ...(options.prepare ? await options.prepare(scope) : {}),
   }
   const db = await testDatabase(scope, adapters, env)
-  built = await buildApp({ services: options.services ?? 'all', env, defaultMetrics: false, ...(db ? { db } : {}) })
+  built = await buildApp({ services: options.services ?? 'all', env, defaultMetrics: false, ...(db ? { db } : {}), ...(options.onRoute ? { onRoute: options.onRoute } : {}) })
   return built
 }

@@ -24,6 +24,8 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
     '/',
     {
       preValidation: requireUser,
+      // A refusal of the Idempotency-Key keeps its own codes (IDEMPOTENCY_KEY_REQUIRED / _INVALID).
+      attachValidation: true,
       schema: {
         tags,
         security,
@@ -34,6 +36,10 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
       },
     },
     async (req, reply) => {
+      if (req.validationError) {
+        if (req.validationError.validationContext === 'headers') parseIdempotencyKey(req.headers['idempotency-key'])
+        throw req.validationError
+      }
       const user = identityOf(req)
       const key = parseIdempotencyKey(req.headers['idempotency-key'])
       // Refusals of the request itself store nothing: the same key stays usable.

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { registerIdentity, requireAdmin } from '../../platform/auth/identity.js'
 import type { TokenVerifier } from '../../platform/auth/token-verifier.js'
 import type { App } from '../../platform/server.js'
+import { MultilineText } from '../../platform/validation.js'
 import * as products from './product.js'
 import type { ProductDeps } from './product.js'
 import type { ProductInput } from './product-store.js'
@@ -31,7 +32,7 @@ const CategoryRef = Type.Union([Type.Integer({ minimum: 1, maximum: 2_147_483_64
 const productFields = {
   slug: ProductSlug,
   name: Name(200),
-  description: Type.String({ maxLength: 5000 }),
+  description: MultilineText({ maxLength: 5000 }),
   price: MoneyInput,
   categoryId: CategoryRef,
   attributes: Attributes,
