@@ -43,3 +43,9 @@ test('for any sequence of actions, only allowed transitions happen and final sta
     { numRuns: 500 },
   )
 })
+
+test('a declined checkout ends its order: payment_failed comes only from pending_payment and is final', () => {
+  assert.deepEqual(ORDER_STATUSES.filter((s) => canApply(s, 'fail')), ['pending_payment'])
+  assert.equal(nextStatus('pending_payment', 'fail'), 'payment_failed')
+  assert.ok(isFinal('payment_failed'))
+})

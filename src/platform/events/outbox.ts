@@ -52,10 +52,14 @@ export function outboxInsert(schema: string, first: number): string {
 }
 
 /**
- * The same INSERT as a data-modifying CTE body that writes the row only when
- * `condition` (SQL) holds: one statement can make a change and its event
- * together, atomically, without a transaction's extra round trips.
+ * The same INSERT as a data-modifying CTE body that writes `count` rows (their
+ * values are parameters from $first on, 7 per row) only when `condition` (SQL)
+ * holds: one statement can make a change and its events together, atomically,
+ * without a transaction's extra round trips. The rows get their seq in the
+ * order given (one INSERT, ordered), so consumers see them in that order.
  */
-export function outboxInsertWhen(schema: string, first: number, condition: string): string {
-  return `insert into ${outboxTable(schema)} (${COLUMNS}) select ${placeholders(first)} where ${condition}`
+export function outboxInsertWhen(schema: string, first: number, condition: string, count = 1): string {
+  const rows = Array.from({ length: count }, (_, i) => `(${i}, ${placeholders(first + i * TYPES.length)})`).join(', ')
+  return `insert into ${outboxTable(schema)} (${COLUMNS})
+    select ${COLUMNS} from (values ${rows}) as e(n, ${COLUMNS}) where ${condition} order by n`
 }

@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto'
 import type { CartLine } from '../../contracts/cart.js'
+import type { Reservation } from '../../contracts/product.js'
 import type { Identity } from '../../platform/auth/token-verifier.js'
 import { AppError } from '../../platform/errors.js'
 import { outboxRow } from '../../platform/events/outbox.js'
-import { currencyMismatch, emptyCart, NothingWritten, reservationExpired } from './errors.js'
+import { currencyMismatch, emptyCart, markNothingWritten, NothingWritten, paymentDeclined, paymentRequired, reservationExpired } from './errors.js'
 import type { OrderDeps } from './order-deps.js'
 import { linePayloads, orderEvent } from './order-events.js'
 import * as store from './order-store.js'
+import * as paymentStore from './payment-store.js'
+import type { LineRow, OrderRow } from './order-store.js'
 import { loadView, toOrderView, type OrderView } from './order-views.js'
-import { chargeAttempt, payOrder } from './payment-flow.js'
+import { chargeAttempt } from './payment-flow.js'
 import { cardLast4, type CardInput } from './payment-provider.js'
-import { canApply } from './state-machine.js'
+import { INITIAL_STATUS, PAYMENT_INITIAL_STATUS, PAYMENT_TRANSITIONS, TRANSITIONS } from './state-machine.js'
 
 export interface PlaceOrderInput {
   user: Identity
@@ -22,57 +25,106 @@ export interface PlaceOrderInput {
 }
 
 /**
- * Checkout: the user's cart becomes an order priced by the catalog, with the
- * stock of every line reserved by the product service, written with its
- * order.placed event in one transaction; then paid when a card came with it.
+ * Checkout takes payment or nothing: the user's cart becomes an order priced by
+ * the catalog, with the stock of every line reserved by the product service,
+ * written with its first charge attempt, then charged. Accepted: the order is
+ * paid and placed, and its lines leave the cart. Declined: 402 PAYMENT_DECLINED
+ * with the provider's reason, the order ends as payment_failed (never placed:
+ * no order.placed, no e-mail, not in the customer's list), its stock goes back
+ * in this request and the cart stays. A free order (total 0) needs no card.
  * Safe to run again with the same order id (a retry after a crash resumes).
  */
 export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput): Promise<OrderView> {
   const { user, orderId } = input
-  if (input.resumed && (await store.findOrder(deps.db, orderId))) return resumeOrder(deps, input)
+  const existing = input.resumed ? await store.findOrder(deps.db, orderId) : undefined
+  if (existing) return resumeOrder(deps, existing, input)
   const cart = await deps.cart.getUserCart(user.userId)
   if (cart.length === 0) throw emptyCart()
+  // Asked before any stock is held (an unknown product is the reservation's to refuse); checked again on the reserved prices.
+  if (!input.card && (await costsMoney(deps, cart))) throw paymentRequired()
   const reservation = await reserve(deps, orderId, cart)
-  const currency = reservation.lines[0]!.unitPrice.currency
-  if (reservation.lines.some((l) => l.unitPrice.currency !== currency)) {
-    await deps.products.release(orderId)
-    throw currencyMismatch()
-  }
-  const lines = reservation.lines.map((l) => ({ productId: l.productId, name: l.name, quantity: l.quantity, unitAmount: l.unitPrice.amount }))
-  const subtotal = lines.reduce((sum, l) => sum + l.unitAmount * l.quantity, 0)
-  const charge = input.card ? { id: randomUUID(), cardLast4: cardLast4(input.card) } : undefined
-  const placed = outboxRow(
-    orderEvent('order.placed', { id: orderId, user_id: user.userId, customer_email: user.email }, {
-      lines: linePayloads(
-        lines.map((l) => ({ product_id: l.productId, name: l.name, quantity: l.quantity, unit_amount: l.unitAmount })),
-        currency,
-      ),
-      total: { amount: subtotal, currency },
-    }),
-  )
-  // One statement: the order, its lines, its first charge attempt and order.placed, or nothing.
-  const created = await store.insertOrder(
-    deps.db,
-    { id: orderId, userId: user.userId, customerEmail: user.email, currency, subtotal, total: subtotal, shippingAddress: input.shippingAddress, lines },
-    charge,
-    placed,
-  )
+  const created = await writeOrder(deps, input, reservation)
   // Another attempt with this order id got there first.
-  if (!created) return resumeOrder(deps, input)
-  // What the order bought leaves the cart: the reserved lines, not the cart as it is now (a
-  // resumed checkout keeps its first reservation; what was added since stays). Losing this call
-  // only leaves them in the cart.
-  const bought = lines.map((l) => ({ productId: l.productId, quantity: l.quantity }))
-  await deps.cart.removeOrdered(user.userId, orderId, bought).catch((err) => deps.log.warn({ err, orderId }, 'could not empty the cart after checkout'))
-  if (!created.payment || !input.card) return toOrderView(created.order, created.lines, [])
-  const settled = await chargeAttempt(deps, created.order, created.payment, input.card)
-  return toOrderView(settled.order, created.lines, [settled.payment])
+  if (!created) return resumeOrder(deps, (await store.findOrder(deps.db, orderId))!, input)
+  if (created.order.status === TRANSITIONS.pay.to) return accepted(deps, created.order, created.lines, created.payment)
+  const settled = await chargeAttempt(deps, created.order, created.payment, input.card!, created.lines)
+  return accepted(deps, settled.order, created.lines, settled.payment)
 }
 
-async function resumeOrder(deps: OrderDeps, input: PlaceOrderInput): Promise<OrderView> {
-  const order = (await store.findOrder(deps.db, input.orderId))!
-  if (input.card && canApply(order.status, 'pay')) return payOrder(deps, { orderId: order.id, actor: input.user, card: input.card })
+/**
+ * The order, its lines and first charge in one statement. Any failure between
+ * the reservation and this write gives the stock back before the answer,
+ * unless the order did get written (then only the answer was lost).
+ */
+async function writeOrder(deps: OrderDeps, input: PlaceOrderInput, reservation: Reservation) {
+  try {
+    const currency = reservation.lines[0]!.unitPrice.currency
+    if (reservation.lines.some((l) => l.unitPrice.currency !== currency)) throw currencyMismatch()
+    const lines = reservation.lines.map((l) => ({ productId: l.productId, name: l.name, quantity: l.quantity, unitAmount: l.unitPrice.amount }))
+    const total = lines.reduce((sum, l) => sum + l.unitAmount * l.quantity, 0)
+    if (total > 0 && !input.card) throw paymentRequired()
+    const order = { id: input.orderId, userId: input.user.userId, customerEmail: input.user.email, currency, subtotal: total, total, shippingAddress: input.shippingAddress, lines }
+    const charge = { id: randomUUID(), cardLast4: input.card ? cardLast4(input.card) : null }
+    if (total > 0) return await store.insertOrder(deps.db, { ...order, status: INITIAL_STATUS }, { ...charge, status: PAYMENT_INITIAL_STATUS }, [])
+    // Nothing to charge: written paid, and placed, at once.
+    const ref = { id: order.id, user_id: order.userId, customer_email: order.customerEmail }
+    const events = [
+      outboxRow(orderEvent('order.placed', ref, { lines: linePayloads(lines.map(toLineRow), currency), total: { amount: 0, currency } })),
+      outboxRow(orderEvent('order.paid', ref, { paymentId: charge.id, total: { amount: 0, currency } })),
+    ]
+    return await store.insertOrder(deps.db, { ...order, status: TRANSITIONS.pay.to }, { ...charge, status: PAYMENT_TRANSITIONS.succeed.to }, events)
+  } catch (err) {
+    await releaseUnlessWritten(deps, input.orderId, err)
+    throw err
+  }
+}
+
+async function releaseUnlessWritten(deps: OrderDeps, orderId: string, err: unknown): Promise<void> {
+  try {
+    if (await store.findOrder(deps.db, orderId)) return
+    await deps.products.release(orderId)
+    markNothingWritten(err)
+  } catch (releaseErr) {
+    // Cannot tell or cannot release now: the reservation's expiry gives the stock back.
+    deps.log.warn({ err: releaseErr, orderId }, 'checkout failed and its stock reservation could not be released now')
+  }
+}
+
+/** The order is paid: its lines leave the cart (what was added meanwhile stays). Losing this call only leaves them there. */
+async function accepted(deps: OrderDeps, order: OrderRow, lines: LineRow[], payment: paymentStore.PaymentRow): Promise<OrderView> {
+  if (order.status === TRANSITIONS.fail.to) throw paymentDeclined(payment.decline_code ?? 'declined')
+  if (order.status === TRANSITIONS.pay.to) {
+    const ordered = lines.map((l) => ({ productId: l.product_id, quantity: l.quantity }))
+    await deps.cart.removeOrdered(order.user_id, order.id, ordered).catch((err) => deps.log.warn({ err, orderId: order.id }, 'could not empty the cart after checkout'))
+  }
+  return toOrderView(order, lines, [payment])
+}
+
+/**
+ * A retry of a checkout that stopped midway, with the same key (so the same
+ * body and card): a charge still in flight is sent again under its attempt's
+ * provider key (never a second charge); a decided order answers as it was decided.
+ */
+async function resumeOrder(deps: OrderDeps, order: OrderRow, input: PlaceOrderInput): Promise<OrderView> {
+  const lines = await store.findLines(deps.db, [order.id])
+  const payments = await paymentStore.findPayments(deps.db, [order.id])
+  const charge = payments.filter((p) => p.kind === 'charge').at(-1)
+  if (order.status === INITIAL_STATUS && charge?.status === PAYMENT_INITIAL_STATUS && input.card) {
+    const settled = await chargeAttempt(deps, order, charge, input.card, lines)
+    return accepted(deps, settled.order, lines, settled.payment)
+  }
+  if (charge && (order.status === TRANSITIONS.fail.to || order.status === TRANSITIONS.pay.to)) return accepted(deps, order, lines, charge)
   return (await loadView(deps.db, order.id))!
+}
+
+/** Whether the cart's current prices add up to more than 0. */
+async function costsMoney(deps: OrderDeps, cart: CartLine[]): Promise<boolean> {
+  const products = await deps.products.getProducts(cart.map((l) => l.productId))
+  return cart.some((l) => (products.get(l.productId)?.salePrice.amount ?? 0) * l.quantity > 0)
+}
+
+function toLineRow(l: { productId: number; name: string; quantity: number; unitAmount: number }) {
+  return { product_id: l.productId, name: l.name, quantity: l.quantity, unit_amount: l.unitAmount }
 }
 
 /** The product service's reservation of the cart's stock; its refusals are refusals of the checkout, with nothing written. */

@@ -5,6 +5,24 @@ import { AppError, declareError } from '../../platform/errors.js'
 /** A refusal before anything was written: the same Idempotency-Key may be used again (idempotency.ts). */
 export class NothingWritten extends AppError {}
 
+/**
+ * A refusal after the work was done and recorded (a declined charge): it is the
+ * request's final answer, stored with the Idempotency-Key like a success, so a
+ * replay answers it again byte for byte (idempotency.ts).
+ */
+export class FinalRefusal extends AppError {}
+
+/** Errors after which nothing stays written although they are not refusals (a checkout that failed midway and gave its stock back). */
+const undone = new WeakSet<object>()
+
+export function markNothingWritten(err: unknown): void {
+  if (err !== null && typeof err === 'object') undone.add(err)
+}
+
+export function isNothingWritten(err: unknown): boolean {
+  return err instanceof NothingWritten || (err !== null && typeof err === 'object' && undone.has(err))
+}
+
 // Checkout.
 export const emptyCart = declareError('EMPTY_CART', 409, 'The cart is empty', { type: NothingWritten })
 export const currencyMismatch = declareError('CURRENCY_MISMATCH', 409, 'The cart holds products priced in different currencies', { type: NothingWritten })
@@ -15,6 +33,14 @@ export const reservationExpired = declareError(
   { type: NothingWritten },
 )
 export const invalidCard = declareError('INVALID_CARD', 400, 'The card number is not valid')
+export const paymentRequired = declareError('PAYMENT_REQUIRED', 400, 'This order costs money: send payment.card with the checkout', { type: NothingWritten })
+/** The provider's reason travels in the message, e.g. "(card_declined)": the storefront shows it. */
+export const paymentDeclined = declareError(
+  'PAYMENT_DECLINED',
+  402,
+  (declineCode: string) => `The payment was declined (${declineCode}); nothing was charged and the cart is unchanged: try another card`,
+  { type: FinalRefusal },
+)
 
 // Idempotency-Key of POST /api/orders.
 export const idempotencyKeyRequired = declareError('IDEMPOTENCY_KEY_REQUIRED', 400, 'Send an Idempotency-Key header (a unique value per checkout, e.g. a UUID)')

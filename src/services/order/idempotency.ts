@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Db } from '../../platform/db/db.js'
 import * as store from './idempotency-store.js'
-import { idempotencyInFlight, idempotencyKeyInvalid, idempotencyKeyRequired, idempotencyKeyReused, NothingWritten } from './errors.js'
+import { errorBody } from '../../platform/errors.js'
+import { FinalRefusal, idempotencyInFlight, idempotencyKeyInvalid, idempotencyKeyRequired, idempotencyKeyReused, isNothingWritten } from './errors.js'
 
 /**
  * Idempotency-Key for POST /api/orders, with Stripe's semantics and those of the
@@ -70,19 +71,33 @@ export async function runIdempotent(
       resumed = true
     }
   }
+  let answer: { status: number; body: unknown }
   try {
-    const answer = await run(orderId, resumed)
-    const body = JSON.stringify(answer.body)
-    await store.completeIdempotencyKey(db, userId, key, answer.status, body)
-    return { status: answer.status, body, replayed: false }
+    answer = await run(orderId, resumed)
   } catch (err) {
-    if (err instanceof NothingWritten) {
-      // Refused before anything was written: the client may retry with the same key.
-      await store.deleteIdempotencyKey(db, userId, key).catch(() => {})
-    } else {
-      // Failed midway: a retry with the same key resumes this order at once.
-      await store.unlockIdempotencyKey(db, userId, key).catch(() => {})
+    if (!(err instanceof FinalRefusal)) {
+      await releaseKey(db, userId, key, err)
+      throw err
     }
+    // A final answer (a declined charge): stored like a success, replayed the same.
+    answer = { status: err.status, body: errorBody(err.code, err.message) }
+  }
+  const body = JSON.stringify(answer.body)
+  try {
+    await store.completeIdempotencyKey(db, userId, key, answer.status, body)
+  } catch (err) {
+    await releaseKey(db, userId, key, err)
     throw err
+  }
+  return { status: answer.status, body, replayed: false }
+}
+
+async function releaseKey(db: Db, userId: string, key: string, err: unknown): Promise<void> {
+  if (isNothingWritten(err)) {
+    // Nothing stays written (a refusal, or a failure whose stock went back): the client may retry with the same key.
+    await store.deleteIdempotencyKey(db, userId, key).catch(() => {})
+  } else {
+    // Failed midway: a retry with the same key resumes this order at once.
+    await store.unlockIdempotencyKey(db, userId, key).catch(() => {})
   }
 }

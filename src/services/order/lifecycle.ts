@@ -18,7 +18,7 @@ const ADMIN_ACTIONS: readonly OrderAction[] = ['ship', 'deliver']
 export async function transition(
   deps: OrderDeps,
   id: string,
-  action: Exclude<OrderAction, 'pay'>,
+  action: Exclude<OrderAction, 'pay' | 'fail'>,
   actor: Actor,
   extra: { trackingNumber?: string; reason?: string } = {},
 ): Promise<OrderView> {

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../platform/db/db.js'
 import { outboxInsertWhen } from '../../platform/events/outbox.js'
 import { PAYMENT_COLUMNS, type PaymentRow } from './payment-store.js'
-import { INITIAL_STATUS, PAYMENT_INITIAL_STATUS, PAYMENT_TRANSITIONS, TRANSITIONS, type OrderStatus, type Transition } from './state-machine.js'
+import { INITIAL_STATUS, PAYMENT_INITIAL_STATUS, PAYMENT_TRANSITIONS, TRANSITIONS, type OrderStatus, type PaymentStatus, type Transition } from './state-machine.js'
 
 /**
  * The SQL of orders and their lines (schema `orders`); payments, idempotency keys
@@ -50,22 +50,27 @@ export interface NewOrder {
   lines: { productId: number; name: string; quantity: number; unitAmount: number }[]
 }
 
+/** An outbox row (outboxRow), written in the same statement as the change it reports. */
+export interface EventRow {
+  params: unknown[]
+}
+
 /**
- * Writes the order, its lines and (when a card came with the checkout) its first
- * charge attempt in one statement; undefined when an order with this id exists
- * already (a resumed checkout).
+ * Writes the order, its lines and its first charge attempt in one statement,
+ * with its events (none while the charge is in flight; order.placed and
+ * order.paid for a free order, written paid); undefined when an order with
+ * this id exists already (a resumed checkout).
  */
 export async function insertOrder(
   tx: Queryable,
-  o: NewOrder,
-  charge: { id: string; cardLast4: string } | undefined,
-  /** The order.placed outbox row (outboxRow), written with the order or not at all. */
-  event: { params: unknown[] },
-): Promise<{ order: OrderRow; lines: LineRow[]; payment: PaymentRow | undefined } | undefined> {
-  const { rows } = await tx.query<OrderRow & { payment: (Omit<PaymentRow, 'created_at'> & { created_at: string }) | null }>(
+  o: NewOrder & { status: OrderStatus },
+  charge: { id: string; status: PaymentStatus; cardLast4: string | null },
+  events: readonly EventRow[],
+): Promise<{ order: OrderRow; lines: LineRow[]; payment: PaymentRow } | undefined> {
+  const { rows } = await tx.query<OrderRow & { payment: Omit<PaymentRow, 'created_at'> & { created_at: string } }>(
     `with o as (
-       insert into orders.orders (id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address)
-       values ($1, $2, $3, $14, $4, $5, $6, $7) on conflict (id) do nothing
+       insert into orders.orders (id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address, paid_at)
+       values ($1, $2, $3, $14, $4, $5, $6, $7, case when $14 = $16 then now() end) on conflict (id) do nothing
        returning ${ORDER_COLUMNS}
      ), l as (
        insert into orders.order_lines (order_id, product_id, name, quantity, unit_amount)
@@ -73,28 +78,31 @@ export async function insertOrder(
        returning 1
      ), p as (
        insert into orders.payments (id, order_id, kind, status, attempt, amount, currency, card_last4)
-       select $12::uuid, o.id, 'charge', $15::text, 1, o.total_amount, o.currency, $13 from o where $12::uuid is not null
+       select $12::uuid, o.id, 'charge', $15::text, 1, o.total_amount, o.currency, $13 from o
        returning ${PAYMENT_COLUMNS}
-     ), ev as (
-       ${outboxInsertWhen('orders', 16, 'exists (select 1 from o)')}
-     )
+     )${eventsWhen(17, events, 'exists (select 1 from o)')}
      select o.*, (select to_jsonb(p) from p) as payment, (select count(*) from l) as line_count from o`,
     [
       o.id, o.userId, o.customerEmail, o.currency, o.subtotal, o.total, JSON.stringify(o.shippingAddress),
       o.lines.map((l) => l.productId), o.lines.map((l) => l.name), o.lines.map((l) => l.quantity), o.lines.map((l) => l.unitAmount),
-      charge?.id ?? null, charge?.cardLast4 ?? null,
-      INITIAL_STATUS, PAYMENT_INITIAL_STATUS,
-      ...event.params,
+      charge.id, charge.cardLast4,
+      o.status, charge.status, TRANSITIONS.pay.to,
+      ...events.flatMap((e) => e.params),
     ],
   )
   const row = rows[0]
   if (!row) return undefined
-  const { payment, ...order } = row as OrderRow & { payment: (Omit<PaymentRow, 'created_at'> & { created_at: string }) | null; line_count?: number }
+  const { payment, ...order } = row as typeof row & { line_count?: number }
   delete (order as { line_count?: number }).line_count
   const lines = o.lines
     .map((l) => ({ order_id: o.id, product_id: l.productId, name: l.name, quantity: l.quantity, unit_amount: l.unitAmount }))
     .sort((a, b) => a.product_id - b.product_id)
-  return { order, lines, payment: payment ? { ...payment, created_at: new Date(payment.created_at) } : undefined }
+  return { order, lines, payment: { ...payment, created_at: new Date(payment.created_at) } }
+}
+
+/** The CTE that writes these events (from parameter $first on) when the condition holds; nothing when there are none. */
+function eventsWhen(first: number, events: readonly EventRow[], condition: string): string {
+  return events.length ? `, ev as (${outboxInsertWhen('orders', first, condition, events.length)})` : ''
 }
 
 export async function findOrder(q: Queryable, id: string, forUpdate = false): Promise<OrderRow | undefined> {
@@ -113,6 +121,8 @@ export async function findLines(q: Queryable, orderIds: readonly string[]): Prom
 export interface OrderListQuery {
   userId?: string
   status?: OrderStatus
+  /** Statuses left out of the list (a customer's list leaves out orders never placed). */
+  hidden?: readonly OrderStatus[]
   limit: number
   /** Keyset: [created_at in microseconds, id]. */
   after?: { createdUs: number; id: string }
@@ -127,6 +137,7 @@ export async function listOrders(q: Queryable, query: OrderListQuery): Promise<(
   const where: string[] = []
   if (query.userId !== undefined) where.push(`user_id = ${p(query.userId)}`)
   if (query.status !== undefined) where.push(`status = ${p(query.status)}`)
+  if (query.hidden?.length) where.push(`status <> all(${p(query.hidden)}::text[])`)
   if (query.after) {
     where.push(`(created_at, id) < (timestamptz 'epoch' + ${p(query.after.createdUs)}::bigint * interval '1 microsecond', ${p(query.after.id)}::uuid)`)
   }
@@ -140,7 +151,14 @@ export async function listOrders(q: Queryable, query: OrderListQuery): Promise<(
 }
 
 /** When the order reached each status. */
-const STAMPS: Record<OrderStatus, string | null> = { pending_payment: null, paid: 'paid_at', shipped: 'shipped_at', delivered: 'delivered_at', cancelled: 'cancelled_at' }
+const STAMPS: Record<OrderStatus, string | null> = {
+  pending_payment: null,
+  paid: 'paid_at',
+  shipped: 'shipped_at',
+  delivered: 'delivered_at',
+  cancelled: 'cancelled_at',
+  payment_failed: null,
+}
 
 /** Moves the order along a transition of the state machine; false when it was not in one of its from-statuses. */
 export async function moveOrder(
@@ -173,14 +191,15 @@ export async function listExpiredUnpaid(q: Queryable, olderThanMs: number, limit
 
 /**
  * A charge the provider accepted: the attempt succeeded and the order is paid,
- * in one statement. Returns both rows as they are now.
+ * with its events (order.placed, then order.paid), in one statement. Returns
+ * both rows as they are now.
  */
 export async function settleSucceededCharge(
   tx: Queryable,
   paymentId: string,
   providerRef: string,
-  /** The order.paid outbox row, written only if the order was pending. */
-  event: { params: unknown[] },
+  /** Written only if the order was pending. */
+  events: readonly EventRow[],
 ): Promise<{ order: OrderRow; payment: PaymentRow }> {
   const { rows } = await tx.query<OrderRow & { payment: Omit<PaymentRow, 'created_at'> & { created_at: string } }>(
     `with p as (
@@ -191,11 +210,9 @@ export async function settleSucceededCharge(
        update orders.orders set status = $5, ${STAMPS[TRANSITIONS.pay.to]} = now(), updated_at = now()
        where id = (select order_id from p) and status = any($6::text[])
        returning ${ORDER_COLUMNS}
-     ), ev as (
-       ${outboxInsertWhen('orders', 7, 'exists (select 1 from o)')}
-     )
+     )${eventsWhen(7, events, 'exists (select 1 from o)')}
      select o.*, (select to_jsonb(p) from p) as payment from o`,
-    [paymentId, providerRef, PAYMENT_TRANSITIONS.succeed.to, PAYMENT_TRANSITIONS.succeed.from, TRANSITIONS.pay.to, TRANSITIONS.pay.from, ...event.params],
+    [paymentId, providerRef, PAYMENT_TRANSITIONS.succeed.to, PAYMENT_TRANSITIONS.succeed.from, TRANSITIONS.pay.to, TRANSITIONS.pay.from, ...events.flatMap((e) => e.params)],
   )
   const row = rows[0]
   if (!row) throw new Error(`charge ${paymentId} was settled already or its order is not pending`)
@@ -203,3 +220,22 @@ export async function settleSucceededCharge(
   return { order, payment: { ...payment, created_at: new Date(payment.created_at) } }
 }
 
+/**
+ * A charge the provider declined: the attempt declined and the order ended
+ * (payment_failed) with its order.payment_failed event, in one statement.
+ * False when the attempt was settled already.
+ */
+export async function settleDeclinedCharge(tx: Queryable, paymentId: string, providerRef: string | null, declineCode: string, event: EventRow): Promise<boolean> {
+  const { rows } = await tx.query<{ n: number }>(
+    `with p as (
+       update orders.payments set status = $4, provider_ref = $2, decline_code = $3, updated_at = now()
+       where id = $1 and status = any($5::text[]) returning order_id
+     ), o as (
+       update orders.orders set status = $6, updated_at = now()
+       where id = (select order_id from p) and status = any($7::text[]) returning id
+     )${eventsWhen(8, [event], 'exists (select 1 from o)')}
+     select count(*)::int as n from p`,
+    [paymentId, providerRef, declineCode, PAYMENT_TRANSITIONS.decline.to, PAYMENT_TRANSITIONS.decline.from, TRANSITIONS.fail.to, TRANSITIONS.fail.from, ...event.params],
+  )
+  return rows[0]!.n === 1
+}

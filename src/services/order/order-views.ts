@@ -8,7 +8,7 @@ import * as store from './order-store.js'
 import * as paymentStore from './payment-store.js'
 import type { LineRow, OrderRow } from './order-store.js'
 import type { PaymentRow } from './payment-store.js'
-import type { OrderStatus } from './state-machine.js'
+import { UNLISTED_FOR_CUSTOMERS, type OrderStatus } from './state-machine.js'
 
 /** What customers and admins see of orders: one order, and pages of them; another customer's order does not exist. */
 
@@ -101,6 +101,7 @@ export async function listOrders(
   const userId = admin ? query.userId : actor.userId
   const rows = await store.listOrders(db, {
     ...(userId !== undefined ? { userId } : {}),
+    ...(admin ? {} : { hidden: UNLISTED_FOR_CUSTOMERS }),
     ...(query.status ? { status: query.status } : {}),
     limit: query.limit + 1,
     ...(after ? { after } : {}),

@@ -1,11 +1,10 @@
 import type { Queryable } from '../../platform/db/db.js'
-import { outboxInsertWhen } from '../../platform/events/outbox.js'
 import { PAYMENT_INITIAL_STATUS, PAYMENT_TRANSITIONS, TRANSITIONS, type PaymentStatus, type Transition } from './state-machine.js'
 
 /**
  * The SQL of payment attempts (orders.payments): charges and refunds as the
  * provider answered them. Statuses come from state-machine.ts, as parameters.
- * A charge that pays its order is in order-store.ts (settleSucceededCharge).
+ * A charge that pays or ends its order is in order-store.ts (settleSucceededCharge, settleDeclinedCharge).
  */
 
 export interface PaymentRow {
@@ -58,20 +57,6 @@ export async function settlePayment(
   await tx.query(
     `update orders.payments set status = $2, provider_ref = $3, decline_code = $4, updated_at = now() where id = $1 and status = any($5::text[])`,
     [id, transition.to, result.providerRef, result.declineCode, transition.from],
-  )
-}
-
-/** A charge the provider declined, with its order.payment_failed outbox row, in one statement. */
-export async function settleDeclinedCharge(tx: Queryable, paymentId: string, providerRef: string, declineCode: string, event: { params: unknown[] }): Promise<void> {
-  await tx.query(
-    `with p as (
-       update orders.payments set status = $4, provider_ref = $2, decline_code = $3, updated_at = now()
-       where id = $1 and status = any($5::text[]) returning id
-     ), ev as (
-       ${outboxInsertWhen('orders', 6, 'exists (select 1 from p)')}
-     )
-     select count(*) from p`,
-    [paymentId, providerRef, declineCode, PAYMENT_TRANSITIONS.decline.to, PAYMENT_TRANSITIONS.decline.from, ...event.params],
   )
 }
 

@@ -5,7 +5,6 @@ import { placeOrder } from './checkout.js'
 import { transition } from './lifecycle.js'
 import type { OrderDeps } from './order-deps.js'
 import { getOrder, listOrders } from './order-views.js'
-import { payOrder } from './payment-flow.js'
 import { checkCard } from './payment-provider.js'
 import * as S from './schemas.js'
 import type { OrderStatus } from './state-machine.js'
@@ -18,7 +17,7 @@ export interface OrderRouteSettings {
   idempotencyLockMs: number
 }
 
-/** Thin handlers over checkout.ts, payment-flow.ts, lifecycle.ts and order-views.ts; every route needs a signed-in user, ship and deliver an admin. */
+/** Thin handlers over checkout.ts, lifecycle.ts and order-views.ts; every route needs a signed-in user, ship and deliver an admin. */
 export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRouteSettings) {
   app.post(
     '/',
@@ -29,10 +28,10 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
       schema: {
         tags,
         security,
-        summary: 'Check out: the cart becomes an order (paid at once when a card comes with it)',
+        summary: 'Check out: the cart becomes a paid order (402 PAYMENT_DECLINED with the provider\'s reason otherwise)',
         headers: S.IdempotencyHeaders,
         body: S.CheckoutBody,
-        response: { 201: S.Order, ...errors },
+        response: { 201: S.Order, 402: S.ErrorResponse, ...errors },
       },
     },
     async (req, reply) => {
@@ -60,7 +59,7 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
       )
       if (answer.replayed) reply.header('idempotent-replayed', 'true')
       // The stored bytes, as they were first sent (a replay is byte for byte).
-      return reply.code(answer.status as 201).type('application/json; charset=utf-8').send(answer.body as never)
+      return reply.code(answer.status as 201 | 402).type('application/json; charset=utf-8').send(answer.body as never)
     },
   )
 
@@ -82,15 +81,6 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
     '/:id',
     { preValidation: requireUser, schema: { tags, security, summary: 'One order', params: S.OrderParams, response: { 200: S.Order, ...errors } } },
     async (req) => getOrder(deps, req.params.id, identityOf(req)),
-  )
-
-  app.post(
-    '/:id/pay',
-    { preValidation: requireUser, schema: { tags, security, summary: 'Pay an unpaid order (after a declined card)', params: S.OrderParams, body: S.PayBody, response: { 200: S.Order, ...errors } } },
-    async (req) => {
-      checkCard(req.body.card)
-      return payOrder(deps, { orderId: req.params.id, actor: identityOf(req), card: req.body.card })
-    },
   )
 
   app.post(

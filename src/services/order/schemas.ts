@@ -39,7 +39,6 @@ export const CheckoutBody = Type.Object(
   { additionalProperties: false },
 )
 
-export const PayBody = Type.Object({ card: Card }, { additionalProperties: false })
 export const CancelBody = Type.Object({ reason: Type.Optional(Text(200)) }, { additionalProperties: false })
 export const ShipBody = Type.Object({ trackingNumber: Type.Optional(Text(100)) }, { additionalProperties: false })
 

@@ -4,31 +4,38 @@ import type { OrderEventType } from '../../contracts/events.js'
  * The order life cycle, as data:
  *
  *   pending_payment --pay--> paid --ship--> shipped --deliver--> delivered
- *         \                   |
- *          +----cancel--------+--> cancelled   (stock released, payment refunded)
+ *      |     \                |
+ *      |      +---cancel------+--> cancelled        (stock released, payment refunded)
+ *      +--fail--> payment_failed                   (the charge was declined: stock released)
  *
- * Every transition writes exactly one event to the outbox. Every status change
- * goes through this table: the SQL gets its statuses from here as parameters.
+ * pending_payment is a checkout whose charge is in flight; a declined charge
+ * ends the order at once (it was never placed: the customer's list does not
+ * show it). Every transition writes exactly one event to the outbox. Every
+ * status change goes through this table: the SQL gets its statuses from here as parameters.
  */
-export const ORDER_STATUSES = ['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled'] as const
+export const ORDER_STATUSES = ['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled', 'payment_failed'] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]
 
-export type OrderAction = 'pay' | 'ship' | 'deliver' | 'cancel'
+export type OrderAction = 'pay' | 'fail' | 'ship' | 'deliver' | 'cancel'
 
 export interface Transition<S extends string> {
   from: readonly S[]
   to: S
 }
 
-/** A checkout writes its order in this status. */
+/** A checkout writes its order in this status, with its first charge attempt in flight. */
 export const INITIAL_STATUS: OrderStatus = 'pending_payment'
 
 export const TRANSITIONS: Record<OrderAction, Transition<OrderStatus> & { event: OrderEventType }> = {
   pay: { from: ['pending_payment'], to: 'paid', event: 'order.paid' },
+  fail: { from: ['pending_payment'], to: 'payment_failed', event: 'order.payment_failed' },
   ship: { from: ['paid'], to: 'shipped', event: 'order.shipped' },
   deliver: { from: ['shipped'], to: 'delivered', event: 'order.delivered' },
   cancel: { from: ['pending_payment', 'paid'], to: 'cancelled', event: 'order.cancelled' },
 }
+
+/** Orders the customer never placed (their charge was declined): kept for the record, not listed to the customer. */
+export const UNLISTED_FOR_CUSTOMERS: readonly OrderStatus[] = [TRANSITIONS.fail.to]
 
 export function canApply(status: OrderStatus, action: OrderAction): boolean {
   return TRANSITIONS[action].from.includes(status)
@@ -41,11 +48,6 @@ export function nextStatus(status: OrderStatus, action: OrderAction): OrderStatu
 
 export function isFinal(status: OrderStatus): boolean {
   return (Object.keys(TRANSITIONS) as OrderAction[]).every((a) => !canApply(status, a))
-}
-
-/** Statuses an order only reaches once paid: paying it again changes nothing. */
-export function isPaid(status: OrderStatus): boolean {
-  return [TRANSITIONS.pay.to, TRANSITIONS.ship.to, TRANSITIONS.deliver.to].includes(status)
 }
 
 /**

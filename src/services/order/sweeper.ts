@@ -3,9 +3,8 @@ import type { OrderDeps } from './order-deps.js'
 import { transition } from './lifecycle.js'
 import * as store from './order-store.js'
 import * as paymentStore from './payment-store.js'
-import { refundPayment, settleCharge, startRefund, succeededCharge } from './payment-flow.js'
+import { NOT_SENT, refundPayment, settleCharge, startRefund, succeededCharge } from './payment-flow.js'
 import { chargeKey, refundKey } from './payment-provider.js'
-import { PAYMENT_TRANSITIONS } from './state-machine.js'
 
 export interface SweepResult {
   expired: number
@@ -14,9 +13,11 @@ export interface SweepResult {
 }
 
 /**
- * The order service's background pass, in every instance: cancels unpaid
- * orders whose payment window closed (their stock goes back), settles payment
- * attempts a crash left pending, and finishes refunds.
+ * The order service's background pass, in every instance: settles charge
+ * attempts a crash left pending (from the provider's answer to their key: paid,
+ * or ended as payment_failed with the stock back), finishes refunds, and
+ * cancels unpaid orders without an attempt in flight once their payment window
+ * closed (only orders from before checkout took payment or nothing).
  */
 export async function sweep(deps: OrderDeps, settings: { paymentWindowMs: number; paymentStaleMs: number }): Promise<SweepResult> {
   let expired = 0
@@ -35,11 +36,9 @@ export async function sweep(deps: OrderDeps, settings: { paymentWindowMs: number
     const answer = await deps.payments.lookup(key)
     if (p.kind === 'refund') {
       await refundPayment(deps, p)
-    } else if (answer) {
-      await settleCharge(deps, (await store.findOrder(deps.db, p.order_id))!, p, answer)
     } else {
-      // The provider never saw it: nothing was charged.
-      await paymentStore.settlePayment(deps.db, p.id, PAYMENT_TRANSITIONS.decline, { providerRef: null, declineCode: 'not_sent' })
+      // Without an answer the provider never saw it: nothing was charged, and the order ends like a declined one.
+      await settleCharge(deps, (await store.findOrder(deps.db, p.order_id))!, p, answer ?? NOT_SENT, await store.findLines(deps.db, [p.order_id]))
     }
     settled++
   }

@@ -1,10 +1,10 @@
-import type { EventHandlers } from '../../platform/events/consumer.js'
+import type { EventHandlers, HandlerContext } from '../../platform/events/consumer.js'
 import { NS, type ProductDeps } from './product.js'
 import { attachReservation, confirmReservation, forgetCachedProducts, releaseInTransaction } from './stock.js'
 
 /** The product service's queue: the order events that move stock and teach recommendations. */
 export const PRODUCT_QUEUE = 'product'
-export const PRODUCT_PATTERNS = ['order.placed', 'order.paid', 'order.cancelled']
+export const PRODUCT_PATTERNS = ['order.placed', 'order.paid', 'order.cancelled', 'order.payment_failed']
 
 export function productHandlers(deps: ProductDeps): EventHandlers {
   return {
@@ -20,15 +20,16 @@ export function productHandlers(deps: ProductDeps): EventHandlers {
         if (sold) await deps.cache.invalidate(NS.recommendations)
       },
     },
-    'order.cancelled': {
-      precheck: false,
-      handle: async (e, ctx) => {
-        let touched: { id: number; slug: string }[] = []
-        await ctx.commit(async (tx) => {
-          touched = await releaseInTransaction(tx, e.payload.orderId)
-        })
-        await forgetCachedProducts(deps, touched)
-      },
-    },
+    'order.cancelled': { precheck: false, handle: (e, ctx) => release(e.payload.orderId, ctx) },
+    // The checkout released the stock already; this is for when that call did not get through.
+    'order.payment_failed': { precheck: false, handle: (e, ctx) => release(e.payload.orderId, ctx) },
+  }
+
+  async function release(orderId: string, ctx: HandlerContext) {
+    let touched: { id: number; slug: string }[] = []
+    await ctx.commit(async (tx) => {
+      touched = await releaseInTransaction(tx, orderId)
+    })
+    await forgetCachedProducts(deps, touched)
   }
 }
