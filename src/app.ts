@@ -81,7 +81,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     const { app, lifecycle } = await createServer({ name, config, logger, metrics, checks: readinessChecks(deps, needs, config) })
     deps.peers.server = app
     if (options.onRoute) app.addHook('onRoute', options.onRoute)
-    if (options.services === 'all') registerHomePage(app)
+    if (options.services === 'all') registerHomePage(app, { docs: config.API_DOCS })
     for (const s of running) await s.mount(app)
     await options.extend?.(app, deps)
     await app.ready()

@@ -16,12 +16,12 @@ const PAGE = `<!doctype html>
 <h1>Emporium</h1>
 <p>The shop is running. Its API:</p>
 <ul>
-  <li><a href="/docs">API documentation (OpenAPI)</a></li>
+  {{docs}}
   <li><a href="/api/products?limit=20">Products</a> · <a href="/api/categories">Categories</a> ·
       <a href="/api/deals">Deals</a> · <a href="/api/recommendations">Recommendations</a></li>
   <li>Cart <code>/api/cart</code> · Orders <code>/api/orders</code> · Accounts <code>/api/auth</code></li>
   <li><a href="/dev/mail">The shop's outgoing e-mail</a> (embedded mailbox)</li>
-  <li><a href="/health">Health</a> · <a href="/metrics">Metrics</a></li>
+  <li><a href="/health">Health</a></li>
 </ul>
 <p>Search: <code>/api/products?q=leather+boots&amp;sort=price_asc</code></p>
 </body>
@@ -29,6 +29,7 @@ const PAGE = `<!doctype html>
 `
 
 /** The front page of the embedded shop until the storefront replaces it. */
-export function registerHomePage(app: App) {
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(PAGE))
+export function registerHomePage(app: App, options: { docs: boolean }) {
+  const page = PAGE.replace('{{docs}}', options.docs ? '<li><a href="/docs">API documentation (OpenAPI)</a></li>' : '')
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page))
 }

@@ -54,6 +54,10 @@ export const platformConfig = Type.Object({
     Type.String({ minLength: 1, description: 'name=url,... of every service\'s health route: GET /health/system aggregates them (nginx serves it as /health).' }),
   ),
   INSTANCES: Type.Integer({ minimum: 1, default: 1, description: 'Instances of this service, to size per-process fallbacks.' }),
+  METRICS_TOKEN: Type.Optional(
+    Type.String({ minLength: 32, description: 'GET /metrics answers only with Authorization: Bearer <this>; unset: no /metrics at all.' }),
+  ),
+  API_DOCS: Type.Boolean({ default: true, description: 'Serve the API documentation at /docs and /docs/json; the production topology sets false.' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 8000 }),
   SHUTDOWN_KEEPALIVE_GRACE_MS: Type.Optional(
     Type.Integer({

@@ -3,10 +3,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { internalTokenRejected } from './errors.js'
 
 /**
- * Internal routes (/internal/...) are for the other services only: nginx never
- * forwards them, and they demand the shared INTERNAL_API_TOKEN. Without the
- * setting (the embedded shop, where every caller is in this process) a random
- * token is made at start-up.
+ * Routes for operators and the other services, never for the public: nginx
+ * never forwards them, and each demands a shared secret. Internal routes
+ * (/internal/...) take INTERNAL_API_TOKEN; without the setting (the embedded
+ * shop, where every caller is in this process) a random token is made at
+ * start-up. /metrics takes METRICS_TOKEN.
  */
 export const INTERNAL_TOKEN_HEADER = 'x-internal-token'
 
@@ -21,10 +22,24 @@ export function resolveInternalToken(configured: string | undefined): string {
  * so a misconfigured token shows up in both logs and never as a route name to a shopper.
  */
 export function internalOnly(token: string) {
-  const expected = Buffer.from(token)
+  return secretOnly(token, (req) => req.headers[INTERNAL_TOKEN_HEADER])
+}
+
+/** GET /metrics with METRICS_TOKEN: `Authorization: Bearer <token>`, as Prometheus sends it. */
+export function bearerOnly(token: string) {
+  return secretOnly(token, (req) => /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1])
+}
+
+/**
+ * A route for holders of a shared secret only. Anyone else gets the answer of a
+ * route that does not exist (404 ROUTE_NOT_FOUND), so the route is not even
+ * confirmed to them; compared in constant time.
+ */
+function secretOnly(secret: string, given: (req: FastifyRequest) => string | string[] | undefined) {
+  const expected = Buffer.from(secret)
   return async (req: FastifyRequest, _reply: FastifyReply) => {
-    const given = req.headers[INTERNAL_TOKEN_HEADER]
-    const buf = Buffer.from(typeof given === 'string' ? given : '')
+    const value = given(req)
+    const buf = Buffer.from(typeof value === 'string' ? value : '')
     if (buf.length !== expected.length || !timingSafeEqual(buf, expected)) {
       req.log.warn({ from: req.ip, route: req.routeOptions.url, token: given === undefined ? 'missing' : 'wrong' }, 'internal route refused: INTERNAL_API_TOKEN differs between services')
       throw internalTokenRejected()

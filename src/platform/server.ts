@@ -35,6 +35,7 @@ import {
   type ErrorFactory,
 } from './errors.js'
 import { createReadiness, healthAnswer, type ReadinessCheck } from './health.js'
+import { bearerOnly } from './internal.js'
 import type { Metrics } from './metrics.js'
 import { parseHealthUrls, registerSystemHealth } from './system-health.js'
 import { describeValidation, validatorCompiler } from './validation.js'
@@ -178,7 +179,8 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
       },
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: (h) => h })
+  // The document is always built (scripts and tests read app.swagger()); API_DOCS decides whether it is served.
+  if (config.API_DOCS) await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: (h) => h })
 
   const readiness = createReadiness(options.checks, options.logger, () => lifecycle.draining)
   const health = (req: FastifyRequest, reply: FastifyReply) => healthAnswer(readiness, options.name, req, reply)
@@ -187,10 +189,13 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
   // Liveness never looks at dependencies: a restart would not bring a database back.
   app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'ok', service: options.name }))
   if (config.SYSTEM_HEALTH_URLS) registerSystemHealth(app, parseHealthUrls(config.SYSTEM_HEALTH_URLS))
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    reply.type(metrics.registry.contentType)
-    return metrics.registry.metrics()
-  })
+  // For the scraper only: not public even when nginx is bypassed (a port published by Docker, a flat network).
+  if (config.METRICS_TOKEN) {
+    app.get('/metrics', { schema: { hide: true }, onRequest: bearerOnly(config.METRICS_TOKEN) }, async (_req, reply) => {
+      reply.type(metrics.registry.contentType).header('cache-control', 'no-store')
+      return metrics.registry.metrics()
+    })
+  }
 
   return { app, lifecycle }
 }

@@ -33,8 +33,18 @@ type Scope = { after: (fn: () => Promise<void>) => void }
 export async function testEnv(scope: Scope): Promise<Record<string, string>> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'emporium-test-'))
   scope.after(() => rm(dataDir, { recursive: true, force: true }))
-  return { LOG_LEVEL: 'silent', SEED_DEMO_PRODUCTS: '0', DATA_DIR: dataDir, REDIS_KEY_PREFIX: `test${randomBytes(4).toString('hex')}:` }
+  return {
+    LOG_LEVEL: 'silent',
+    SEED_DEMO_PRODUCTS: '0',
+    DATA_DIR: dataDir,
+    REDIS_KEY_PREFIX: `test${randomBytes(4).toString('hex')}:`,
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
+  }
 }
+
+/** Test apps serve /metrics to this bearer token (METRICS_TOKEN). */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789abcdef'
+export const METRICS_AUTH = { authorization: `Bearer ${TEST_METRICS_TOKEN}` }
 
 /**
  * A fresh database for one app: a PGlite clone handed in directly (embedded), or

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { buildTestApp } from '../helpers/build-app.js'
+import { buildTestApp, METRICS_AUTH } from '../helpers/build-app.js'
 import { cleanupScope, until, type Scope } from '../helpers/events.js'
 import { createTestProducer } from '../helpers/outbox-producer.js'
 import { uniqueBusNames } from '../helpers/rabbitmq.js'
@@ -119,7 +119,7 @@ describe('notification service with SMTP', () => {
     // The SMTP server has the e-mail before the consumer commits and counts it: wait for the count.
     const processed = /events_consumed_total\{queue="notification",result="processed",service="notification"\} 1/
     const metrics = await until('the processed count', async () => {
-      const body = (await built.app.inject({ method: 'GET', url: '/metrics' })).body
+      const body = (await built.app.inject({ method: 'GET', url: '/metrics', headers: METRICS_AUTH })).body
       return processed.test(body) ? body : undefined
     })
     assert.match(metrics, /notification_emails_total\{template="order-confirmation",result="sent",service="notification"\} 1/)

@@ -4,7 +4,7 @@ import type { BuiltApp } from '../../src/app.js'
 import * as products from '../../src/services/product/product.js'
 import * as store from '../../src/services/product/product-store.js'
 import { seedDemoCatalog } from '../../src/services/product/demo-catalog.js'
-import { buildTestApp } from '../helpers/build-app.js'
+import { buildTestApp, METRICS_AUTH } from '../helpers/build-app.js'
 import { productDeps, seedProductFixture } from '../helpers/product-fixture.js'
 
 type Page = { items: { id: number; slug: string; name: string; price: { amount: number }; salePrice: { amount: number } }[]; nextCursor: string | null }
@@ -245,7 +245,7 @@ for (const adapters of ['embedded', 'real'] as const) {
       await seedProductFixture(built.deps.db)
       await get(built, '/api/products?limit=2')
       await get(built, '/api/products?limit=2')
-      const metrics = (await get(built, '/metrics')).body
+      const metrics = (await get(built, '/metrics', METRICS_AUTH)).body
       assert.match(metrics, /cache_requests_total\{cache="catalog:products",result="miss",service="emporium"\} 1/)
       assert.match(metrics, /cache_requests_total\{cache="catalog:products",result="hit",service="emporium"\} 1/)
       assert.match(metrics, /http_request_duration_seconds_count\{service="emporium",method="GET",route="\/api\/products",status_code="200"\} 2/)
