@@ -12,6 +12,7 @@ import { createMemoryCache } from './cache/memory-cache.js'
 import { createReadThrough, type ReadThrough } from './cache/read-through.js'
 import { createRedisCache } from './cache/redis-cache.js'
 import type { PlatformConfig } from './config.js'
+import { restrictToOwner, secureDataDir } from './data-dir.js'
 import type { Db } from './db/db.js'
 import { createPgDb } from './db/pg-db.js'
 import { createPgliteDb } from './db/pglite-db.js'
@@ -152,5 +153,9 @@ async function openDb(config: PlatformConfig, options: ConnectOptions): Promise<
     await db.ping()
     return db
   }
-  return createPgliteDb({ dataDir: path.resolve(config.DATA_DIR, 'pglite') })
+  await secureDataDir(config.DATA_DIR)
+  const db = await createPgliteDb({ dataDir: path.resolve(config.DATA_DIR, 'pglite') })
+  // A first start copies PGlite's initial files in with mode 0666 whatever the umask; later files follow the umask.
+  await restrictToOwner(config.DATA_DIR)
+  return db
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { chmod, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, describe, test } from 'node:test'
@@ -63,6 +63,44 @@ describe('the embedded shop process', async () => {
       assert.equal(await stop(p, 'shutdown'), 0, 'PM2 shutdown message')
     } finally {
       p.child.kill('SIGKILL')
+    }
+  })
+
+  test('regression: data files were world-readable; after a start nothing under DATA_DIR is readable by group or others', async () => {
+    const own = await mkdtemp(path.join(tmpdir(), 'emporium-modes-'))
+    try {
+      // What an older version left: a readable directory and files.
+      await chmod(own, 0o755)
+      await writeFile(path.join(own, 'left-over.eml'), 'reset link', { mode: 0o644 })
+      await chmod(path.join(own, 'left-over.eml'), 0o644)
+      const ownPort = randomPort()
+      const p = startMain(['all'], { ...env, DATA_DIR: own, PORT: String(ownPort), SEED_DEMO_PRODUCTS: '0' })
+      try {
+        const ownBase = `http://127.0.0.1:${ownPort}`
+        await until('ready', async () => ((await fetch(`${ownBase}/health`)).ok ? true : undefined), 60_000)
+        const res = await fetch(`${ownBase}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'modes@example.com', password: 'a long and unusual passphrase 7' }) })
+        assert.equal(res.status, 201)
+        await until('the welcome e-mail on disk', async () => ((await readdir(path.join(own, 'mailbox'))).some((f) => f.endsWith('.eml')) ? true : undefined))
+        assert.equal(await stop(p, 'SIGTERM'), 0)
+      } finally {
+        p.child.kill('SIGKILL')
+      }
+      const loose: string[] = []
+      const walk = async (dir: string): Promise<number> => {
+        let n = 0
+        for (const entry of await readdir(dir, { withFileTypes: true })) {
+          const full = path.join(dir, entry.name)
+          if ((await stat(full)).mode & 0o077) loose.push(`${full} ${((await stat(full)).mode & 0o777).toString(8)}`)
+          n += entry.isDirectory() ? 1 + (await walk(full)) : 1
+        }
+        return n
+      }
+      const files = await walk(own)
+      assert.ok(files > 100, `${files} files checked`)
+      assert.equal((await stat(own)).mode & 0o777, 0o700)
+      assert.deepEqual(loose.slice(0, 10), [])
+    } finally {
+      await rm(own, { recursive: true, force: true })
     }
   })
 

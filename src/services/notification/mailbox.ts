@@ -8,7 +8,7 @@ import type { OutgoingMail } from './mailer.js'
  * The embedded shop's mailbox: each e-mail as an RFC 822 file (.eml, opens in
  * any mail client) plus a JSON summary that GET /dev/mail lists and shows.
  * Files are written under a temporary name and renamed, so a reader never sees
- * half an e-mail.
+ * half an e-mail; only the shop's user can read them (they hold reset links).
  */
 export interface StoredMailSummary {
   id: string
@@ -41,14 +41,14 @@ export function createMailbox(dir: string): Mailbox {
   const file = (id: string, ext: string) => path.join(dir, `${id}.${ext}`)
   const write = async (target: string, data: string | Buffer) => {
     const tmp = `${target}.tmp-${process.pid}`
-    await writeFile(tmp, data)
+    await writeFile(tmp, data, { mode: 0o600 })
     await rename(tmp, target)
   }
 
   return {
     dir,
     async store(mail) {
-      await mkdir(dir, { recursive: true })
+      await mkdir(dir, { recursive: true, mode: 0o700 })
       const info = await composer.sendMail({ ...mail })
       const id = `${Date.now()}-${randomBytes(6).toString('hex')}`
       const stored: StoredMail = {
