@@ -54,6 +54,12 @@ export const platformConfig = Type.Object({
     Type.String({ minLength: 1, description: 'name=url,... of every service\'s health route: GET /health/system aggregates them (nginx serves it as /health).' }),
   ),
   INSTANCES: Type.Integer({ minimum: 1, default: 1, description: 'Instances of this service, to size per-process fallbacks.' }),
+  CURSOR_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description: 'Signs the list cursors; every instance of a service must share it. Unset: random per process (cursors do not survive a restart).',
+    }),
+  ),
   METRICS_TOKEN: Type.Optional(
     Type.String({ minLength: 32, description: 'GET /metrics answers only with Authorization: Bearer <this>; unset: no /metrics at all.' }),
   ),

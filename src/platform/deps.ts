@@ -12,6 +12,7 @@ import { createMemoryCache } from './cache/memory-cache.js'
 import { createReadThrough, type ReadThrough } from './cache/read-through.js'
 import { createRedisCache } from './cache/redis-cache.js'
 import type { PlatformConfig } from './config.js'
+import { createCursorCodec, type CursorCodec } from './cursors.js'
 import { restrictToOwner, secureDataDir } from './data-dir.js'
 import type { Db } from './db/db.js'
 import { createPgDb } from './db/pg-db.js'
@@ -49,6 +50,8 @@ export interface Deps {
   rateLimit: RateLimitBackend
   /** The adapter of a service's own storage port, chosen like the others (Redis when REDIS_URL is set). */
   storage<T>(adapters: StorageAdapters<T>): T
+  /** Signs and checks the keyset cursors of every list (CURSOR_SECRET). */
+  cursors: CursorCodec
   /** Verifies access tokens locally (platform/auth); the auth service in this process hands it its keys. */
   tokens: TokenVerifier
   /** Events: RabbitMQ when AMQP_URL is set, else the in-process bus over the outbox tables. */
@@ -128,6 +131,7 @@ export async function connect(config: PlatformConfig & Partial<TokenVerifierConf
         instances: config.INSTANCES,
       },
       storage: (adapters) => (redis ? adapters.redis(redis, config.REDIS_KEY_PREFIX) : adapters.sql(db)),
+      cursors: createCursorCodec(config.CURSOR_SECRET),
       tokens: createTokenVerifier(config, options.log),
       bus,
       checks,

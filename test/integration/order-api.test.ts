@@ -296,6 +296,17 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.equal(next.nextCursor, null)
       const forged = await built.app.inject({ method: 'GET', url: '/api/orders?cursor=bm9wZQ', headers: boss.headers })
       assert.equal(code(forged), 'INVALID_CURSOR')
+      // Regression: an id of 36 dashes passed the old check and answered 500. Unsigned or signed, it is 400 now.
+      const dashes = [Date.now() * 1000, '-'.repeat(36)]
+      const list = JSON.stringify(['orders', 'admin', null, null])
+      for (const cursor of [Buffer.from(JSON.stringify(dashes)).toString('base64url'), built.deps.cursors.encode(list, dashes), built.deps.cursors.encode(list, [-1, randomUUID()])]) {
+        const res = await built.app.inject({ method: 'GET', url: `/api/orders?cursor=${cursor}`, headers: boss.headers })
+        assert.equal(res.statusCode, 400, res.body)
+        assert.equal(code(res), 'INVALID_CURSOR')
+      }
+      // A cursor is bound to its list: another filter does not take it.
+      const other = await built.app.inject({ method: 'GET', url: `/api/orders?userId=${fay.userId}&status=paid&limit=1&cursor=${mine.nextCursor}`, headers: boss.headers })
+      assert.equal(code(other), 'INVALID_CURSOR')
     })
 
     test('cancelling a paid order refunds it and gives the stock back', async (t) => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
+import { createCursorCodec } from '../../src/platform/cursors.js'
 import * as products from '../../src/services/product/product.js'
 import * as store from '../../src/services/product/product-store.js'
 import { seedDemoCatalog } from '../../src/services/product/demo-catalog.js'
@@ -144,6 +146,31 @@ for (const adapters of ['embedded', 'real'] as const) {
       await expectError(built, '/api/deals?limit=500', 400, 'VALIDATION')
       await expectError(built, '/api/recommendations?productId=abc', 400, 'VALIDATION')
       await expectError(built, '/api/nothing-here', 404, 'ROUTE_NOT_FOUND')
+    })
+
+    test('regression: forged cursors answered 500; they are 400 INVALID_CURSOR, and a cursor is good on every instance sharing CURSOR_SECRET', async (t) => {
+      const secret = 'shared-cursor-secret-0123456789abcdef'
+      const built = await buildTestApp(t, { adapters, env: { CURSOR_SECRET: secret } })
+      await seedProductFixture(built.deps.db)
+      // What the attacker sent: the old format, its check value an unkeyed SHA-256 anyone can compute.
+      const old = (sort: string, k: number[], q: string | null = null) => {
+        const f = createHash('sha256').update(JSON.stringify([sort, q, null, null, null])).digest('base64url').slice(0, 10)
+        return Buffer.from(JSON.stringify({ s: sort, f, k })).toString('base64url')
+      }
+      // The same values, signed with the real secret (a leaked secret, an encoder bug): still refused.
+      const signed = (sort: string, k: unknown[], q: string | null = null) => createCursorCodec(secret).encode(JSON.stringify(['catalog', sort, q, null, null, null]), k)
+      for (const make of [old, signed]) {
+        await expectError(built, `/api/products?sort=price_desc&cursor=${make('price_desc', [2147483648, 1])}`, 400, 'INVALID_CURSOR')
+        await expectError(built, `/api/products?q=kettle&cursor=${make('relevance', [1e308, 1], 'kettle')}`, 400, 'INVALID_CURSOR')
+        await expectError(built, `/api/products?q=kettle&cursor=${make('relevance', [-1e-320, 1], 'kettle')}`, 400, 'INVALID_CURSOR')
+        await expectError(built, `/api/products?cursor=${make('newest', [2 ** 63])}`, 400, 'INVALID_CURSOR')
+      }
+      const { nextCursor } = await json(built, '/api/products?limit=1&sort=price_asc')
+      const twin = await buildTestApp(t, { adapters, env: { CURSOR_SECRET: secret } })
+      await seedProductFixture(twin.deps.db)
+      assert.equal((await get(twin, `/api/products?limit=1&sort=price_asc&cursor=${nextCursor}`)).statusCode, 200)
+      const stranger = await buildTestApp(t, { adapters, env: { CURSOR_SECRET: 'another-cursor-secret-0123456789abc' } })
+      await expectError(stranger, `/api/products?limit=1&sort=price_asc&cursor=${nextCursor}`, 400, 'INVALID_CURSOR')
     })
 
     test('categories come as a tree with counts that include subcategories', async (t) => {

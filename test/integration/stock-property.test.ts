@@ -7,6 +7,7 @@ import { createMemoryCache } from '../../src/platform/cache/memory-cache.js'
 import { createReadThrough } from '../../src/platform/cache/read-through.js'
 import type { Db } from '../../src/platform/db/db.js'
 import { AppError } from '../../src/platform/errors.js'
+import { createCursorCodec } from '../../src/platform/cursors.js'
 import { createMetrics } from '../../src/platform/metrics.js'
 import type { ProductDeps } from '../../src/services/product/product.js'
 import * as store from '../../src/services/product/product-store.js'
@@ -28,7 +29,7 @@ type Real = { deps: ProductDeps; ids: number[] }
 
 function productDeps(db: Db): ProductDeps {
   const metrics = createMetrics('prop', { defaultMetrics: false })
-  return { db, readDb: db, cache: createReadThrough(createMemoryCache(), { metrics, log: pino({ level: 'silent' }) }), ttl: { products: 60, deals: 60, recommendations: 60, categories: 60 } }
+  return { db, readDb: db, cache: createReadThrough(createMemoryCache(), { metrics, log: pino({ level: 'silent' }) }), ttl: { products: 60, deals: 60, recommendations: 60, categories: 60 }, cursors: createCursorCodec(undefined) }
 }
 
 async function stockOf(real: Real): Promise<number[]> {

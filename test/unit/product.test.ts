@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { discounted } from '../../src/services/product/product.js'
 import { buildCategoryTree, subtreeIds } from '../../src/services/product/category-tree.js'
-import { decodeCursor, encodeCursor } from '../../src/services/product/cursors.js'
+import { createCursorCodec } from '../../src/platform/cursors.js'
+import { decodeCursor, encodeCursor, type CursorSort } from '../../src/services/product/cursors.js'
 import { AppError } from '../../src/platform/errors.js'
 
 describe('prices', () => {
@@ -37,28 +39,59 @@ describe('category tree', () => {
 
 describe('cursors', () => {
   const filter = { q: 'chair', category: 'furniture' }
+  const codec = createCursorCodec('a-test-secret-of-at-least-32-characters')
 
   test('a cursor round-trips for the list it was made for', () => {
-    const c = encodeCursor('price_asc', filter, [1999, 42])
-    assert.deepEqual(decodeCursor(c, 'price_asc', filter), [1999, 42])
+    const c = encodeCursor(codec, 'price_asc', filter, [1999, 42])
+    assert.deepEqual(decodeCursor(codec, c, 'price_asc', filter), [1999, 42])
   })
 
-  const rejects = (cursor: string, sort = 'price_asc', f: object = filter) =>
-    assert.throws(() => decodeCursor(cursor, sort, f), (e: unknown) => e instanceof AppError && e.code === 'INVALID_CURSOR' && e.status === 400)
+  const rejects = (cursor: string, sort: CursorSort = 'price_asc', f: object = filter, by = codec) =>
+    assert.throws(() => decodeCursor(by, cursor, sort, f), (e: unknown) => e instanceof AppError && e.code === 'INVALID_CURSOR' && e.status === 400)
 
-  test('a cursor from another sort or filter is refused', () => {
-    const c = encodeCursor('price_asc', filter, [1999, 42])
+  test('a cursor from another sort, filter or secret is refused', () => {
+    const c = encodeCursor(codec, 'price_asc', filter, [1999, 42])
     rejects(c, 'price_desc')
     rejects(c, 'price_asc', { q: 'table', category: 'furniture' })
+    rejects(c, 'price_asc', filter, createCursorCodec('another-secret-of-at-least-32-characters'))
+    rejects(c, 'price_asc', filter, createCursorCodec(undefined))
   })
 
-  test('forged cursors are refused', () => {
+  test('regression: a cursor whose check value is recomputed by the client (an unkeyed hash) is refused', () => {
     rejects('not base64 json')
-    rejects(Buffer.from('{"s":"price_asc"}').toString('base64url'))
-    rejects(Buffer.from('[1,2]').toString('base64url'))
-    const good = JSON.parse(Buffer.from(encodeCursor('price_asc', filter, [1, 2]), 'base64url').toString())
-    for (const k of [[1], [1, 2, 3], ['1', 2], [1.5, 2], [-1, 2], [1, 1e300], [null, 1]]) {
-      rejects(Buffer.from(JSON.stringify({ ...good, k })).toString('base64url'))
+    rejects(Buffer.from('[1999,42]').toString('base64url'))
+    const [payload] = encodeCursor(codec, 'price_asc', filter, [1999, 42]).split('.')
+    const forgedPayload = Buffer.from('[2147483648,42]').toString('base64url')
+    rejects(`${forgedPayload}.${createHash('sha256').update(forgedPayload).digest('base64url').slice(0, 22)}`)
+    rejects(`${payload}.`)
+    rejects(`${payload}.${'A'.repeat(22)}`)
+    rejects(`${payload}.${encodeCursor(codec, 'price_asc', filter, [1, 2]).split('.')[1]}`)
+  })
+
+  test('even a validly signed cursor must hold values its query can take', () => {
+    const signed = (sort: CursorSort, k: unknown[]) => codec.encode(JSON.stringify(['catalog', sort, filter.q, filter.category, null, null]), k)
+    assert.deepEqual(decodeCursor(codec, signed('relevance', [0.0607927, 7]), 'relevance', filter), [0.0607927, 7])
+    assert.deepEqual(decodeCursor(codec, signed('relevance', [0, 7]), 'relevance', filter), [0, 7])
+    for (const [sort, k] of [
+      ['price_desc', [2147483648, 1]],
+      ['price_asc', [-1, 2]],
+      ['price_asc', [1.5, 2]],
+      ['price_asc', ['1', 2]],
+      ['price_asc', [1, 2 ** 53]],
+      ['price_asc', [1, 0]],
+      ['price_asc', [1]],
+      ['price_asc', [1, 2, 3]],
+      ['relevance', [1e308, 1]],
+      ['relevance', [-1e-320, 1]],
+      ['relevance', [1e-40, 1]],
+      ['relevance', [-0.5, 1]],
+      ['relevance', [null, 1]],
+      ['newest', [0]],
+      ['newest', [1e300]],
+      ['deals', [101, 1]],
+      ['deals', [50, 2147483648]],
+    ] as [CursorSort, unknown[]][]) {
+      rejects(signed(sort, k), sort)
     }
   })
 })

@@ -31,6 +31,7 @@ export const orderService = defineService({
     cart: createCartClient(peerClient(deps.peers, 'cart')),
     payments: createTestProvider(deps.db),
     log: deps.log.child({ service: 'order' }),
+    cursors: deps.cursors,
     settings: { reservationTtlSeconds: c.ORDER_RESERVATION_TTL_SECONDS },
   }),
   jobs: [

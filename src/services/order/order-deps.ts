@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { CartClient } from '../../contracts/cart.js'
 import type { ProductClient } from '../../contracts/product.js'
 import type { Identity } from '../../platform/auth/token-verifier.js'
+import type { CursorCodec } from '../../platform/cursors.js'
 import type { Db } from '../../platform/db/db.js'
 import type { PaymentProvider } from './payment-provider.js'
 
@@ -12,6 +13,7 @@ export interface OrderDeps {
   cart: CartClient
   payments: PaymentProvider
   log: Logger
+  cursors: CursorCodec
   settings: { reservationTtlSeconds: number }
 }
 

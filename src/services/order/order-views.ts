@@ -1,5 +1,6 @@
 import type { Money } from '../../contracts/product.js'
 import type { Identity } from '../../platform/auth/token-verifier.js'
+import { isIntIn, type CursorCodec } from '../../platform/cursors.js'
 import type { Queryable } from '../../platform/db/db.js'
 import { forbidden, invalidCursor } from '../../platform/errors.js'
 import { orderNotFound } from './errors.js'
@@ -91,15 +92,17 @@ export interface OrderPage {
 }
 
 export async function listOrders(
-  db: Queryable,
+  deps: Pick<OrderDeps, 'db' | 'cursors'>,
   actor: Identity,
   query: { status?: OrderStatus; userId?: string; limit: number; cursor?: string },
 ): Promise<OrderPage> {
   const admin = actor.roles.includes('admin')
   if (query.userId !== undefined && !admin) throw forbidden('Only an admin can list the orders of other users')
-  const after = query.cursor === undefined ? undefined : decodeOrderCursor(query.cursor)
   const userId = admin ? query.userId : actor.userId
-  const rows = await store.listOrders(db, {
+  // A cursor works for the list it was made for: the same viewer and filters.
+  const list = JSON.stringify(['orders', admin ? 'admin' : actor.userId, userId ?? null, query.status ?? null])
+  const after = query.cursor === undefined ? undefined : decodeOrderCursor(deps.cursors, list, query.cursor)
+  const rows = await store.listOrders(deps.db, {
     ...(userId !== undefined ? { userId } : {}),
     ...(admin ? {} : { hidden: UNLISTED_FOR_CUSTOMERS }),
     ...(query.status ? { status: query.status } : {}),
@@ -108,23 +111,20 @@ export async function listOrders(
   })
   const page = rows.slice(0, query.limit)
   const ids = page.map((r) => r.id)
-  const lines = ids.length ? await store.findLines(db, ids) : []
-  const payments = ids.length ? await paymentStore.findPayments(db, ids) : []
+  const lines = ids.length ? await store.findLines(deps.db, ids) : []
+  const payments = ids.length ? await paymentStore.findPayments(deps.db, ids) : []
   const last = page.at(-1)
   return {
     items: page.map((o) => toOrderView(o, lines.filter((l) => l.order_id === o.id), payments.filter((p) => p.order_id === o.id))),
-    nextCursor: rows.length > query.limit && last ? Buffer.from(JSON.stringify([last.created_us, last.id])).toString('base64url') : null,
+    nextCursor: rows.length > query.limit && last ? deps.cursors.encode(list, [Number(last.created_us), last.id]) : null,
   }
 }
 
-function decodeOrderCursor(cursor: string): { createdUs: number; id: string } {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
-    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && v[0] >= 0 && typeof v[1] === 'string' && /^[0-9a-f-]{36}$/.test(v[1])) {
-      return { createdUs: v[0] as number, id: v[1] as string }
-    }
-  } catch {
-    // fall through
-  }
-  throw invalidCursor()
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** [created_at in microseconds since 1970, id]: a time PostgreSQL can hold and a real UUID, or 400 INVALID_CURSOR. */
+function decodeOrderCursor(codec: CursorCodec, list: string, cursor: string): { createdUs: number; id: string } {
+  const k = codec.decode(list, cursor)
+  if (k.length !== 2 || !isIntIn(k[0], 0, Number.MAX_SAFE_INTEGER) || typeof k[1] !== 'string' || !UUID.test(k[1])) throw invalidCursor()
+  return { createdUs: k[0], id: k[1] }
 }

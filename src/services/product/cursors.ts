@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto'
+import { ID_MAX, INT4_MAX, isIntIn, type CursorCodec } from '../../platform/cursors.js'
 import { invalidCursor } from '../../platform/errors.js'
 
-/** Keyset cursors of the catalog's lists: opaque, and bound to the sort and filter they were made for. */
+/** Keyset cursors of the catalog's lists: signed (platform/cursors.ts), bound to the sort and filter they were made for. */
 
 export interface ListFilter {
   q?: string
@@ -10,32 +10,30 @@ export interface ListFilter {
   maxPrice?: number
 }
 
-/** Binds a cursor to the sort and filter it was made for, so it cannot be replayed on another list. */
-function fingerprint(sort: string, filter: ListFilter): string {
-  const canonical = JSON.stringify([sort, filter.q ?? null, filter.category ?? null, filter.minPrice ?? null, filter.maxPrice ?? null])
-  return createHash('sha256').update(canonical).digest('base64url').slice(0, 10)
+export type CursorSort = 'relevance' | 'newest' | 'price_asc' | 'price_desc' | 'deals'
+
+/** A ts_rank (real) this list can compare with: 0, or a normal float4 well inside its range. */
+const isRank = (v: unknown): v is number => typeof v === 'number' && (v === 0 || (v >= 1e-30 && v <= 1e30))
+
+/** What each list's key holds, each value within what its column (and the query's casts) can take. */
+const KEYS: Record<CursorSort, (k: readonly unknown[]) => boolean> = {
+  relevance: (k) => k.length === 2 && isRank(k[0]) && isIntIn(k[1], 1, ID_MAX),
+  newest: (k) => k.length === 1 && isIntIn(k[0], 1, ID_MAX),
+  price_asc: (k) => k.length === 2 && isIntIn(k[0], 0, INT4_MAX) && isIntIn(k[1], 1, ID_MAX),
+  price_desc: (k) => k.length === 2 && isIntIn(k[0], 0, INT4_MAX) && isIntIn(k[1], 1, ID_MAX),
+  deals: (k) => k.length === 2 && isIntIn(k[0], 0, 100) && isIntIn(k[1], 1, INT4_MAX),
 }
 
-const KEY_ARITY: Record<string, number> = { relevance: 2, newest: 1, price_asc: 2, price_desc: 2, deals: 2 }
-
-export function encodeCursor(sort: string, filter: ListFilter, key: readonly number[]): string {
-  return Buffer.from(JSON.stringify({ s: sort, f: fingerprint(sort, filter), k: key })).toString('base64url')
+function listOf(sort: CursorSort, filter: ListFilter): string {
+  return JSON.stringify(['catalog', sort, filter.q ?? null, filter.category ?? null, filter.minPrice ?? null, filter.maxPrice ?? null])
 }
 
-export function decodeCursor(cursor: string, sort: string, filter: ListFilter): number[] {
-  const invalid = invalidCursor
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-  } catch {
-    throw invalid()
-  }
-  const c = parsed as { s?: unknown; f?: unknown; k?: unknown }
-  if (typeof c !== 'object' || c === null || c.s !== sort || c.f !== fingerprint(sort, filter)) throw invalid()
-  const k = c.k
-  if (!Array.isArray(k) || k.length !== KEY_ARITY[sort] || !k.every((v) => typeof v === 'number' && Number.isFinite(v))) throw invalid()
-  // Everything but a relevance rank is an integer within the column types.
-  const ints = sort === 'relevance' ? k.slice(1) : k
-  if (!ints.every((v) => Number.isSafeInteger(v) && v >= 0 && v <= 2 ** 53)) throw invalid()
-  return k as number[]
+export function encodeCursor(codec: CursorCodec, sort: CursorSort, filter: ListFilter, key: readonly number[]): string {
+  return codec.encode(listOf(sort, filter), key)
+}
+
+export function decodeCursor(codec: CursorCodec, cursor: string, sort: CursorSort, filter: ListFilter): number[] {
+  const key = codec.decode(listOf(sort, filter), cursor)
+  if (!KEYS[sort](key)) throw invalidCursor()
+  return key as number[]
 }

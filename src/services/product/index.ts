@@ -21,6 +21,7 @@ export function productDepsOf(deps: Deps, config: ProductSettings): ProductDeps 
       recommendations: config.CACHE_TTL_RECOMMENDATIONS_SECONDS,
       categories: config.CACHE_TTL_CATEGORIES_SECONDS,
     },
+    cursors: deps.cursors,
   }
 }
 

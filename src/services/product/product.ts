@@ -1,5 +1,6 @@
 import type { Money } from '../../contracts/product.js'
 import type { ReadThrough } from '../../platform/cache/read-through.js'
+import type { CursorCodec } from '../../platform/cursors.js'
 import type { Db } from '../../platform/db/db.js'
 import { PgCode, pgCode } from '../../platform/db/db.js'
 import {
@@ -29,6 +30,7 @@ export interface ProductDeps {
   readDb: Db
   cache: ReadThrough
   ttl: { products: number; deals: number; recommendations: number; categories: number }
+  cursors: CursorCodec
 }
 
 /** Cache namespaces and what a write to each kind of row makes stale. */
@@ -103,7 +105,7 @@ export function listProducts(deps: ProductDeps, filter: ListFilter, sort: Produc
   if (filter.minPrice !== undefined && filter.maxPrice !== undefined && filter.minPrice > filter.maxPrice) {
     throw invalidPriceRange()
   }
-  const after = cursor === undefined ? undefined : decodeCursor(cursor, effectiveSort, filter)
+  const after = cursor === undefined ? undefined : decodeCursor(deps.cursors, cursor, effectiveSort, filter)
   const key = JSON.stringify([effectiveSort, filter.q, filter.category, filter.minPrice, filter.maxPrice, limit, cursor])
   return deps.cache.get(NS.products, `list:${key}`, deps.ttl.products, async (): Promise<ProductPage> => {
     let categoryIds: number[] | undefined
@@ -130,7 +132,7 @@ export function listProducts(deps: ProductDeps, filter: ListFilter, sort: Produc
             ? [last.id]
             : [last.price_amount, last.id]
         : undefined
-    return { items: page.map(toProduct), nextCursor: nextKey ? encodeCursor(effectiveSort, filter, nextKey) : null }
+    return { items: page.map(toProduct), nextCursor: nextKey ? encodeCursor(deps.cursors, effectiveSort, filter, nextKey) : null }
   })
 }
 
@@ -157,14 +159,14 @@ export function getCategories(deps: ProductDeps) {
 }
 
 export function listDeals(deps: ProductDeps, limit: number, cursor?: string) {
-  const after = cursor === undefined ? undefined : decodeCursor(cursor, 'deals', {})
+  const after = cursor === undefined ? undefined : decodeCursor(deps.cursors, cursor, 'deals', {})
   return deps.cache.get(NS.deals, `list:${limit}:${cursor ?? ''}`, deps.ttl.deals, async () => {
     const rows = await store.listActiveDeals(deps.readDb, limit + 1, after)
     const page = rows.slice(0, limit)
     const last = page.at(-1)
     return {
       items: page.map((r) => ({ ...toProduct(r), dealStartsAt: r.deal_starts_at.toISOString() })),
-      nextCursor: rows.length > limit && last ? encodeCursor('deals', {}, [last.deal_discount_percent!, last.deal_id!]) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor(deps.cursors, 'deals', {}, [last.deal_discount_percent!, last.deal_id!]) : null,
     }
   })
 }
