@@ -1,5 +1,5 @@
 import type { RouteOptions } from 'fastify'
-import type { Logger } from 'pino'
+import type { DestinationStream, Logger } from 'pino'
 import { pino } from 'pino'
 import type { Db } from './platform/db/db.js'
 import { migrate } from './platform/db/migrate.js'
@@ -34,6 +34,8 @@ export interface BuildOptions {
   services: string
   env?: NodeJS.ProcessEnv
   logger?: Logger
+  /** Where the process's own logger writes (tests read its lines); stdout by default. */
+  logDestination?: DestinationStream
   /** A database to use instead of opening one (tests pass a clone of a template). */
   db?: Db
   defaultMetrics?: boolean
@@ -52,7 +54,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const services = selectServices(options.services)
   const config = loadServiceConfig(services, options.env ?? process.env)
   const name = options.services === 'all' ? 'emporium' : services[0]!.name
-  const logger = options.logger ?? pino(loggerOptions(config, name))
+  const logger = options.logger ?? pino(loggerOptions(config, name), options.logDestination)
   const needs = processNeeds(services)
   // Production: the services this one calls must answer before it says it is ready (a bounded wait).
   if (config.PROFILE === 'production') await waitForPeers(config, needs.remotePeers, logger)

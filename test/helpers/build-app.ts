@@ -21,6 +21,10 @@ export interface TestAppOptions {
   prepare?: (scope: { after: (fn: () => Promise<void>) => void }) => Promise<Record<string, string>>
   /** Sees every service route as it is registered (BuildOptions.onRoute). */
   onRoute?: BuildOptions['onRoute']
+  /** Extra routes (BuildOptions.extend). */
+  extend?: BuildOptions['extend']
+  /** The app's own logger writes here (BuildOptions.logDestination); set LOG_LEVEL in env to see lines. */
+  logDestination?: BuildOptions['logDestination']
 }
 
 type Scope = { after: (fn: () => Promise<void>) => void }
@@ -76,6 +80,15 @@ export async function buildTestApp(t: Pick<TestContext, 'after'>, options: TestA
     ...(options.prepare ? await options.prepare(scope) : {}),
   }
   const db = await testDatabase(scope, adapters, env)
-  built = await buildApp({ services: options.services ?? 'all', env, defaultMetrics: false, ...(db ? { db } : {}), ...(options.onRoute ? { onRoute: options.onRoute } : {}) })
+  built = await buildApp({ services: options.services ?? 'all', env, defaultMetrics: false, ...(db ? { db } : {}), ...(options.onRoute ? { onRoute: options.onRoute } : {}),
+    ...(options.extend ? { extend: options.extend } : {}),
+    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
+  })
   return built
+}
+
+/** The JSON lines a test app logged (buildTestApp's logDestination). */
+export function logCapture() {
+  const lines: string[] = []
+  return { destination: { write: (line: string) => void lines.push(line) }, lines: () => lines.join('') }
 }
