@@ -10,9 +10,36 @@ import type { CachedBody } from './cache/read-through.js'
 export function sendCached(req: FastifyRequest, reply: FastifyReply, entry: CachedBody, sharedMaxAge: number) {
   reply.header('etag', entry.etag)
   reply.header('cache-control', `public, max-age=0, must-revalidate, s-maxage=${sharedMaxAge}`)
-  reply.header('vary', 'accept-encoding')
+  // Added to what CORS put there (Origin): replacing it let a shared cache serve one origin's answer to another.
+  appendVary(reply, 'accept-encoding')
   if (matches(req.headers['if-none-match'], entry.etag)) return reply.code(304).send()
   return reply.type('application/json; charset=utf-8').send(entry.body)
+}
+
+/** Adds fields to the answer's Vary header, keeping those already there. */
+export function appendVary(reply: FastifyReply, ...fields: string[]) {
+  const current = String(reply.getHeader('vary') ?? '')
+  const have = current.split(',').map((f) => f.trim()).filter(Boolean)
+  const lower = new Set(have.map((f) => f.toLowerCase()))
+  const added = fields.filter((f) => !lower.has(f.toLowerCase()))
+  if (added.length) reply.header('vary', [...have, ...added].join(', '))
+}
+
+/** Headers that describe one client or one request: never in an answer a shared cache may store and replay to others. */
+const PER_REQUEST_HEADERS = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-request-id'] as const
+
+/**
+ * onSend, for every answer: one that a shared cache may store (Cache-Control:
+ * public) goes without the rate-limit counters and the request id, which would
+ * otherwise reach other clients from nginx's micro-cache or a CDN. No portable
+ * Cache-Control makes every cache drop just those fields (nginx reads a
+ * qualified no-cache="..." as no-cache for the whole answer), so they are not
+ * sent. The 429 itself (not public) keeps them, with Retry-After; the id stays in the log.
+ */
+export function withoutPerRequestHeadersWhenShared(reply: FastifyReply) {
+  const cacheControl = String(reply.getHeader('cache-control') ?? '')
+  if (!/(^|,)\s*public\s*(,|$)/i.test(cacheControl)) return
+  for (const h of PER_REQUEST_HEADERS) reply.removeHeader(h)
 }
 
 function matches(header: string | undefined, etag: string): boolean {

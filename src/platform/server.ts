@@ -35,6 +35,7 @@ import {
   type ErrorFactory,
 } from './errors.js'
 import { createReadiness, healthAnswer, type ReadinessCheck } from './health.js'
+import { withoutPerRequestHeadersWhenShared } from './http-cache.js'
 import { bearerOnly } from './internal.js'
 import type { Metrics } from './metrics.js'
 import { parseHealthUrls, registerSystemHealth } from './system-health.js'
@@ -135,6 +136,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
   // keep-alive connection, so clients reconnect to another instance.
   app.addHook('onSend', async (_req, reply, payload) => {
     if (lifecycle.draining) reply.header('connection', 'close')
+    withoutPerRequestHeadersWhenShared(reply)
     return payload
   })
   app.addHook('onResponse', async (req, reply) => {
