@@ -209,6 +209,26 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.equal(errorCode(dup), 'EMAIL_TAKEN')
     })
 
+    test('regression: look-alike addresses were second accounts; register, login and reset all use one normal form and refuse invisible characters', async (t) => {
+      const built = await buildTestApp(t, { adapters, env })
+      const local = uniqueEmail('bob').split('@')[0]!
+      await registerUser(built, `${local}@example.com`)
+      const fullwidth = [...`${local.toUpperCase()}@EXAMPLE.COM`].map((c) => (c >= '!' && c <= '~' ? String.fromCodePoint(c.codePointAt(0)! + 0xfee0) : c)).join('')
+      const register = (email: string) => built.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password: PASSWORD } })
+      for (const email of [`${local}@example.com\u200b`, `\u200e${local}@example.com`, `${local}\u2060@example.com`, `${local}@exam\u00adple.com`]) {
+        const res = await register(email)
+        assert.equal(res.statusCode, 400, JSON.stringify(email))
+        assert.equal(errorCode(res), 'INVALID_EMAIL')
+      }
+      assert.equal(errorCode(await register(fullwidth)), 'EMAIL_TAKEN')
+      await loginUser(built, fullwidth)
+      const reset = await built.app.inject({ method: 'POST', url: '/api/auth/password-resets', payload: { email: ` ${fullwidth} ` } })
+      assert.equal(reset.statusCode, 202)
+      const sent = await outboxEvents(built, 'user.password_reset_requested')
+      assert.deepEqual(sent.map((e) => e.payload.email), [`${local}@example.com`])
+      assert.equal(await countRows(built, 'auth.users'), 1)
+    })
+
     test('bad input gets a 4xx JSON error with a stable code and writes nothing', async (t) => {
       const built = await buildTestApp(t, { adapters, env })
       const taken = await registerUser(built)

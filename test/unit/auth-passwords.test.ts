@@ -13,10 +13,24 @@ const code = (fn: () => unknown) => {
 }
 
 describe('e-mail addresses', () => {
-  test('are trimmed, lower-cased and NFC-normalised', () => {
+  test('are trimmed, lower-cased and Unicode-normalised', () => {
     assert.equal(normalizeEmail('  Alice.Smith@Example.COM '), 'alice.smith@example.com')
     // 'é' as e + combining accent, and as one code point: the same mailbox.
     assert.equal(normalizeEmail('Jose\u0301@example.com'), normalizeEmail('jos\u00e9@example.com'))
+  })
+
+  test('look-alikes become one address: NFKC folds fullwidth letters and ligatures', () => {
+    assert.equal(normalizeEmail('ｂｏｂ＠ｅｘａｍｐｌｅ．ｃｏｍ'), 'bob@example.com')
+    assert.equal(normalizeEmail('\ufb01ona@example.com'), 'fiona@example.com')
+    assert.equal(normalizeEmail('BOB@EXAMPLE.COM'), 'bob@example.com')
+  })
+
+  test('regression: an address with an invisible character (U+200B after bob@example.com) was a second account; it is INVALID_EMAIL', () => {
+    for (const invisible of ['\u200b', '\u200c', '\u200d', '\u200e', '\u2060', '\ufeff', '\u00ad', '\ufe0f', '\u3164', '\u115f', '\u202e']) {
+      for (const bad of [`bob@example.com${invisible}`, `b${invisible}ob@example.com`, `bob@exa${invisible}mple.com`]) {
+        assert.equal(code(() => normalizeEmail(bad)), 'INVALID_EMAIL', JSON.stringify(bad))
+      }
+    }
   })
 
   test('that do not look like an address are INVALID_EMAIL', () => {

@@ -12,17 +12,29 @@ export const MAX_PASSWORD_BYTES = 1024
 const EMAIL = /^[^\s@"(),:;<>[\\\]]{1,64}@[^\s@"(),:;<>[\\\]]+\.[^\s@"(),:;<>[\\\].]{2,}$/u
 
 /**
- * One account per mailbox: Unicode NFC, surrounding spaces removed, lower case
- * (mail providers treat the local part case-insensitively in practice).
+ * Characters nobody sees: format characters (U+200B zero width space, U+200E
+ * direction marks, U+FEFF, ...), controls, and the other default-ignorable code
+ * points (variation selectors, Hangul fillers). An address holding one looks
+ * like another person's address.
+ */
+const INVISIBLE = /[\p{Cf}\p{Cc}\p{Default_Ignorable_Code_Point}]/u
+
+/**
+ * One account per mailbox, the same form wherever an address is looked up
+ * (register, login, reset, admin): Unicode NFKC (so fullwidth or ligature
+ * look-alikes become the plain letters), surrounding spaces removed, the whole
+ * address lower case (mail providers treat the local part case-insensitively
+ * in practice).
  */
 export function canonicalEmail(raw: string): string {
-  return raw.normalize('NFC').trim().toLowerCase()
+  return raw.normalize('NFKC').trim().toLowerCase()
 }
 
-/** canonicalEmail, and 400 INVALID_EMAIL unless it looks like an address. */
+/** canonicalEmail, and 400 INVALID_EMAIL unless it looks like an address and holds no invisible character. */
 export function normalizeEmail(raw: string): string {
   const email = canonicalEmail(raw)
-  if (email.length > MAX_EMAIL_LENGTH || !EMAIL.test(email) || email.includes('..')) {
+  // Tested before trim(), which would quietly drop a leading or trailing U+FEFF.
+  if (email.length > MAX_EMAIL_LENGTH || INVISIBLE.test(raw.normalize('NFKC')) || !EMAIL.test(email) || email.includes('..')) {
     throw invalidEmail()
   }
   return email
