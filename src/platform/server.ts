@@ -12,7 +12,9 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type preValidationHookHandler,
   type RawServerDefault,
+  type RouteOptions,
 } from 'fastify'
 import type { Logger } from 'pino'
 import { parseOrigins, parseTrustProxy, type PlatformConfig } from './config.js'
@@ -39,7 +41,7 @@ import { withoutPerRequestHeadersWhenShared } from './http-cache.js'
 import { bearerOnly } from './internal.js'
 import type { Metrics } from './metrics.js'
 import { parseHealthUrls, registerSystemHealth } from './system-health.js'
-import { describeValidation, validatorCompiler } from './validation.js'
+import { describeValidation, OPTIONAL_BODY_KEYWORD, validatorCompiler } from './validation.js'
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
 
@@ -121,6 +123,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
   app.server.headersTimeout = 66_000
 
   app.setValidatorCompiler(validatorCompiler)
+  app.addHook('onRoute', allowAbsentBody)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler((req, reply) => {
     sendError(reply, routeNotFound(req.method, req.url))
@@ -175,6 +178,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
   await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip', 'deflate'], zlibOptions: { level: 6 } })
 
   await app.register(swagger, {
+    transformObject: (doc) => ('openapiObject' in doc ? markOptional(doc.openapiObject) : doc.swaggerObject),
     openapi: {
       openapi: '3.1.0',
       info: { title: `Emporium ${options.name}`, version: options.version ?? '0.1.0', description: 'Emporium shop API' },
@@ -205,6 +209,14 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route's own codes for a header its schema requires (missing) or
+     * constrains (invalid), e.g. IDEMPOTENCY_KEY_REQUIRED, instead of VALIDATION;
+     * the OpenAPI document still shows the header as the schema says.
+     */
+    headerErrors?: Record<string, { missing: () => AppError; invalid: () => AppError }>
+  }
   interface FastifyInstance {
     /** Readiness answer with dependency checks; every service's /api/<name>/health uses it. */
     health(req: FastifyRequest, reply: FastifyReply): Promise<unknown>
@@ -217,7 +229,7 @@ function errorHandler(err: FastifyError | AppError, req: FastifyRequest, reply: 
     return sendError(reply, err)
   }
   if (err.validation) {
-    return sendError(reply, validationFailed(describeValidation(err.validation, err.validationContext)))
+    return sendError(reply, headerError(req, err) ?? validationFailed(describeValidation(err.validation, err.validationContext)))
   }
   const status = err.statusCode ?? 500
   if (status >= 400 && status < 500) {
@@ -232,6 +244,56 @@ function errorHandler(err: FastifyError | AppError, req: FastifyRequest, reply: 
   // A bug: the details go to the log only, with the request id.
   req.log.error({ err }, 'request failed')
   return sendError(reply, internalError(req.id))
+}
+
+/** A header the route's schema requires or constrains, refused with the route's own code (config.headerErrors) instead of VALIDATION. */
+function headerError(req: FastifyRequest, err: FastifyError): AppError | undefined {
+  const first = err.validation?.[0]
+  if (err.validationContext !== 'headers' || !first) return undefined
+  const missing = first.keyword === 'required'
+  const name = missing ? String((first.params as { missingProperty?: string }).missingProperty) : first.instancePath.split('/')[1]
+  const declared = name === undefined ? undefined : req.routeOptions.config.headerErrors?.[name]
+  return declared && (missing ? declared.missing() : declared.invalid())
+}
+
+/** onRoute: a route whose body schema is OptionalBody takes a request without a body as {} (before validation). */
+function allowAbsentBody(route: RouteOptions) {
+  const body = (route.schema?.body ?? undefined) as Record<string, unknown> | undefined
+  if (!body?.[OPTIONAL_BODY_KEYWORD]) return
+  const absentIsEmpty = async (req: FastifyRequest) => {
+    if (req.body === undefined || req.body === null) req.body = {}
+  }
+  route.preValidation = [absentIsEmpty, ...([] as preValidationHookHandler[]).concat(route.preValidation ?? [])]
+}
+
+interface OpenApiDocument {
+  paths?: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: { required?: boolean; schema?: Record<string, unknown> }[]
+        requestBody?: { required?: boolean; content?: Record<string, { schema?: Record<string, unknown> }> }
+      }
+    >
+  >
+}
+
+/**
+ * The document says "required" where the server requires: @fastify/swagger
+ * marks every body required (Fastify wants one by default), but an
+ * OptionalBody is not; and a parameter with a default is filled in by the
+ * validator, so a client may leave it out. test/integration/openapi-contract.test.ts holds them together.
+ */
+function markOptional<D extends object>(doc: D): D {
+  for (const operations of Object.values((doc as OpenApiDocument).paths ?? {})) {
+    for (const op of Object.values(operations)) {
+      const content = op.requestBody?.content ?? {}
+      if (Object.values(content).some((c) => c.schema?.[OPTIONAL_BODY_KEYWORD])) op.requestBody!.required = false
+      for (const p of op.parameters ?? []) if (p.schema?.default !== undefined) p.required = false
+    }
+  }
+  return doc
 }
 
 /** The one place an AppError becomes HTTP: its status, its headers, the JSON error body. */

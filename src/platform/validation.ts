@@ -1,4 +1,4 @@
-import { Type, type StringOptions } from '@sinclair/typebox'
+import { Type, type StringOptions, type TObject } from '@sinclair/typebox'
 import { Ajv } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify'
@@ -37,6 +37,14 @@ const MULTILINE_KEYWORD = 'x-multiline'
 /** A free-text string (a description): tab and line breaks allowed, other control characters still refused. */
 export function MultilineText(options: StringOptions = {}) {
   return Type.String({ ...options, [MULTILINE_KEYWORD]: true })
+}
+
+/** Marks a body schema whose fields are all optional: server.ts lets the body be left out (it counts as {}) and says so in the OpenAPI document. */
+export const OPTIONAL_BODY_KEYWORD = 'x-optional-body'
+
+export function OptionalBody<T extends TObject>(schema: T): T {
+  if (schema.required?.length) throw new Error('OptionalBody: a body with required fields cannot be left out')
+  return { ...schema, [OPTIONAL_BODY_KEYWORD]: true }
 }
 
 type JsonSchema = Record<string, unknown>

@@ -5,7 +5,7 @@ import * as cart from './cart.js'
 import type { CartDeps, CartView, MergeReport } from './cart.js'
 import type { StoredCart } from './cart-store.js'
 import { CART_TOKEN_HEADER, guestCartId, newGuestToken, parseGuestToken, userCartId } from './cart-tokens.js'
-import { cartTokenRequired } from './errors.js'
+import { cartTokenRequired, invalidCartToken } from './errors.js'
 import * as S from './schemas.js'
 
 /** Which cart a request works on. */
@@ -53,9 +53,11 @@ function send(reply: FastifyReply, ctx: CartContext, view: CartView) {
 export function registerCartRoutes(app: App, deps: CartDeps) {
   const errors = { 400: S.ErrorResponse, 401: S.ErrorResponse, 404: S.ErrorResponse, 409: S.ErrorResponse, 429: S.ErrorResponse }
   const common = { tags: ['cart'], headers: S.CartTokenHeader, security: [{ bearer: [] as string[] }, {} as Record<string, string[]>] }
+  // A bad token keeps its own code; /merge without one is CART_TOKEN_REQUIRED.
+  const config = { headerErrors: { [CART_TOKEN_HEADER]: { missing: cartTokenRequired, invalid: invalidCartToken } } }
   const maxQuantity = deps.limits.maxQuantity
 
-  app.get('/', { schema: { ...common, summary: 'The cart, priced from the catalog', response: { 200: S.Cart, ...errors } } }, async (req, reply) => {
+  app.get('/', { config, schema: { ...common, summary: 'The cart, priced from the catalog', response: { 200: S.Cart, ...errors } } }, async (req, reply) => {
     const ctx = await cartOf(deps, req, false)
     return send(reply, ctx, await cart.viewCart(deps, ctx.cartId, ctx.cart, ctx.merge))
   })
@@ -63,6 +65,7 @@ export function registerCartRoutes(app: App, deps: CartDeps) {
   app.post(
     '/items',
     {
+      config,
       schema: {
         ...common,
         summary: 'Add units of a product (a product already in the cart gets more)',
@@ -80,6 +83,7 @@ export function registerCartRoutes(app: App, deps: CartDeps) {
   app.patch(
     '/items/:productId',
     {
+      config,
       schema: {
         ...common,
         summary: "Set a line's quantity",
@@ -97,7 +101,7 @@ export function registerCartRoutes(app: App, deps: CartDeps) {
 
   app.delete(
     '/items/:productId',
-    { schema: { ...common, summary: 'Remove a line', params: S.ItemParams, response: { 200: S.Cart, ...errors } } },
+    { config, schema: { ...common, summary: 'Remove a line', params: S.ItemParams, response: { 200: S.Cart, ...errors } } },
     async (req, reply) => {
       const ctx = await cartOf(deps, req, false)
       await cart.removeItem(deps, ctx.cartId, req.params.productId)
@@ -105,7 +109,7 @@ export function registerCartRoutes(app: App, deps: CartDeps) {
     },
   )
 
-  app.delete('/', { schema: { ...common, summary: 'Empty the cart', response: { 200: S.Cart, ...errors } } }, async (req, reply) => {
+  app.delete('/', { config, schema: { ...common, summary: 'Empty the cart', response: { 200: S.Cart, ...errors } } }, async (req, reply) => {
     const ctx = await cartOf(deps, req, false)
     if (ctx.cartId) await deps.store.clear(ctx.cartId)
     return send(reply, ctx, await cart.viewCart(deps, ctx.cartId, undefined, ctx.merge))
@@ -115,16 +119,15 @@ export function registerCartRoutes(app: App, deps: CartDeps) {
     '/merge',
     {
       preValidation: requireUser,
+      config,
       schema: {
         ...common,
+        headers: S.RequiredCartTokenHeader,
         summary: "Merge the guest cart of X-Cart-Token into the signed-in user's cart (any request with both does it too)",
         response: { 200: S.Cart, ...errors },
       },
     },
     async (req, reply) => {
-      if (req.headers[CART_TOKEN_HEADER] === undefined) {
-        throw cartTokenRequired()
-      }
       const ctx = await cartOf(deps, req, false)
       return send(reply, ctx, await cart.viewCart(deps, ctx.cartId, undefined, ctx.merge))
     },

@@ -48,9 +48,11 @@ export const Cart = Type.Object({
 
 export const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) })
 
-export const CartTokenHeader = Type.Object({
-  'x-cart-token': Type.Optional(Type.String({ description: 'Guest cart token from an earlier answer.' })),
-})
+const CartToken = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: 'Guest cart token from an earlier answer (43 characters, base64url).' })
+
+export const CartTokenHeader = Type.Object({ 'x-cart-token': Type.Optional(CartToken) })
+/** POST /merge: the guest cart to merge is the point of the request. */
+export const RequiredCartTokenHeader = Type.Object({ 'x-cart-token': CartToken })
 
 // --- internal (order service), see src/contracts/cart.ts ----------------------
 

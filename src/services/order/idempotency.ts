@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import type { Db } from '../../platform/db/db.js'
 import * as store from './idempotency-store.js'
 import { errorBody } from '../../platform/errors.js'
-import { FinalRefusal, idempotencyInFlight, idempotencyKeyInvalid, idempotencyKeyRequired, idempotencyKeyReused, isNothingWritten } from './errors.js'
+import { FinalRefusal, idempotencyInFlight, idempotencyKeyReused, isNothingWritten } from './errors.js'
 
 /**
  * Idempotency-Key for POST /api/orders, with Stripe's semantics and those of the
@@ -14,17 +14,8 @@ import { FinalRefusal, idempotencyInFlight, idempotencyKeyInvalid, idempotencyKe
  * second one.
  */
 
+/** What an Idempotency-Key may be (the route's header schema): 1-255 visible ASCII characters. */
 export const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/
-
-export function parseIdempotencyKey(header: string | string[] | undefined): string {
-  if (header === undefined || header === '') {
-    throw idempotencyKeyRequired()
-  }
-  if (typeof header !== 'string' || !KEY_PATTERN.test(header)) {
-    throw idempotencyKeyInvalid()
-  }
-  return header
-}
 
 /** SHA-256 of method, path and the body with its keys sorted: the same request, however it is formatted. */
 export function fingerprint(method: string, path: string, body: unknown): string {

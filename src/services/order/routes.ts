@@ -1,6 +1,7 @@
 import { identityOf, requireAdmin, requireUser } from '../../platform/auth/identity.js'
 import type { App } from '../../platform/server.js'
-import { fingerprint, parseIdempotencyKey, runIdempotent } from './idempotency.js'
+import { idempotencyKeyInvalid, idempotencyKeyRequired } from './errors.js'
+import { fingerprint, runIdempotent } from './idempotency.js'
 import { placeOrder } from './checkout.js'
 import { transition } from './lifecycle.js'
 import type { OrderDeps } from './order-deps.js'
@@ -23,8 +24,7 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
     '/',
     {
       preValidation: requireUser,
-      // A refusal of the Idempotency-Key keeps its own codes (IDEMPOTENCY_KEY_REQUIRED / _INVALID).
-      attachValidation: true,
+      config: { headerErrors: { 'idempotency-key': { missing: idempotencyKeyRequired, invalid: idempotencyKeyInvalid } } },
       schema: {
         tags,
         security,
@@ -35,12 +35,8 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
       },
     },
     async (req, reply) => {
-      if (req.validationError) {
-        if (req.validationError.validationContext === 'headers') parseIdempotencyKey(req.headers['idempotency-key'])
-        throw req.validationError
-      }
       const user = identityOf(req)
-      const key = parseIdempotencyKey(req.headers['idempotency-key'])
+      const key = req.headers['idempotency-key']
       // Refusals of the request itself store nothing: the same key stays usable.
       if (req.body.payment) checkCard(req.body.payment.card)
       const answer = await runIdempotent(

@@ -1,4 +1,6 @@
 import { Type } from '@sinclair/typebox'
+import { OptionalBody } from '../../platform/validation.js'
+import { KEY_PATTERN } from './idempotency.js'
 import { ORDER_STATUSES, type OrderStatus } from './state-machine.js'
 
 /** Request and response shapes of the order service. Strict: no client sets a price, a total or a status. */
@@ -39,13 +41,13 @@ export const CheckoutBody = Type.Object(
   { additionalProperties: false },
 )
 
-export const CancelBody = Type.Object({ reason: Type.Optional(Text(200)) }, { additionalProperties: false })
-export const ShipBody = Type.Object({ trackingNumber: Type.Optional(Text(100)) }, { additionalProperties: false })
+export const CancelBody = OptionalBody(Type.Object({ reason: Type.Optional(Text(200)) }, { additionalProperties: false }))
+export const ShipBody = OptionalBody(Type.Object({ trackingNumber: Type.Optional(Text(100)) }, { additionalProperties: false }))
 
 export const OrderParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
 
 export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ description: 'Required: a unique value per checkout (e.g. a UUID), kept 24 h.' })),
+  'idempotency-key': Type.String({ pattern: KEY_PATTERN.source, description: 'A unique value per checkout (e.g. a UUID), 1-255 visible ASCII characters, kept 24 h.' }),
 })
 
 export const ListQuery = Type.Object(
