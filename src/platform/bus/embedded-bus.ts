@@ -100,7 +100,7 @@ export function createEmbeddedBus(o: EmbeddedBusOptions): EventBus {
                 const reason = `${isPermanent(err) ? 'rejected' : 'delivery_limit'}: ${(err as Error).message}`
                 await insertDeadLetter(db, { queue: sub.queue, event, sourceSchema, reason, deliveries: count + 1 })
                 metrics.consumed.inc({ queue: sub.queue, result: 'dead_lettered' })
-                log.error({ eventId: event.id, deliveries: count + 1, reason }, 'event dead-lettered')
+                log.error({ eventId: event.id, deliveries: count + 1, err }, `event dead-lettered (${isPermanent(err) ? 'rejected' : 'delivery_limit'})`)
                 return 'dead-lettered'
               }
               metrics.consumed.inc({ queue: sub.queue, result: 'retried' })
