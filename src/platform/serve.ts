@@ -71,6 +71,9 @@ export async function serve(app: App, lifecycle: Lifecycle, options: ServeOption
   process.on('message', (msg) => {
     if (msg === 'shutdown') void shutdown('shutdown message')
   })
+  // The port a parent asked for with PORT=0 (tests), then PM2's signal that everything is up.
+  const address = app.server.address()
+  process.send?.({ event: 'listening', port: typeof address === 'object' && address ? address.port : options.port })
   process.send?.('ready')
   return { shutdown }
 }

@@ -11,8 +11,12 @@ export interface Child {
   kill(): Promise<void>
 }
 
-/** Runs a TypeScript file of ours in a child Node process (tsx), with only the given environment. */
-export function startChild(file: string, env: Record<string, string>, readyLine: string): Child {
+/**
+ * Runs a TypeScript file of ours in a child Node process (tsx), with only the
+ * given environment. `ready` rejects with the child's output when it exits, or
+ * has not printed the line within readyTimeoutMs.
+ */
+export function startChild(file: string, env: Record<string, string>, readyLine: string, readyTimeoutMs = 120_000): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', file], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -26,7 +30,10 @@ export function startChild(file: string, env: Record<string, string>, readyLine:
     }
     child.stdout!.on('data', onData)
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-    void exited.then((code) => reject(new Error(`${file} exited (${code}) before "${readyLine}": ${out.slice(-2000)}`)))
+    void exited.then((code) => reject(new Error(`${file} exited (${code}) before "${readyLine}"; its output:\n${out.slice(-4000)}`)))
+    const timer = setTimeout(() => reject(new Error(`${file} did not print "${readyLine}" within ${readyTimeoutMs} ms; its output:\n${out.slice(-4000)}`)), readyTimeoutMs)
+    void exited.then(() => clearTimeout(timer))
+    child.stdout!.on('data', () => out.includes(readyLine) && clearTimeout(timer))
   })
   ready.catch(() => {})
   return {

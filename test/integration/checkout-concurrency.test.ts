@@ -5,8 +5,7 @@ import { createPgDb } from '../../src/platform/db/pg-db.js'
 import * as store from '../../src/services/product/product-store.js'
 import { clonePgDatabase } from '../helpers/databases.js'
 import { ADDRESS, GOOD_CARD } from '../helpers/order-fixture.js'
-import { until } from '../helpers/events.js'
-import { randomPort, startMain, type Started } from '../helpers/process.js'
+import { startMain, type Started } from '../helpers/process.js'
 import { servers } from '../helpers/servers.js'
 import { tokenMinter } from '../helpers/token-minter.js'
 
@@ -45,12 +44,9 @@ describe('checkout under concurrency (2 processes, real PostgreSQL + Redis)', ()
       CART_RATE_LIMIT_MAX: '1000000',
       PRODUCT_RATE_LIMIT_MAX: '1000000',
     }
-    for (let i = 0; i < 2; i++) {
-      const port = randomPort()
-      procs.push(startMain(['all'], { ...env, PORT: String(port) }))
-      bases.push(`http://127.0.0.1:${port}`)
-    }
-    for (const base of bases) await until(`${base} ready`, async () => ((await fetch(`${base}/health`)).ok ? true : undefined), 60_000)
+    // Each process listens on a port the kernel picks (PORT=0) and reports it; one that fails shows its output.
+    for (let i = 0; i < 2; i++) procs.push(startMain(['all'], env))
+    for (const p of procs) bases.push(`http://127.0.0.1:${await p.listening()}`)
     db = createPgDb({ url, max: 5, min: 0, applicationName: 'test' })
   })
 

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { PGlite } from '@electric-sql/pglite'
+import { lockDataDir } from '../data-dir.js'
 import { type Db, type Queryable, type QueryResult } from './db.js'
 
 /**
@@ -9,16 +10,20 @@ import { type Db, type Queryable, type QueryResult } from './db.js'
  * to retry here.
  */
 export async function createPgliteDb(options: { dataDir: string; loadDataDir?: Blob }): Promise<Db> {
-  const memory = options.dataDir.startsWith('memory://')
-  if (!memory) await mkdir(options.dataDir, { recursive: true })
-  const lite = await PGlite.create({
-    dataDir: options.dataDir,
-    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-  })
-  return wrapPglite(lite)
+  if (options.dataDir.startsWith('memory://')) return wrapPglite(await PGlite.create({ dataDir: options.dataDir, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) }))
+  await mkdir(options.dataDir, { recursive: true })
+  // One process per directory: a second one gets a clear refusal instead of becoming a second writer.
+  const release = await lockDataDir(options.dataDir)
+  try {
+    const lite = await PGlite.create({ dataDir: options.dataDir, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) })
+    return wrapPglite(lite, release)
+  } catch (err) {
+    release()
+    throw err
+  }
 }
 
-export function wrapPglite(lite: PGlite): Db {
+export function wrapPglite(lite: PGlite, onClose: () => void = () => {}): Db {
   const asQueryable = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<R>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
       const r = await q.query<R>(text, params as unknown[])
@@ -45,6 +50,7 @@ export function wrapPglite(lite: PGlite): Db {
     },
     async close() {
       if (!lite.closed) await lite.close()
+      onClose()
     },
   }
 }
