@@ -96,8 +96,9 @@ interface AjvLikeError {
 
 /**
  * Settings that were renamed (their unit is in the name now; EVENTS_WORKERS
- * switched only some of the background work). A start that still sets one
- * stops and names the new name, rather than silently ignoring it.
+ * switched only some of the background work; e-mail links are PUBLIC_URL plus a
+ * path). A start that still sets one stops and names the new name, rather than
+ * silently ignoring it.
  */
 const RENAMED: Readonly<Record<string, string>> = {
   CACHE_TTL_PRODUCTS: 'CACHE_TTL_PRODUCTS_SECONDS',
@@ -110,6 +111,9 @@ const RENAMED: Readonly<Record<string, string>> = {
   ORDER_RESERVATION_TTL_S: 'ORDER_RESERVATION_TTL_SECONDS',
   EVENTS_HEARTBEAT_S: 'EVENTS_HEARTBEAT_SECONDS',
   EVENTS_WORKERS: 'BACKGROUND_WORKERS',
+  NOTIFICATION_VERIFY_URL: 'PUBLIC_URL plus NOTIFICATION_VERIFY_PATH',
+  NOTIFICATION_RESET_URL: 'PUBLIC_URL plus NOTIFICATION_RESET_PATH',
+  NOTIFICATION_ORDER_URL: 'PUBLIC_URL plus NOTIFICATION_ORDER_PATH',
 }
 
 /** Validates the environment against the platform settings plus the given ones, once, at boot. */

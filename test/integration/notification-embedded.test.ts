@@ -75,6 +75,30 @@ describe('notification service in the embedded shop', () => {
     assert.ok(mail.text.includes(`http://localhost:8080/account/verify-email?token=${encodeURIComponent(token)}`))
   })
 
+  test('regression: e-mail links said http://localhost:8080 whatever the port; they start with PUBLIC_URL, by default the address the shop listens on', async (t) => {
+    const scope = cleanupScope(t)
+    const cases: { env: Record<string, string>; base: string }[] = [
+      { env: { PORT: '18080' }, base: 'http://localhost:18080' },
+      { env: { PORT: '18080', HOST: '192.0.2.10' }, base: 'http://192.0.2.10:18080' },
+      { env: { PUBLIC_URL: 'https://shop.example.com/' }, base: 'https://shop.example.com' },
+      { env: { PUBLIC_URL: 'https://example.com/shop', NOTIFICATION_ORDER_PATH: '/my/orders/{orderId}' }, base: 'https://example.com/shop' },
+    ]
+    for (const c of cases) {
+      const mailbox = await tempDir(scope)
+      const built = await buildTestApp(scope, { adapters: 'embedded', services: 'all', env: { ...FAST, NOTIFICATION_MAILBOX_DIR: mailbox, ...c.env } })
+      const email = `links-${Math.random().toString(36).slice(2)}@example.com`
+      await built.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password: 'a long and unusual passphrase 7' } })
+      await built.app.inject({ method: 'POST', url: '/api/auth/password-resets', payload: { email } })
+      const list = await until('two e-mails', async () => {
+        const body = (await built.app.inject({ method: 'GET', url: '/dev/mail' })).json<Listing>()
+        return body.items.length === 2 ? body : undefined
+      })
+      const texts = await Promise.all(list.items.map(async (i) => (await built.app.inject({ method: 'GET', url: `/dev/mail/${i.id}` })).json<{ text: string }>().text))
+      const links = texts.join('\n').match(/https?:\/\/\S+/g) ?? []
+      assert.deepEqual(links.map((l) => l.replace(/token=[^&\s]+/, 'token=T')).sort(), [`${c.base}/account/reset-password?token=T`, `${c.base}/account/verify-email?token=T`], JSON.stringify(c.env))
+    }
+  })
+
   test('the mailbox answers only to this machine; bad and unknown ids are refused', async (t) => {
     const { built } = await embeddedShop(cleanupScope(t))
     const remote = await built.app.inject({ method: 'GET', url: '/dev/mail', remoteAddress: '203.0.113.9' })

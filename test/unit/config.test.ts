@@ -52,6 +52,10 @@ test('a setting that was renamed stops the start and names its new name, with th
   )
   assert.throws(() => loadConfig(productConfig, { CART_TTL_DAYS: '30' }), /CART_TTL_DAYS is now CART_TTL_SECONDS/)
   assert.throws(() => loadConfig(productConfig, { EVENTS_WORKERS: 'false' }), /EVENTS_WORKERS is now BACKGROUND_WORKERS/)
+  assert.throws(
+    () => loadConfig(productConfig, { NOTIFICATION_RESET_URL: 'http://localhost:8080/account/reset-password?token={token}' }),
+    /NOTIFICATION_RESET_URL is now PUBLIC_URL plus NOTIFICATION_RESET_PATH/,
+  )
 })
 
 test('a missing required value is named', () => {

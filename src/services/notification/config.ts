@@ -21,10 +21,25 @@ export const notificationConfig = Type.Object({
     description:
       'An e-mail whose sending was interrupted (crash between handing it to SMTP and recording the answer) is not sent again by default: a possible duplicate is traded for a possible loss. true trades the other way.',
   }),
-  NOTIFICATION_VERIFY_URL: Type.String({ default: 'http://localhost:8080/account/verify-email?token={token}', pattern: '\\{token\\}' }),
-  NOTIFICATION_RESET_URL: Type.String({ default: 'http://localhost:8080/account/reset-password?token={token}', pattern: '\\{token\\}' }),
-  NOTIFICATION_ORDER_URL: Type.String({ default: 'http://localhost:8080/account/orders/{orderId}', pattern: '\\{orderId\\}' }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$',
+      description: 'Where customers reach the shop (e.g. https://shop.example.com): every link in an e-mail starts with it. Unset: http://localhost:<PORT>.',
+    }),
+  ),
+  // Storefront pages, relative to PUBLIC_URL; {token} / {orderId} are filled in (URL-encoded).
+  NOTIFICATION_VERIFY_PATH: Type.String({ default: '/account/verify-email?token={token}', pattern: '^/.*\\{token\\}' }),
+  NOTIFICATION_RESET_PATH: Type.String({ default: '/account/reset-password?token={token}', pattern: '^/.*\\{token\\}' }),
+  NOTIFICATION_ORDER_PATH: Type.String({ default: '/account/orders/{orderId}', pattern: '^/.*\\{orderId\\}' }),
   SHOP_NAME: Type.String({ default: 'Emporium', minLength: 1, maxLength: 100 }),
 })
 
 export type NotificationSettings = Settings<typeof notificationConfig>
+
+/** PUBLIC_URL, or the address this shop listens on as a browser on this machine writes it. */
+export function publicUrl(config: Pick<NotificationSettings, 'PUBLIC_URL' | 'HOST' | 'PORT'>): string {
+  if (config.PUBLIC_URL) return config.PUBLIC_URL.replace(/\/+$/, '')
+  const local = ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(config.HOST)
+  const host = local ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST
+  return `http://${host}:${config.PORT}`
+}

@@ -1,5 +1,5 @@
 import { defineService } from '../../platform/service.js'
-import { notificationConfig } from './config.js'
+import { notificationConfig, publicUrl } from './config.js'
 import { devMailboxEnabled, registerDevMail } from './dev-mail.js'
 import { createMailbox } from './mailbox.js'
 import { createMailer, mailboxDir } from './mailer.js'
@@ -29,7 +29,12 @@ export const notificationService = defineService({
   migrations: { schema: 'notifications', dir: new URL('./migrations/', import.meta.url) },
   domain: async (deps, c): Promise<NotificationDeps> => ({
     notify: { db: deps.db, from: c.MAIL_FROM, resendUncertain: c.NOTIFICATION_RESEND_UNCERTAIN, metrics: notificationMetrics(deps.metrics.registry) },
-    templates: { shopName: c.SHOP_NAME, verifyUrl: c.NOTIFICATION_VERIFY_URL, resetUrl: c.NOTIFICATION_RESET_URL, orderUrl: c.NOTIFICATION_ORDER_URL },
+    templates: {
+      shopName: c.SHOP_NAME,
+      verifyUrl: publicUrl(c) + c.NOTIFICATION_VERIFY_PATH,
+      resetUrl: publicUrl(c) + c.NOTIFICATION_RESET_PATH,
+      orderUrl: publicUrl(c) + c.NOTIFICATION_ORDER_PATH,
+    },
   }),
   subscription: {
     queue: NOTIFICATION_QUEUE,
