@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, test } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
+import { newKeySeed } from '../../src/services/auth/keys.js'
 import { buildTestApp } from '../helpers/build-app.js'
 import { clonePgDatabase } from '../helpers/databases.js'
 import { servers } from '../helpers/servers.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
-import { errorCode, NO_WORKERS, PASSWORD, registerUser, uniqueEmail } from '../helpers/auth-fixture.js'
+import { bearer, errorCode, NO_WORKERS, PASSWORD, registerUser, uniqueEmail } from '../helpers/auth-fixture.js'
 
 /** Two instances of the auth service on one database and one Redis, as PM2 runs them. */
 async function twoInstances(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}): Promise<[BuiltApp, BuiltApp]> {
@@ -15,12 +16,16 @@ async function twoInstances(t: Parameters<typeof buildTestApp>[0], env: Record<s
   return [await buildTestApp(t, { adapters: 'real', env: shared }), await buildTestApp(t, { adapters: 'real', env: shared })]
 }
 
-describe('the per-client limit on /api/auth (the seed: 100 requests / 15 min)', () => {
-  test('the 101st request in the window gets 429 even when requests alternate between two instances sharing one Redis', async (t) => {
+/** A credential request that costs nothing but its count (a body the schema refuses). */
+const tryCredential = (built: BuiltApp, remoteAddress?: string) =>
+  built.app.inject({ method: 'POST', url: '/api/auth/login', payload: {}, ...(remoteAddress ? { remoteAddress } : {}) })
+
+describe('the per-client limits on /api/auth (the seed: 100 requests / 15 min where a credential is tried)', () => {
+  test('the 101st credential request in the window gets 429 even when requests alternate between two instances sharing one Redis', async (t) => {
     const [a, b] = await twoInstances(t)
     for (let i = 1; i <= 100; i++) {
-      const res = await (i % 2 ? a : b).app.inject({ method: 'GET', url: '/api/auth/me' })
-      assert.equal(res.statusCode, 401, `request ${i}: ${res.body}`)
+      const res = await tryCredential(i % 2 ? a : b)
+      assert.equal(res.statusCode, 400, `request ${i}: ${res.body}`)
       assert.equal(res.headers['x-ratelimit-limit'], '100')
     }
     for (const instance of [a, b]) {
@@ -32,19 +37,43 @@ describe('the per-client limit on /api/auth (the seed: 100 requests / 15 min)', 
       assert.match(res.headers['content-type'] as string, /application\/json/)
     }
     // Per client: another address still has its whole budget; health and keys are never limited.
-    const other = await a.app.inject({ method: 'GET', url: '/api/auth/me', remoteAddress: '10.1.2.3' })
-    assert.equal(other.statusCode, 401)
+    const other = await tryCredential(a, '10.1.2.3')
+    assert.equal(other.statusCode, 400)
     assert.equal((await b.app.inject({ method: 'GET', url: '/api/auth/health' })).statusCode, 200)
     assert.equal((await b.app.inject({ method: 'GET', url: '/api/auth/.well-known/jwks.json' })).statusCode, 200)
   })
 
   test('the embedded shop applies the same limit in its process', async (t) => {
     const built = await buildTestApp(t, { adapters: 'embedded', env: NO_WORKERS })
-    for (let i = 1; i <= 100; i++) assert.equal((await built.app.inject({ method: 'GET', url: '/api/auth/me' })).statusCode, 401)
-    const res = await built.app.inject({ method: 'GET', url: '/api/auth/me' })
+    for (let i = 1; i <= 100; i++) assert.equal((await tryCredential(built)).statusCode, 400)
+    const res = await tryCredential(built)
     assert.equal(res.statusCode, 429)
     assert.equal(errorCode(res), 'RATE_LIMITED')
   })
+
+  for (const adapters of ['embedded', 'real'] as const) {
+    test(`regression: /me and /refresh counted against the strict limit; ordinary use stays under the general one while sign-in is limited (${adapters})`, async (t) => {
+      const instances = adapters === 'real' ? await twoInstances(t, { JWT_SECRET: newKeySeed() }) : [await buildTestApp(t, { adapters, env: NO_WORKERS })]
+      const session = await registerUser(instances[0]!)
+      const on = (i: number) => instances[i % instances.length]!
+      for (let i = 1; i <= 150; i++) {
+        const me = await on(i).app.inject({ method: 'GET', url: '/api/auth/me', headers: bearer(session.accessToken) })
+        assert.equal(me.statusCode, 200, `GET /me ${i}: ${me.body}`)
+        assert.equal(me.headers['x-ratelimit-limit'], '1000')
+      }
+      const refreshed = await on(0).app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: session.refreshToken } })
+      assert.equal(refreshed.statusCode, 200, refreshed.body)
+      // The credential routes still stop at 100 (the registration above was one of them).
+      let status = 0
+      for (let i = 1; i <= 100 && status !== 429; i++) status = (await tryCredential(on(i))).statusCode
+      assert.equal(status, 429)
+      for (const url of ['/api/auth/register', '/api/auth/password-resets', '/api/auth/password-resets/confirm', '/api/auth/email-verifications/confirm']) {
+        assert.equal((await on(1).app.inject({ method: 'POST', url, payload: {} })).statusCode, 429, url)
+      }
+      const me = await on(1).app.inject({ method: 'GET', url: '/api/auth/me', headers: bearer(session.accessToken) })
+      assert.equal(me.statusCode, 200, 'a signed-in client is not locked out by the sign-in limit')
+    })
+  }
 
   test('when Redis is unreachable, sign-in fails closed with 503 and Retry-After instead of going unlimited', async (t) => {
     const proxy = await startTcpProxy(Number(new URL(servers.redisUrl).port))

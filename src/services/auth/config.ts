@@ -2,10 +2,20 @@ import { Type } from '@sinclair/typebox'
 import { MAX_ACCESS_TOKEN_SECONDS } from '../../platform/auth/token-verifier.js'
 import type { Settings } from '../../platform/service.js'
 
-/** What the auth service reads from the environment. Defaults: pool 20/5, 100 requests per client per 15 minutes. */
+/**
+ * What the auth service reads from the environment. Defaults: pool 20/5; 100
+ * requests per client per 15 minutes on the credential routes (the seed's
+ * strict limit), 1000 on the others (the general limit, as the catalog's).
+ */
 export const authConfig = Type.Object({
-  AUTH_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 100, description: 'Requests per client per window on /api/auth.' }),
+  AUTH_RATE_LIMIT_MAX: Type.Integer({
+    minimum: 1,
+    default: 100,
+    description: 'Requests per client per window on the credential routes: register, login, password change, reset, e-mail verification.',
+  }),
   AUTH_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 15 * 60 * 1000 }),
+  AUTH_GENERAL_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 1000, description: 'Requests per client per window on /me, /refresh and /logout.' }),
+  AUTH_GENERAL_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 15 * 60 * 1000 }),
   AUTH_DB_POOL_MAX: Type.Integer({ minimum: 1, default: 20 }),
   AUTH_DB_POOL_MIN: Type.Integer({ minimum: 0, default: 5 }),
   AUTH_ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: MAX_ACCESS_TOKEN_SECONDS, default: 600 }),

@@ -1,12 +1,14 @@
 import { registerIdentity } from '../../platform/auth/identity.js'
 import type { Deps } from '../../platform/deps.js'
+import { registerRateLimit } from '../../platform/rate-limit/rate-limit.js'
+import type { App } from '../../platform/server.js'
 import { defineService } from '../../platform/service.js'
 import type { AuthDeps } from './auth.js'
 import { purgeExpired } from './auth-store.js'
 import { authConfig, type AuthSettings } from './config.js'
 import { loadKeyRing, type KeyRing } from './keys.js'
 import { createPasswordHasher } from './passwords.js'
-import { registerAuthRoutes } from './routes.js'
+import { registerCredentialRoutes, registerSessionRoutes } from './routes.js'
 import * as S from './schemas.js'
 
 const FORGET_FAILURES_AFTER_SECONDS = 24 * 3600
@@ -52,9 +54,7 @@ export const authService = defineService({
   pool: (c) => ({ max: c.AUTH_DB_POOL_MAX, min: c.AUTH_DB_POOL_MIN }),
   migrations: { schema: 'auth', dir: new URL('./migrations/', import.meta.url) },
   outbox: true,
-  // The strictest limit (100 requests per 15 minutes by default), per client, shared by every
-  // instance through Redis. Fail closed: login and password reset must not become unlimited while Redis is away.
-  rateLimit: (c) => ({ max: c.AUTH_RATE_LIMIT_MAX, windowMs: c.AUTH_RATE_LIMIT_WINDOW_MS, nameSpace: 'auth', failClosed: true }),
+  // Two per-client limits, not one for the whole service: see the plugin below.
   domain: async (deps, c) => authDepsOf(deps, c, await loadKeyRing(c, deps.log)),
   jobs: [
     {
@@ -64,7 +64,7 @@ export const authService = defineService({
       run: ({ domain }) => purgeExpired(domain.db, domain.throttle.forgetAfterSeconds),
     },
   ],
-  plugin: async (app, { deps, domain }) => {
+  plugin: async (app, { deps, config, domain }) => {
     const { jwks } = domain.accessTokens.keys
     deps.tokens.useLocalKeys(jwks)
     // Health and the public keys stay reachable whatever the rate limit says: every service depends on the keys.
@@ -81,6 +81,26 @@ export const authService = defineService({
       },
     )
     registerIdentity(app, deps.tokens)
-    registerAuthRoutes(app, domain)
+    // The seed's strict limit (100 requests per 15 minutes) where a credential is tried, per client and
+    // shared by every instance through Redis; it fails closed: guessing must not become unlimited while
+    // Redis is away. A signed-in client's ordinary calls (/me, /refresh) would hit it within minutes,
+    // so those get the general limit, which fails open like every other service's.
+    await app.register(async (scope: App) => {
+      await registerRateLimit(scope, deps.rateLimit, {
+        max: config.AUTH_RATE_LIMIT_MAX,
+        windowMs: config.AUTH_RATE_LIMIT_WINDOW_MS,
+        nameSpace: 'auth',
+        failClosed: true,
+      })
+      registerCredentialRoutes(scope, domain)
+    })
+    await app.register(async (scope: App) => {
+      await registerRateLimit(scope, deps.rateLimit, {
+        max: config.AUTH_GENERAL_RATE_LIMIT_MAX,
+        windowMs: config.AUTH_GENERAL_RATE_LIMIT_WINDOW_MS,
+        nameSpace: 'auth-session',
+      })
+      registerSessionRoutes(scope, domain)
+    })
   },
 })

@@ -8,8 +8,12 @@ import * as S from './schemas.js'
 const errors = { 400: S.ErrorResponse, 401: S.ErrorResponse, 429: S.ErrorResponse, 503: S.ErrorResponse }
 const bearer = [{ bearer: [] }]
 
-/** The account routes: thin handlers over auth.ts. Mounted at /api/auth, behind its rate limit. */
-export function registerAuthRoutes(app: App, deps: AuthDeps) {
+/**
+ * The routes that take a credential (a password, or a one-time token from an
+ * e-mail): thin handlers over auth.ts and credentials.ts, behind the strict
+ * per-client limit (index.ts).
+ */
+export function registerCredentialRoutes(app: App, deps: AuthDeps) {
   app.post(
     '/register',
     {
@@ -34,44 +38,6 @@ export function registerAuthRoutes(app: App, deps: AuthDeps) {
       },
     },
     async (req) => auth.login(deps, req.body),
-  )
-
-  app.post(
-    '/refresh',
-    {
-      schema: {
-        tags: ['auth'],
-        summary: 'Exchange a refresh token (single use) for a new pair',
-        body: S.RefreshBody,
-        response: { 200: S.Session, ...errors },
-      },
-    },
-    async (req) => auth.refresh(deps, req.body.refreshToken),
-  )
-
-  app.post(
-    '/logout',
-    {
-      schema: {
-        tags: ['auth'],
-        summary: 'End the session of this refresh token',
-        body: S.RefreshBody,
-        response: { 204: S.NoContent, ...errors },
-      },
-    },
-    async (req, reply) => {
-      await auth.logout(deps, req.body.refreshToken)
-      return reply.code(204).send(null)
-    },
-  )
-
-  app.get(
-    '/me',
-    {
-      preValidation: requireUser,
-      schema: { tags: ['auth'], summary: 'The signed-in account', security: bearer, response: { 200: S.User, 404: S.ErrorResponse, ...errors } },
-    },
-    async (req) => auth.getMe(deps, identityOf(req)),
   )
 
   app.post(
@@ -135,5 +101,46 @@ export function registerAuthRoutes(app: App, deps: AuthDeps) {
       await credentials.confirmEmailVerification(deps, req.body.token, req.id)
       return reply.code(204).send(null)
     },
+  )
+}
+
+/** The routes of a signed-in session (the account, refresh, logout), behind the general per-client limit (index.ts). */
+export function registerSessionRoutes(app: App, deps: AuthDeps) {
+  app.post(
+    '/refresh',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a refresh token (single use) for a new pair',
+        body: S.RefreshBody,
+        response: { 200: S.Session, ...errors },
+      },
+    },
+    async (req) => auth.refresh(deps, req.body.refreshToken),
+  )
+
+  app.post(
+    '/logout',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'End the session of this refresh token',
+        body: S.RefreshBody,
+        response: { 204: S.NoContent, ...errors },
+      },
+    },
+    async (req, reply) => {
+      await auth.logout(deps, req.body.refreshToken)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.get(
+    '/me',
+    {
+      preValidation: requireUser,
+      schema: { tags: ['auth'], summary: 'The signed-in account', security: bearer, response: { 200: S.User, 404: S.ErrorResponse, ...errors } },
+    },
+    async (req) => auth.getMe(deps, identityOf(req)),
   )
 }
