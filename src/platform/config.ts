@@ -34,6 +34,12 @@ export const platformConfig = Type.Object({
   DATABASE_READ_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Read replica for read-heavy queries.' })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   REDIS_KEY_PREFIX: Type.String({ default: 'emporium:', pattern: '^[A-Za-z0-9:_.-]{1,64}$', description: 'Prefix of every Redis key (cache, rate limits, carts).' }),
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({
+    minimum: 50,
+    default: 2000,
+    description:
+      'A Redis command without an answer fails after this (then: cache read through, rate limits by policy, carts 503). Well above the event-loop stalls of a loaded host, which made 500 ms fail healthy commands.',
+  }),
   AMQP_URL: Type.Optional(Type.String({ pattern: '^amqps?://' })),
   ALLOWED_ORIGINS: Type.String({
     default: 'http://localhost:8080,https://localhost:8080',

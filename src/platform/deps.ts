@@ -100,7 +100,7 @@ export async function connect(config: PlatformConfig & Partial<TokenVerifierConf
     }
     let redis: Redis | undefined
     if (config.REDIS_URL && options.redis !== false) {
-      const client = await createRedis(config.REDIS_URL, { name: `emporium-${options.name}`, commandTimeoutMs: options.redis === 'required' ? 2000 : 500 })
+      const client = await createRedis(config.REDIS_URL, { name: `emporium-${options.name}`, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS })
       redis = client
       closers.push(async () => {
         await client.quit().catch(() => client.disconnect())

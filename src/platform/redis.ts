@@ -1,18 +1,19 @@
-import { Redis } from 'ioredis'
+import { Redis, ReplyError } from 'ioredis'
 
 /**
  * One ioredis client with every safety setting explicit (defaults change across
  * majors): a command that cannot be sent fails at once instead of queueing, and
- * a command the server does not answer fails after commandTimeoutMs, so callers
- * can fail open or closed by policy instead of hanging.
+ * a command the server does not answer fails after commandTimeoutMs
+ * (REDIS_COMMAND_TIMEOUT_MS), so callers can fail open or closed by policy
+ * instead of hanging.
  */
-export async function createRedis(url: string, options: { name: string; commandTimeoutMs?: number }): Promise<Redis> {
+export async function createRedis(url: string, options: { name: string; commandTimeoutMs: number }): Promise<Redis> {
   const redis = new Redis(url, {
     connectionName: options.name,
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    commandTimeout: options.commandTimeoutMs ?? 500,
+    commandTimeout: options.commandTimeoutMs,
     connectTimeout: 5000,
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
@@ -23,14 +24,21 @@ export async function createRedis(url: string, options: { name: string; commandT
   return redis
 }
 
+// The server is there but cannot serve now (loading its data, a script running, a failover).
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY|OOM) /
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'])
+
 /**
- * An ioredis failure that says Redis is away, not that a command was wrong: not
- * connected (no offline queue), no answer in commandTimeout, the connection
- * closed under the command, out of retries.
+ * Whether an error is Redis being unreachable, stalled or busy: a dependency's
+ * problem, answered 503 with Retry-After (server.ts), never a bug's 500. A reply
+ * error that is not transient (a wrong type, a script error) is a bug.
  */
 export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false
-  return err.name === 'MaxRetriesPerRequestError' || /^(Stream isn't writeable|Command timed out|Connection is closed)/.test(err.message)
+  if (err instanceof ReplyError) return TRANSIENT_REPLY.test(err.message)
+  if (err.name === 'MaxRetriesPerRequestError') return true
+  if (CONNECTION_CODES.has((err as NodeJS.ErrnoException).code ?? '')) return true
+  return /^(Command timed out|Connection is closed|Stream isn't writeable)/.test(err.message)
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   badRequest,
   badUrl,
   databaseUnavailable,
+  dependencyUnavailable,
   errorBody,
   headersTooLarge,
   internalError,
@@ -41,6 +42,7 @@ import { withoutPerRequestHeadersWhenShared } from './http-cache.js'
 import { bearerOnly } from './internal.js'
 import type { Metrics } from './metrics.js'
 import { parseHealthUrls, registerSystemHealth } from './system-health.js'
+import { isRedisUnavailable } from './redis.js'
 import { describeValidation, OPTIONAL_BODY_KEYWORD, validatorCompiler } from './validation.js'
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
@@ -240,6 +242,11 @@ function errorHandler(err: FastifyError | AppError, req: FastifyRequest, reply: 
     // Not the client's fault and not a bug: say so fast, so callers and balancers retry.
     req.log.error({ err }, 'database unavailable')
     return sendError(reply, databaseUnavailable())
+  }
+  if (isRedisUnavailable(err)) {
+    // Where Redis is the data (carts) there is nothing to fall back to: a dependency's 503, not a bug's 500.
+    req.log.error({ err }, 'redis unavailable')
+    return sendError(reply, dependencyUnavailable('Redis is not available; try again shortly'))
   }
   // A bug: the details go to the log only, with the request id.
   req.log.error({ err }, 'request failed')

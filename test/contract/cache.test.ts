@@ -9,7 +9,7 @@ import { servers } from '../helpers/servers.js'
 
 async function open(kind: 'memory' | 'redis', t: { after: (fn: () => Promise<void>) => void }): Promise<Cache> {
   if (kind === 'memory') return createMemoryCache()
-  const redis = await createRedis(servers.redisUrl, { name: 'cache-contract' })
+  const redis = await createRedis(servers.redisUrl, { name: 'cache-contract', commandTimeoutMs: 2000 })
   t.after(async () => void (await redis.quit()))
   return createRedisCache(redis, `test${randomBytes(4).toString('hex')}:`)
 }

@@ -46,7 +46,7 @@ for (const kind of ['memory', 'redis'] as const) {
   describe(`RateCounters port (${kind})`, () => {
     async function open(t: Scope): Promise<RateCounters> {
       if (kind === 'memory') return createMemoryCounters()
-      const redis = await createRedis(servers.redisUrl, { name: 'rl-counters-test' })
+      const redis = await createRedis(servers.redisUrl, { name: 'rl-counters-test', commandTimeoutMs: 2000 })
       t.after(async () => void (await redis.quit()))
       return createRedisCounters(redis, `test${randomBytes(4).toString('hex')}:`)
     }
@@ -88,7 +88,7 @@ describe('rate limits (in process)', () => {
 
 describe('rate limits (Redis)', () => {
   test('two instances sharing Redis share one budget', async (t) => {
-    const redis = await createRedis(servers.redisUrl, { name: 'rl-test' })
+    const redis = await createRedis(servers.redisUrl, { name: 'rl-test', commandTimeoutMs: 2000 })
     t.after(async () => void (await redis.quit()))
     const keyPrefix = `test${randomBytes(4).toString('hex')}:`
     const a = await limitedApp(t, redis, { keyPrefix })

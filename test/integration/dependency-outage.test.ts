@@ -8,6 +8,7 @@ import { ADDRESS, GOOD_CARD } from '../helpers/order-fixture.js'
 import { servers } from '../helpers/servers.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
 import { tokenMinter } from '../helpers/token-minter.js'
+import { until } from '../helpers/events.js'
 
 /** What RELIABILITY.md promises when a dependency dies: PostgreSQL down -> fast 503; RabbitMQ down -> checkout unaffected. */
 describe('dependency outages (real servers behind a loopback proxy)', () => {
@@ -81,5 +82,41 @@ describe('dependency outages (real servers behind a loopback proxy)', () => {
     const { rows } = await built.deps.db.query<{ type: string; published_at: Date | null }>('select type, published_at from orders.outbox where aggregate_id = $1 order by seq', [res.json().id])
     assert.deepEqual(rows.map((r) => r.type), ['order.placed', 'order.paid'])
     proxy!.resume()
+  })
+
+  test('regression: a Redis failure in the cart answered 500 INTERNAL; cut or stalled, it is 503 with Retry-After, for the cart and the checkout', async (t) => {
+    const minter = await tokenMinter()
+    let proxy: TcpProxy | undefined
+    const built = await buildTestApp(t, {
+      adapters: 'real',
+      env: { JWT_SECRET: minter.secret, BACKGROUND_WORKERS: 'false', REDIS_COMMAND_TIMEOUT_MS: '300' },
+      prepare: async (scope) => {
+        proxy = await startTcpProxy(Number(new URL(servers.redisUrl).port))
+        const p = proxy
+        scope.after(() => p.close())
+        return { REDIS_URL: proxy.url('redis') }
+      },
+    })
+    const { ids } = await seedProductFixture(built.deps.db)
+    const buyer = await minter.customer()
+    assert.equal((await built.app.inject({ method: 'POST', url: '/api/cart/items', headers: buyer.headers, payload: { productId: ids.hose, quantity: 1 } })).statusCode, 200)
+    for (const fault of ['stall', 'cut'] as const) {
+      proxy![fault]()
+      const cart = await built.app.inject({ method: 'GET', url: '/api/cart', headers: buyer.headers })
+      assert.equal(cart.statusCode, 503, `${fault}: ${cart.body}`)
+      assert.equal(cart.json().error.code, 'DEPENDENCY_UNAVAILABLE')
+      assert.equal(cart.headers['retry-after'], '2')
+      const checkout = await built.app.inject({
+        method: 'POST', url: '/api/orders', headers: { ...buyer.headers, 'idempotency-key': randomUUID() }, payload: { shippingAddress: ADDRESS, payment: { card: GOOD_CARD } },
+      })
+      assert.equal(checkout.statusCode, 503, `${fault}: ${checkout.body}`)
+      assert.ok(checkout.headers['retry-after'])
+      proxy!.resume()
+    }
+    await until('Redis back', async () => ((await built.app.inject({ method: 'GET', url: '/api/cart', headers: buyer.headers })).statusCode === 200 ? true : undefined), 15_000)
+    const after = await built.app.inject({
+      method: 'POST', url: '/api/orders', headers: { ...buyer.headers, 'idempotency-key': randomUUID() }, payload: { shippingAddress: ADDRESS, payment: { card: GOOD_CARD } },
+    })
+    assert.equal(after.statusCode, 201, after.body)
   })
 })
