@@ -24,7 +24,8 @@ async function pgTemplate() {
   await admin.query(`create database ${PG_TEMPLATE}`)
   const url = new URL(servers.databaseUrl)
   url.pathname = `/${PG_TEMPLATE}`
-  const db = createPgDb({ url: url.toString(), max: 1, min: 0, applicationName: 'template' })
+  // The shared servers may be busy with other runs (load 20-30 on 2 cores): DDL gets more than the 10 s a request gets.
+  const db = createPgDb({ url: url.toString(), max: 1, min: 0, applicationName: 'template', statementTimeoutMs: 120_000, lockTimeoutMs: 60_000 })
   await migrateAll(db)
   await db.close()
   await admin.end()
