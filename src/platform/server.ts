@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto'
 import compress from '@fastify/compress'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import Fastify, {
@@ -12,9 +10,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
-  type preValidationHookHandler,
   type RawServerDefault,
-  type RouteOptions,
 } from 'fastify'
 import type { Logger } from 'pino'
 import { parseOrigins, parseTrustProxy, type PlatformConfig } from './config.js'
@@ -43,7 +39,8 @@ import { bearerOnly } from './internal.js'
 import type { Metrics } from './metrics.js'
 import { parseHealthUrls, registerSystemHealth } from './system-health.js'
 import { isRedisUnavailable } from './redis.js'
-import { describeValidation, OPTIONAL_BODY_KEYWORD, validatorCompiler } from './validation.js'
+import { registerOpenApi } from './openapi.js'
+import { describeValidation, validatorCompiler } from './validation.js'
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
 
@@ -125,7 +122,6 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
   app.server.headersTimeout = 66_000
 
   app.setValidatorCompiler(validatorCompiler)
-  app.addHook('onRoute', allowAbsentBody)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler((req, reply) => {
     sendError(reply, routeNotFound(req.method, req.url))
@@ -179,18 +175,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
   // gzip level 6 (the deployment guide's); brotli is left out: its default quality costs more CPU than it saves here.
   await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip', 'deflate'], zlibOptions: { level: 6 } })
 
-  await app.register(swagger, {
-    transformObject: (doc) => ('openapiObject' in doc ? markOptional(doc.openapiObject) : doc.swaggerObject),
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: `Emporium ${options.name}`, version: options.version ?? '0.1.0', description: 'Emporium shop API' },
-      components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      },
-    },
-  })
-  // The document is always built (scripts and tests read app.swagger()); API_DOCS decides whether it is served.
-  if (config.API_DOCS) await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: (h) => h })
+  await registerOpenApi(app, { title: `Emporium ${options.name}`, version: options.version ?? '0.1.0', serve: config.API_DOCS })
 
   const readiness = createReadiness(options.checks, options.logger, () => lifecycle.draining)
   const health = (req: FastifyRequest, reply: FastifyReply) => healthAnswer(readiness, options.name, req, reply)
@@ -261,46 +246,6 @@ function headerError(req: FastifyRequest, err: FastifyError): AppError | undefin
   const name = missing ? String((first.params as { missingProperty?: string }).missingProperty) : first.instancePath.split('/')[1]
   const declared = name === undefined ? undefined : req.routeOptions.config.headerErrors?.[name]
   return declared && (missing ? declared.missing() : declared.invalid())
-}
-
-/** onRoute: a route whose body schema is OptionalBody takes a request without a body as {} (before validation). */
-function allowAbsentBody(route: RouteOptions) {
-  const body = (route.schema?.body ?? undefined) as Record<string, unknown> | undefined
-  if (!body?.[OPTIONAL_BODY_KEYWORD]) return
-  const absentIsEmpty = async (req: FastifyRequest) => {
-    if (req.body === undefined || req.body === null) req.body = {}
-  }
-  route.preValidation = [absentIsEmpty, ...([] as preValidationHookHandler[]).concat(route.preValidation ?? [])]
-}
-
-interface OpenApiDocument {
-  paths?: Record<
-    string,
-    Record<
-      string,
-      {
-        parameters?: { required?: boolean; schema?: Record<string, unknown> }[]
-        requestBody?: { required?: boolean; content?: Record<string, { schema?: Record<string, unknown> }> }
-      }
-    >
-  >
-}
-
-/**
- * The document says "required" where the server requires: @fastify/swagger
- * marks every body required (Fastify wants one by default), but an
- * OptionalBody is not; and a parameter with a default is filled in by the
- * validator, so a client may leave it out. test/integration/openapi-contract.test.ts holds them together.
- */
-function markOptional<D extends object>(doc: D): D {
-  for (const operations of Object.values((doc as OpenApiDocument).paths ?? {})) {
-    for (const op of Object.values(operations)) {
-      const content = op.requestBody?.content ?? {}
-      if (Object.values(content).some((c) => c.schema?.[OPTIONAL_BODY_KEYWORD])) op.requestBody!.required = false
-      for (const p of op.parameters ?? []) if (p.schema?.default !== undefined) p.required = false
-    }
-  }
-  return doc
 }
 
 /** The one place an AppError becomes HTTP: its status, its headers, the JSON error body. */
