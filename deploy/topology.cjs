@@ -75,6 +75,10 @@ function resolveTopology(env = process.env) {
       SYSTEM_HEALTH_URLS: env.SYSTEM_HEALTH_URLS || services.map((s) => `${s.service}=${s.url}${s.health}`).join(','),
       // nginx on this host is the only client: rate limits see X-Forwarded-For from it.
       TRUST_PROXY: env.TRUST_PROXY || 'loopback',
+      // The API documentation is for developers; a production shop does not publish it.
+      API_DOCS: env.API_DOCS || 'false',
+      // E-mail links lead to the shop as its customers reach it: through nginx.
+      PUBLIC_URL: env.PUBLIC_URL || `https://localhost:${nginxPort}`,
     },
   }
 }

@@ -49,8 +49,8 @@ export function envExample(): string {
   const out = [
     '# Emporium, production settings. Copy to .env.production (read by npm run prod:start) and fill in.',
     '# GENERATED from the configuration schemas by `npm run prod:env-example`: do not edit by hand.',
-    '# An empty value means unset (the default applies). Secrets (JWT_SECRET, INTERNAL_API_TOKEN) left',
-    '# unset are made once by prod:start and kept in PROD_DIR/secrets.env.',
+    '# An empty value means unset (the default applies). Secrets (JWT_SECRET, INTERNAL_API_TOKEN,',
+    '# CURSOR_SECRET, METRICS_TOKEN) left unset are made once by prod:start and kept in PROD_DIR/secrets.env.',
     '',
     '## prod:start itself (scripts/prod.ts, deploy/topology.cjs)',
     ...PROD_SETTINGS.flatMap(([name, def, text]) => {

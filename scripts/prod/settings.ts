@@ -103,14 +103,14 @@ export function loadSettings(options: { forStart: boolean } = { forStart: false 
 }
 
 /**
- * JWT_SECRET and INTERNAL_API_TOKEN must be the same in every instance. When the
+ * JWT_SECRET, INTERNAL_API_TOKEN, CURSOR_SECRET and METRICS_TOKEN must be the same in every instance. When the
  * operator gives none, they are made once and kept in <PROD_DIR>/secrets.env (0600).
  */
 function ensureSecrets(env: Record<string, string>, state: string): string[] {
   const file = path.join(state, 'secrets.env')
   const kept = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {}
   const made: string[] = []
-  const wanted: Record<string, () => string> = { JWT_SECRET: newKeySeed, INTERNAL_API_TOKEN: () => randomBytes(32).toString('base64url') }
+  const wanted: Record<string, () => string> = { JWT_SECRET: newKeySeed, INTERNAL_API_TOKEN: () => randomBytes(32).toString('base64url'), CURSOR_SECRET: () => randomBytes(32).toString('base64url'), METRICS_TOKEN: () => randomBytes(32).toString('base64url') }
   for (const [name, make] of Object.entries(wanted)) {
     if (env[name]) continue
     if (!kept[name]) {
