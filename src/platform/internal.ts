@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { internalTokenRejected } from './errors.js'
+import { internalTokenRejected, routeNotFound } from './errors.js'
 
 /**
  * Routes for operators and the other services, never for the public: nginx
@@ -22,27 +22,30 @@ export function resolveInternalToken(configured: string | undefined): string {
  * so a misconfigured token shows up in both logs and never as a route name to a shopper.
  */
 export function internalOnly(token: string) {
-  return secretOnly(token, (req) => req.headers[INTERNAL_TOKEN_HEADER])
+  return secretOnly(token, (req) => req.headers[INTERNAL_TOKEN_HEADER], (req, how) => {
+    req.log.warn({ from: req.ip, route: req.routeOptions.url, token: how }, 'internal route refused: INTERNAL_API_TOKEN differs between services')
+    return internalTokenRejected()
+  })
 }
 
 /** GET /metrics with METRICS_TOKEN: `Authorization: Bearer <token>`, as Prometheus sends it. */
 export function bearerOnly(token: string) {
-  return secretOnly(token, (req) => /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1])
+  // Anyone else gets the answer of a route that does not exist: the route is not even confirmed to them.
+  return secretOnly(token, (req) => /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1], (req) => routeNotFound(req.method, req.url))
 }
 
-/**
- * A route for holders of a shared secret only. Anyone else gets the answer of a
- * route that does not exist (404 ROUTE_NOT_FOUND), so the route is not even
- * confirmed to them; compared in constant time.
- */
-function secretOnly(secret: string, given: (req: FastifyRequest) => string | string[] | undefined) {
+/** A route for holders of a shared secret only, compared in constant time; anyone else gets refuse's error. */
+function secretOnly(
+  secret: string,
+  given: (req: FastifyRequest) => string | string[] | undefined,
+  refuse: (req: FastifyRequest, how: 'missing' | 'wrong') => Error,
+) {
   const expected = Buffer.from(secret)
   return async (req: FastifyRequest, _reply: FastifyReply) => {
     const value = given(req)
     const buf = Buffer.from(typeof value === 'string' ? value : '')
     if (buf.length !== expected.length || !timingSafeEqual(buf, expected)) {
-      req.log.warn({ from: req.ip, route: req.routeOptions.url, token: given === undefined ? 'missing' : 'wrong' }, 'internal route refused: INTERNAL_API_TOKEN differs between services')
-      throw internalTokenRejected()
+      throw refuse(req, value === undefined ? 'missing' : 'wrong')
     }
   }
 }

@@ -104,7 +104,7 @@ describe('dependency outages (real servers behind a loopback proxy)', () => {
       proxy![fault]()
       const cart = await built.app.inject({ method: 'GET', url: '/api/cart', headers: buyer.headers })
       assert.equal(cart.statusCode, 503, `${fault}: ${cart.body}`)
-      assert.equal(cart.json().error.code, 'DEPENDENCY_UNAVAILABLE')
+      assert.equal(cart.json().error.code, 'CART_UNAVAILABLE')
       assert.equal(cart.headers['retry-after'], '2')
       const checkout = await built.app.inject({
         method: 'POST', url: '/api/orders', headers: { ...buyer.headers, 'idempotency-key': randomUUID() }, payload: { shippingAddress: ADDRESS, payment: { card: GOOD_CARD } },
