@@ -5,12 +5,10 @@
  * Idempotency-Key and a test card. Checks for oversell afterwards: for every
  * product, initial stock = final stock + units in orders, and never below 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { tokenMinter } from '../test/helpers/token-minter.js'
-import { serversEnv, waitForHealth } from './bench-support.js'
+import { serversEnv, startProcess } from './bench-support.js'
 
 export interface CheckoutResult {
   orders: number
@@ -22,6 +20,8 @@ export interface CheckoutResult {
   p99: number
   oversold: number
   baselineRps: number
+  /** Resident memory of the shop process after the run. */
+  rssMiB: number
 }
 
 const ADDRESS = { name: 'Bench Buyer', line1: '1 Load St', city: 'Testville', postalCode: '12345', country: 'US' }
@@ -46,38 +46,37 @@ async function pool<T>(items: T[], concurrency: number, task: (item: T) => Promi
   return latencies.sort((a, b) => a - b)
 }
 
-export async function benchCheckout(options: { orders: number; concurrency: number; port: number }): Promise<CheckoutResult> {
+export async function benchCheckout(options: { orders: number; concurrency: number; database: string }): Promise<CheckoutResult> {
   const s = serversEnv()
   const admin = new pg.Client({ connectionString: s.TEST_DATABASE_URL })
   await admin.connect()
-  await admin.query('drop database if exists emporium_bench_checkout with (force)')
-  await admin.query('create database emporium_bench_checkout')
+  await admin.query(`drop database if exists ${options.database} with (force)`)
+  await admin.query(`create database ${options.database}`)
   await admin.end()
   const url = new URL(s.TEST_DATABASE_URL!)
-  url.pathname = '/emporium_bench_checkout'
+  url.pathname = `/${options.database}`
   const minter = await tokenMinter()
-  const base = `http://127.0.0.1:${options.port}`
+  // Every service in one process, at its shipped settings (log level included); only the per-client limits raised.
   // BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the server.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts', 'all'], {
-    env: {
-      ...process.env,
+  const shop = await startProcess(
+    'checkout',
+    'scripts/bench-server.ts',
+    {
       DATABASE_URL: url.toString(),
       REDIS_URL: s.TEST_REDIS_URL!,
       REDIS_KEY_PREFIX: `bench${Date.now()}:`,
       JWT_SECRET: minter.secret,
-      PORT: String(options.port),
-      LOG_LEVEL: 'warn',
       SEED_DEMO_PRODUCTS: '0',
       ORDER_RATE_LIMIT_MAX: '1000000000',
       CART_RATE_LIMIT_MAX: '1000000000',
       PRODUCT_RATE_LIMIT_MAX: '1000000000',
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  })
+    `bench-results/checkout-${options.database}.log`,
+    (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  )
+  const base = shop.base
   const db = new pg.Pool({ connectionString: url.toString(), max: 4 })
   try {
-    await waitForHealth(base, 60_000)
     // 20 products; 10 % less stock than the buyers want, so refusals are part of the run.
     const products = 20
     const demand = options.orders
@@ -136,11 +135,10 @@ export async function benchCheckout(options: { orders: number; concurrency: numb
       p99: percentile(latencies, 99),
       oversold,
       baselineRps,
+      rssMiB: shop.rss(),
     }
   } finally {
     await db.end()
-    const exited = once(child, 'exit')
-    child.kill('SIGTERM')
-    await exited
+    await shop.stop()
   }
 }

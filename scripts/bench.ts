@@ -1,17 +1,22 @@
 /**
- * npm run bench [-- --mode embedded|real] [--products 100000] [--requests 20000]
- *               [--concurrency 50] [--rounds 3] [--search-requests 2000]
+ * npm run bench [-- --mode embedded,real] [--only list,search,checkout] [--rounds 5]
+ *               [--products 100000] [--requests 20000] [--concurrency 50]
+ *               [--search-requests 2000] [--orders 2000] [--database emporium_bench]
  *
- * Measures, with ApacheBench (ab -k, the lightest generator here) on loopback:
- *  1. cached GET /api/products?limit=20 against a baseline measured in the same
- *     run: a route in the same server answering the same bytes from memory;
- *  2. uncached full-text search on a catalog of --products products.
- * Figures are medians of --rounds alternating runs. The server runs in its own
- * process; in real mode against the PostgreSQL and Redis of scripts/servers.sh.
+ * Measures the shop with the settings it ships with (`npm start`: embedded; the
+ * production topology: the product service alone on PostgreSQL + Redis + RabbitMQ),
+ * log level, caches and workers as shipped; only the per-client rate limits are
+ * raised. With ApacheBench (ab -k) on loopback:
+ *  1. cached GET /api/products?limit=20 against two baselines in the same run: a
+ *     route of the same server sending the same bytes (what the catalog costs) and
+ *     a bare node:http process sending them (what the framework and defaults cost);
+ *     in embedded mode also with the request logging of before (two lines a request);
+ *  2. uncached search on a catalog of --products products;
+ *  3. checkout (scripts/bench-checkout.ts).
+ * Figures are medians of --rounds alternating rounds; ratios are medians of the
+ * per-round ratios. RSS of each process after its figure; load average at start and end.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -26,11 +31,11 @@ import { seedDemoCatalog } from '../src/services/product/demo-catalog.js'
 import { countProducts } from '../src/services/product/product-store.js'
 import { productService } from '../src/services/product/index.js'
 import { benchCheckout, type CheckoutResult } from './bench-checkout.js'
-import { median, serversEnv, waitForHealth } from './bench-support.js'
+import { ab, checkAb, loadAverage, median, serversEnv, startProcess, type AbResult, type BenchProcess } from './bench-support.js'
 
 const { values } = parseArgs({
   options: {
-    mode: { type: 'string', default: 'embedded' },
+    mode: { type: 'string', default: 'embedded,real' },
     products: { type: 'string', default: '100000' },
     requests: { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '50' },
@@ -38,176 +43,204 @@ const { values } = parseArgs({
     'search-requests': { type: 'string', default: '2000' },
     orders: { type: 'string', default: '2000' },
     only: { type: 'string', default: 'list,search,checkout' },
+    database: { type: 'string', default: 'emporium_bench' },
   },
 })
 const phases = new Set(values.only.split(','))
-const mode = values.mode === 'real' ? 'real' : 'embedded'
+const modes = values.mode.split(',').filter((m): m is Mode => m === 'embedded' || m === 'real')
+type Mode = 'embedded' | 'real'
 const products = Number(values.products)
 const requests = Number(values.requests)
 const concurrency = Number(values.concurrency)
 const rounds = Number(values.rounds)
 const searchRequests = Number(values['search-requests'])
-const port = 18_000 + Math.floor(Math.random() * 1000)
-const base = `http://127.0.0.1:${port}`
+const database = values.database
+if (!/^[a-z_][a-z0-9_]{0,40}$/.test(database)) throw new Error('--database: a lower-case PostgreSQL name')
+const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+mkdirSync('bench-results', { recursive: true })
 
-interface AbResult {
-  rps: number
-  p50: number
-  p99: number
-  failed: number
-  non2xx: number
-  complete: number
-}
+// Only the per-client limits are raised: ab is one client sending 100,000s of requests.
+const RAISED_LIMITS = { PRODUCT_RATE_LIMIT_MAX: '1000000000', CART_RATE_LIMIT_MAX: '1000000000', ORDER_RATE_LIMIT_MAX: '1000000000' }
 
-function ab(url: string, n: number, c: number): AbResult {
-  const out = execFileSync('ab', ['-k', '-q', '-c', String(c), '-n', String(n), url], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 })
-  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN)
-  return {
-    rps: num(/Requests per second:\s+([\d.]+)/),
-    p50: num(/^\s+50%\s+(\d+)/m),
-    p99: num(/^\s+99%\s+(\d+)/m),
-    failed: num(/Failed requests:\s+(\d+)/),
-    non2xx: Number(/Non-2xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
-    complete: num(/Complete requests:\s+(\d+)/),
-  }
-}
-
-async function prepareData(): Promise<Record<string, string>> {
+/** The bench catalog (seeded once) and the environment of each mode. */
+async function prepareData(mode: Mode): Promise<Record<string, string>> {
   let env: Record<string, string>
   if (mode === 'real') {
     const s = serversEnv()
     const admin = new pg.Client({ connectionString: s.TEST_DATABASE_URL })
     await admin.connect()
-    const exists = await admin.query("select 1 from pg_database where datname = 'emporium_bench'")
-    if (!exists.rowCount) await admin.query('create database emporium_bench')
+    const exists = await admin.query('select 1 from pg_database where datname = $1', [database])
+    if (!exists.rowCount) await admin.query(`create database ${database}`)
     await admin.end()
     const url = new URL(s.TEST_DATABASE_URL!)
-    url.pathname = '/emporium_bench'
-    env = { DATABASE_URL: url.toString(), REDIS_URL: s.TEST_REDIS_URL!, REDIS_KEY_PREFIX: 'bench:' }
+    url.pathname = `/${database}`
+    env = { DATABASE_URL: url.toString(), REDIS_URL: s.TEST_REDIS_URL!, REDIS_KEY_PREFIX: `bench${process.pid}:` }
+    if (s.TEST_AMQP_URL) env.AMQP_URL = s.TEST_AMQP_URL
   } else {
     env = { DATA_DIR: path.resolve('.bench/embedded') }
   }
-  const config = loadConfig(productConfig, { ...env, LOG_LEVEL: 'warn' })
+  const config = loadConfig(productConfig, { ...env, AMQP_URL: '' })
   const deps = await connect(config, { name: 'bench-seed', pool: { max: 2, min: 0 }, log: pino({ level: 'warn' }), metrics: createMetrics('bench', { defaultMetrics: false }) })
   await migrate(deps.db, productService.migrations)
   const have = await countProducts(deps.db)
   if (have < products) {
-    console.log(`seeding ${products - have} products for the benchmark (once; kept in ${mode === 'real' ? 'emporium_bench' : '.bench/embedded'})`)
+    console.log(`seeding ${products - have} products for the benchmark (once; kept in ${mode === 'real' ? database : '.bench/embedded'})`)
     await seedDemoCatalog(deps.db, products - have)
   }
   await deps.close()
   return env
 }
 
-async function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-server.ts'], {
-    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn', SEED_DEMO_PRODUCTS: '0', PRODUCT_RATE_LIMIT_MAX: '1000000000' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  })
+interface Figure {
+  label: string
+  rps: number
+  p50: number
+  p99: number
+  rssMiB: number
+  note: string
+}
+const figures: Figure[] = []
+const raw: Record<string, unknown> = {}
+const logFile = (name: string) => `bench-results/${stamp}-${name}.log`
+const logLines = (file: string) => {
   try {
-    await waitForHealth(base, 30_000)
-  } catch (err) {
-    child.kill('SIGKILL')
-    throw err
+    return statSync(file).size ? readFileSync(file, 'utf8').split('\n').length - 1 : 0
+  } catch {
+    return 0
   }
-  return child
 }
 
-async function stopServer(child: ChildProcess) {
-  const exited = once(child, 'exit')
-  child.kill('SIGTERM')
-  await exited
+function summarize(label: string, runs: AbResult[], proc: BenchProcess, note = ''): Figure {
+  const f = { label, rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), rssMiB: proc.rss(), note }
+  figures.push(f)
+  return f
 }
 
-function check(label: string, r: AbResult, n: number) {
-  if (r.failed || r.non2xx || r.complete !== n) throw new Error(`${label}: ${r.failed} failed, ${r.non2xx} non-2xx, ${r.complete}/${n} complete`)
-}
-
-const results: Record<string, unknown> = {
-  date: new Date().toISOString(),
-  machine: `${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`,
-  mode,
-  products,
-  concurrency,
-  rounds,
-}
-const summary = (xs: AbResult[]) => ({ rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)) })
-const row = (label: string, r: { rps: number; p50: number; p99: number }, extra = '') =>
-  `| ${label} | ${Math.round(r.rps).toLocaleString('en')} | ${r.p50} | ${r.p99} | ${extra} |`
-const lines: string[] = []
-const target = `${base}/api/products?limit=20`
-const baseline = `${base}/bench/baseline`
-
-if (phases.has('list') || phases.has('search')) {
-  const env = await prepareData()
-
-  if (phases.has('list')) {
-    // 1. Cached list vs. the same bytes from memory, alternating, paired per round.
-    const server = await startServer(env)
-    ab(target, 2000, concurrency)
-    ab(baseline, 2000, concurrency)
-    const runs: { baseline: AbResult[]; target: AbResult[] } = { baseline: [], target: [] }
+/** Cached list: the shop against its two baselines, round after round. */
+async function benchList(mode: Mode, env: Record<string, string>) {
+  const services = mode === 'real' ? 'product' : 'all'
+  const shopEnv = { ...env, ...RAISED_LIMITS, SEED_DEMO_PRODUCTS: '0', BENCH_SERVICES: services }
+  const procs: BenchProcess[] = []
+  try {
+    const shop = await startProcess(`${mode}-shop`, 'scripts/bench-server.ts', shopEnv, logFile(`${mode}-shop`))
+    procs.push(shop)
+    const bare = await startProcess(`${mode}-bare`, 'scripts/bench-bare.ts', { BENCH_BARE_FROM: `${shop.base}/api/products?limit=20` }, logFile(`${mode}-bare`))
+    procs.push(bare)
+    const before = mode === 'embedded' ? await startProcess(`${mode}-before`, 'scripts/bench-server.ts', { ...shopEnv, BENCH_REQUEST_LOG: 'before' }, logFile(`${mode}-before`)) : undefined
+    if (before) procs.push(before)
+    const targets = {
+      bare: `${bare.base}/`,
+      route: `${shop.base}/bench/baseline`,
+      shop: `${shop.base}/api/products?limit=20`,
+      ...(before ? { before: `${before.base}/api/products?limit=20` } : {}),
+    }
+    const runs: Record<string, AbResult[]> = {}
+    for (const [name, url] of Object.entries(targets)) {
+      ab(url, 2000, concurrency)
+      runs[name] = []
+    }
+    const linesBefore = logLines(logFile(`${mode}-shop`))
     for (let r = 0; r < rounds; r++) {
-      for (const [name, url] of [['baseline', baseline], ['target', target]] as const) {
+      for (const [name, url] of Object.entries(targets)) {
         const res = ab(url, requests, concurrency)
-        check(name, res, requests)
-        runs[name].push(res)
+        checkAb(`${mode} ${name}`, res, requests)
+        runs[name]!.push(res)
       }
     }
-    // The median of the paired ratios cancels the drift of a noisy machine.
-    const ratio = median(runs.target.map((t, i) => t.rps / runs.baseline[i]!.rps))
-    const cached = { baseline: summary(runs.baseline), target: summary(runs.target) }
-    results.cachedList = { ...cached, ratio, runs }
-    lines.push(row('baseline: same bytes from memory', cached.baseline), row('GET /api/products?limit=20 (cached)', cached.target, `ratio ${ratio.toFixed(2)} (target >= 0.8)`))
-    await stopServer(server)
-  }
-
-  if (phases.has('search')) {
-    // 2. Uncached full-text search (the product cache turned off).
-    const server = await startServer({ ...env, CACHE_TTL_PRODUCTS_SECONDS: '0' })
-    const queries = ['leather boots', 'wireless headphones', 'chair']
-    const search: Record<string, ReturnType<typeof summary> & { runs: AbResult[] }> = {}
-    for (const q of queries) {
-      const url = `${base}/api/products?q=${encodeURIComponent(q)}&limit=20`
-      ab(url, 200, concurrency)
-      const xs: AbResult[] = []
-      for (let r = 0; r < rounds; r++) {
-        const res = ab(url, searchRequests, concurrency)
-        check(`search ${q}`, res, searchRequests)
-        xs.push(res)
-      }
-      search[q] = { ...summary(xs), runs: xs }
-      lines.push(row(`search "${q}" (uncached)`, search[q]!, 'target p99 <= 50 ms'))
+    const perRequest = (logLines(logFile(`${mode}-shop`)) - linesBefore) / (2 * rounds * requests)
+    const ratio = (a: string, b: string) => median(runs[a]!.map((x, i) => x.rps / runs[b]![i]!.rps))
+    const where = mode === 'real' ? 'product service, PostgreSQL + Redis' : 'npm start, embedded'
+    summarize(`[${mode}] baseline: bare node:http, same bytes`, runs.bare!, bare)
+    summarize(`[${mode}] baseline: route of the same server, same bytes`, runs.route!, shop, `${ratio('route', 'bare').toFixed(2)} of bare`)
+    summarize(
+      `[${mode}] GET /api/products?limit=20, cached (${where})`,
+      runs.shop!,
+      shop,
+      `**ratio ${ratio('shop', 'route').toFixed(2)}** of the route (target >= 0.8), ${ratio('shop', 'bare').toFixed(2)} of bare; ${perRequest.toFixed(2)} log lines/request`,
+    )
+    if (before) {
+      summarize(
+        `[${mode}] same, with the request logging of before (2 lines/request)`,
+        runs.before!,
+        before,
+        `ratio ${ratio('before', 'route').toFixed(2)} of the route; now/before ${ratio('shop', 'before').toFixed(2)}`,
+      )
     }
-    const searchBaseline = summary([ab(baseline, requests, concurrency)])
-    lines.push(row('baseline during the search run', searchBaseline))
-    results.uncachedSearch = { queries: search, baselineSameRun: searchBaseline }
-    await stopServer(server)
+    raw[`list-${mode}`] = runs
+  } finally {
+    for (const p of procs) await p.stop()
   }
 }
 
+const SEARCHES = ['leather boots', 'wireless headphones', 'chair', 'headph', 'wireless headphnes']
+
+/** Uncached search (the product cache off), each query in turn, round after round. */
+async function benchSearch(mode: Mode, env: Record<string, string>) {
+  const services = mode === 'real' ? 'product' : 'all'
+  const shop = await startProcess(`${mode}-search`, 'scripts/bench-server.ts', { ...env, ...RAISED_LIMITS, SEED_DEMO_PRODUCTS: '0', BENCH_SERVICES: services, CACHE_TTL_PRODUCTS_SECONDS: '0' }, logFile(`${mode}-search`))
+  try {
+    const n = mode === 'real' ? searchRequests : Math.min(searchRequests, 500)
+    const urls = SEARCHES.map((q) => `${shop.base}/api/products?q=${encodeURIComponent(q)}&limit=20`)
+    for (const url of urls) {
+      const res = await fetch(url)
+      const items = ((await res.json()) as { items?: unknown[] }).items?.length ?? 0
+      if (!res.ok || items === 0) throw new Error(`${url}: ${res.status}, ${items} items`)
+      ab(url, 200, concurrency)
+    }
+    const runs: AbResult[][] = SEARCHES.map(() => [])
+    const route: AbResult[] = []
+    for (let r = 0; r < rounds; r++) {
+      for (const [i, url] of urls.entries()) {
+        const res = ab(url, n, concurrency)
+        checkAb(`search ${SEARCHES[i]}`, res, n)
+        runs[i]!.push(res)
+      }
+      route.push(ab(`${shop.base}/bench/baseline`, requests / 2, concurrency))
+    }
+    for (const [i, q] of SEARCHES.entries()) summarize(`[${mode}] search "${q}", uncached, ${products.toLocaleString('en')} products`, runs[i]!, shop, 'target p99 <= 50 ms')
+    summarize(`[${mode}] baseline: route of the same server during the search run`, route, shop)
+    raw[`search-${mode}`] = { queries: SEARCHES, runs, route }
+  } finally {
+    await shop.stop()
+  }
+}
+
+const loadAtStart = loadAverage()
+const started = new Date().toISOString()
+for (const mode of modes) {
+  if (!phases.has('list') && !phases.has('search')) break
+  const env = await prepareData(mode)
+  if (phases.has('list')) await benchList(mode, env)
+  if (phases.has('search')) await benchSearch(mode, env)
+}
+
+const checkoutLines: string[] = []
 if (phases.has('checkout')) {
-  // 3. Checkout against real PostgreSQL + Redis, whatever the mode.
+  // Checkout against real PostgreSQL + Redis, whatever the mode.
   const runs: CheckoutResult[] = []
-  for (let r = 0; r < Math.min(rounds, 3); r++) runs.push(await benchCheckout({ orders: Number(values.orders), concurrency, port: port + 1 + r }))
+  for (let r = 0; r < Math.min(rounds, 3); r++) runs.push(await benchCheckout({ orders: Number(values.orders), concurrency, database: `${database}_checkout` }))
   const m = (f: (c: CheckoutResult) => number) => median(runs.map(f))
-  results.checkout = { runs, ordersPerSecond: m((c) => c.ordersPerSecond), p50: m((c) => c.p50), p99: m((c) => c.p99), oversold: runs.reduce((n, c) => n + c.oversold, 0) }
-  const c = results.checkout as { ordersPerSecond: number; p50: number; p99: number; oversold: number }
-  lines.push(
-    `| POST /api/orders (checkout + payment, PostgreSQL + Redis) | ${Math.round(c.ordersPerSecond)} orders/s | ${c.p50.toFixed(0)} | ${c.p99.toFixed(0)} | oversold ${c.oversold} (must be 0); ${runs.map((x) => `${x.orders} paid / ${x.refused} out of stock / ${x.errors} errors`).join('; ')}; target >= 500/s |`,
-    `| baseline: GET /health/live, same client, same run | ${Math.round(m((x) => x.baselineRps)).toLocaleString('en')} | | | |`,
+  const oversold = runs.reduce((n, c) => n + c.oversold, 0)
+  raw.checkout = runs
+  checkoutLines.push(
+    `| POST /api/orders (checkout + payment, \`npm start\` on PostgreSQL + Redis) | ${Math.round(m((c) => c.ordersPerSecond))} orders/s | ${m((c) => c.p50).toFixed(0)} | ${m((c) => c.p99).toFixed(0)} | ${Math.max(...runs.map((c) => c.rssMiB))} | oversold ${oversold} (must be 0); ${runs.map((x) => `${x.orders} paid / ${x.refused} refused / ${x.errors} errors`).join('; ')}; target >= 500/s |`,
+    `| baseline: GET /health/live, same client, same run | ${Math.round(m((x) => x.baselineRps)).toLocaleString('en')} | | | | |`,
   )
 }
 
-mkdirSync('bench-results', { recursive: true })
-const file = `bench-results/bench-${mode}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
-writeFileSync(file, JSON.stringify(results, null, 2))
+const loadAtEnd = loadAverage()
+const machine = `${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`
+const file = `bench-results/bench-${stamp}.json`
+writeFileSync(file, JSON.stringify({ started, machine, loadAtStart, loadAtEnd, modes, products, concurrency, rounds, figures, raw }, null, 2))
+const rows = figures.map((f) => `| ${f.label} | ${Math.round(f.rps).toLocaleString('en')} | ${f.p50} | ${f.p99} | ${f.rssMiB} | ${f.note} |`)
 console.log(`
-## npm run bench (${mode}) — ${results.date}
-${results.machine}; ${concurrency} connections; medians of ${rounds} runs; catalog of ${products.toLocaleString('en')} products
+## npm run bench — ${started}
+${machine}; ${concurrency} connections (ab -k); medians of ${rounds} alternating rounds
+settings as shipped (log level, caches, workers); raised: the per-client rate limits only (${Object.keys(RAISED_LIMITS).join(', ')})
+load average (1/5/15 min): ${loadAtStart} at start, ${loadAtEnd} at end
 
-| request | req/s | p50 ms | p99 ms | note |
-|---|---|---|---|---|
-${lines.join('\n')}
+| request | req/s | p50 ms | p99 ms | RSS MiB after | note |
+|---|---|---|---|---|---|
+${[...rows, ...checkoutLines].join('\n')}
 
 raw results: ${file}`)
