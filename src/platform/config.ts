@@ -29,6 +29,11 @@ export const platformConfig = Type.Object({
     { default: 'info' },
   ),
   LOG_PRETTY: Type.Boolean({ default: false }),
+  LOG_SLOW_REQUEST_MS: Type.Integer({
+    minimum: 0,
+    default: 1000,
+    description: 'A request taking at least this long is logged at warn; fast 2xx/3xx only at debug, 4xx at info, 5xx at error.',
+  }),
   DATA_DIR: Type.String({ default: './data', minLength: 1, description: 'Embedded database, keys and mailbox.' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_READ_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Read replica for read-heavy queries.' })),
