@@ -2,6 +2,7 @@
  * npm run bench [-- --mode embedded,real] [--only list,search,checkout] [--rounds 5]
  *               [--products 100000] [--requests 20000] [--concurrency 50]
  *               [--search-requests 2000] [--orders 2000] [--database emporium_bench]
+ *               [--variant 'label:SETTING=value,...' ...]
  *
  * Measures the shop with the settings it ships with (`npm start`: embedded; the
  * production topology: the product service alone on PostgreSQL + Redis + RabbitMQ),
@@ -44,7 +45,13 @@ const { values } = parseArgs({
     orders: { type: 'string', default: '2000' },
     only: { type: 'string', default: 'list,search,checkout' },
     database: { type: 'string', default: 'emporium_bench' },
+    // Extra shops measured in the same rounds, e.g. --variant 'no local cache layer:CACHE_LOCAL_MAX_MB=0'.
+    variant: { type: 'string', multiple: true, default: [] },
   },
+})
+const variants = values.variant.map((v) => {
+  const [label, settings = ''] = v.split(':')
+  return { label: label!, env: Object.fromEntries(settings.split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])) }
 })
 const phases = new Set(values.only.split(','))
 const modes = values.mode.split(',').filter((m): m is Mode => m === 'embedded' || m === 'real')
@@ -128,11 +135,18 @@ async function benchList(mode: Mode, env: Record<string, string>) {
     procs.push(bare)
     const before = mode === 'embedded' ? await startProcess(`${mode}-before`, 'scripts/bench-server.ts', { ...shopEnv, BENCH_REQUEST_LOG: 'before' }, logFile(`${mode}-before`)) : undefined
     if (before) procs.push(before)
-    const targets = {
+    const targets: Record<string, string> = {
       bare: `${bare.base}/`,
       route: `${shop.base}/bench/baseline`,
       shop: `${shop.base}/api/products?limit=20`,
       ...(before ? { before: `${before.base}/api/products?limit=20` } : {}),
+    }
+    const variantProcs: Record<string, BenchProcess> = {}
+    for (const [i, v] of variants.entries()) {
+      const p = await startProcess(`${mode}-variant${i}`, 'scripts/bench-server.ts', { ...shopEnv, ...v.env }, logFile(`${mode}-variant${i}`))
+      procs.push(p)
+      variantProcs[v.label] = p
+      targets[`variant:${v.label}`] = `${p.base}/api/products?limit=20`
     }
     const runs: Record<string, AbResult[]> = {}
     for (const [name, url] of Object.entries(targets)) {
@@ -165,6 +179,9 @@ async function benchList(mode: Mode, env: Record<string, string>) {
         before,
         `ratio ${ratio('before', 'route').toFixed(2)} of the route; now/before ${ratio('shop', 'before').toFixed(2)}`,
       )
+    }
+    for (const v of variants) {
+      summarize(`[${mode}] same, ${v.label} (${Object.entries(v.env).map(([k, x]) => `${k}=${x}`).join(', ')})`, runs[`variant:${v.label}`]!, variantProcs[v.label]!, `ratio ${ratio(`variant:${v.label}`, 'route').toFixed(2)} of the route`)
     }
     raw[`list-${mode}`] = runs
   } finally {

@@ -38,6 +38,11 @@ export const platformConfig = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_READ_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Read replica for read-heavy queries.' })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  CACHE_LOCAL_MAX_MB: Type.Integer({
+    minimum: 0,
+    default: 16,
+    description: 'With Redis: copies of cached answers kept in this process, checked against Redis on every read (only a flag travels when unchanged); 0 turns them off.',
+  }),
   REDIS_KEY_PREFIX: Type.String({ default: 'emporium:', pattern: '^[A-Za-z0-9:_.-]{1,64}$', description: 'Prefix of every Redis key (cache, rate limits, carts).' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({
     minimum: 50,

@@ -125,7 +125,7 @@ export async function connect(config: PlatformConfig & Partial<TokenVerifierConf
       db,
       readDb,
       cache,
-      readThrough: createReadThrough(cache, { metrics: options.metrics, log: options.log }),
+      readThrough: createReadThrough(cache, { metrics: options.metrics, log: options.log, localMaxBytes: config.CACHE_LOCAL_MAX_MB * 2 ** 20 }),
       rateLimit: {
         counters: redis ? createRedisCounters(redis, `${config.REDIS_KEY_PREFIX}rl:`) : createMemoryCounters(),
         instances: config.INSTANCES,

@@ -58,6 +58,25 @@ for (const kind of ['memory', 'redis'] as const) {
       assert.deepEqual(await cache.getIndirect('ptr', 'ns:', ':k'), { pointer: 'g2' })
     })
 
+    test('getIndirect with a known copy sends only a flag while the entry is still that copy', async (t) => {
+      const cache = await open(kind, t)
+      await cache.setPersistent('ptr', 'g1')
+      await cache.set('ns:g1:k', 'etag1\nbody one', 60)
+      const known = { pointer: 'g1', head: 'etag1\n' }
+      assert.deepEqual(await cache.getIndirect('ptr', 'ns:', ':k', known), { pointer: 'g1', unchanged: true })
+      // Replaced under the same generation (another instance reloaded it): the new value comes back.
+      await cache.set('ns:g1:k', 'etag2\nbody two', 60)
+      assert.deepEqual(await cache.getIndirect('ptr', 'ns:', ':k', known), { pointer: 'g1', value: 'etag2\nbody two' })
+      // Dropped (invalidateKeys): no value, no flag.
+      await cache.del(['ns:g1:k'])
+      assert.deepEqual(await cache.getIndirect('ptr', 'ns:', ':k', known), { pointer: 'g1' })
+      // A new generation: the copy's generation no longer counts, even for equal bytes.
+      await cache.set('ns:g2:k', 'etag1\nbody one', 60)
+      await cache.setPersistent('ptr', 'g2')
+      assert.deepEqual(await cache.getIndirect('ptr', 'ns:', ':k', known), { pointer: 'g2', value: 'etag1\nbody one' })
+      assert.deepEqual(await cache.getIndirect('ptr', 'ns:', ':k', { pointer: 'g2', head: '' }), { pointer: 'g2', value: 'etag1\nbody one' })
+    })
+
     test('ping answers when the cache is up', async (t) => {
       const cache = await open(kind, t)
       await cache.ping()

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
 import { createCursorCodec } from '../../src/platform/cursors.js'
@@ -7,6 +7,7 @@ import * as products from '../../src/services/product/product.js'
 import * as store from '../../src/services/product/product-store.js'
 import { seedDemoCatalog } from '../../src/services/product/demo-catalog.js'
 import { buildTestApp, METRICS_AUTH } from '../helpers/build-app.js'
+import { reserveStock } from '../../src/services/product/stock.js'
 import { productDeps, seedProductFixture } from '../helpers/product-fixture.js'
 
 type Page = { items: { id: number; slug: string; name: string; price: { amount: number }; salePrice: { amount: number } }[]; nextCursor: string | null }
@@ -312,5 +313,27 @@ describe('catalog API (real, two instances sharing PostgreSQL and Redis)', () =>
     assert.equal((await json<any>(b, `/api/products/${ids.wok}`)).price.amount, 5999)
     await products.updateProduct(productDeps(b), ids.wok, { priceAmount: 4999 })
     assert.equal((await json<any>(a, `/api/products/${ids.wok}`)).price.amount, 4999)
+  })
+
+  test('with local copies, a write or a stock change through one instance is seen by the other at once', async (t) => {
+    const env = { CACHE_LOCAL_MAX_MB: '4' }
+    const a = await buildTestApp(t, { adapters: 'real', env })
+    const b = await buildTestApp(t, {
+      adapters: 'real',
+      env: { ...env, DATABASE_URL: a.config.DATABASE_URL as string, REDIS_KEY_PREFIX: a.config.REDIS_KEY_PREFIX as string },
+    })
+    const { ids } = await seedProductFixture(a.deps.db)
+    const wokOn = async (app: BuiltApp) => (await json(app, '/api/products?limit=20')).items.find((p) => p.id === ids.wok)!
+    // Both instances read twice: the second read of each is answered from its local copy.
+    for (const app of [a, b, a, b]) assert.equal((await wokOn(app)).price.amount, 5999)
+    for (const app of [a, b, a, b]) assert.equal((await json<any>(app, `/api/products/${ids.wok}`)).stock, 10)
+
+    await products.updateProduct(productDeps(b), ids.wok, { priceAmount: 4999 })
+    assert.equal((await wokOn(a)).price.amount, 4999)
+
+    // A stock change drops only the product's page entries (no new generation): still seen at once.
+    for (const app of [a, b, a]) assert.equal((await json<any>(app, `/api/products/${ids.wok}`)).stock, 10)
+    await reserveStock(productDeps(b), randomUUID(), [{ productId: ids.wok, quantity: 3 }], 600)
+    assert.equal((await json<any>(a, `/api/products/${ids.wok}`)).stock, 7)
   })
 })

@@ -1,3 +1,16 @@
+/** A copy of an entry the caller holds: its pointer and how the value starts. */
+export interface KnownEntry {
+  pointer: string
+  head: string
+}
+
+export interface Indirect {
+  pointer?: string
+  value?: string
+  /** The entry is still the one the caller knows (no value sent). */
+  unchanged?: true
+}
+
 /**
  * The cache port: strings under keys with a TTL. Adapters: in-memory LRU
  * (embedded) and Redis (production). Both pass test/contract/cache.test.ts.
@@ -14,9 +27,12 @@ export interface Cache {
   del(keys: readonly string[]): Promise<void>
   /**
    * Reads the pointer key, then the key keyPrefix + pointer + keySuffix, in one
-   * round trip: a generation and the entry of that generation.
+   * round trip: a generation and the entry of that generation. With `known` (a
+   * copy the caller holds), when the pointer is still known.pointer and the entry
+   * still starts with known.head, answers { pointer, unchanged: true } without
+   * sending the value.
    */
-  getIndirect(pointerKey: string, keyPrefix: string, keySuffix: string): Promise<{ pointer?: string; value?: string }>
+  getIndirect(pointerKey: string, keyPrefix: string, keySuffix: string, known?: KnownEntry): Promise<Indirect>
   ping(): Promise<void>
   close(): Promise<void>
 }

@@ -33,11 +33,12 @@ export function createMemoryCache(options: { maxEntries?: number; maxBytes?: num
         persistent.delete(k)
       }
     },
-    async getIndirect(pointerKey, keyPrefix, keySuffix) {
+    async getIndirect(pointerKey, keyPrefix, keySuffix, known) {
       const pointer = persistent.get(pointerKey) ?? lru.get(pointerKey)
       if (pointer === undefined) return {}
       const value = lru.get(keyPrefix + pointer + keySuffix)
-      return value === undefined ? { pointer } : { pointer, value }
+      if (value === undefined) return { pointer }
+      return known?.head && known.pointer === pointer && value.startsWith(known.head) ? { pointer, unchanged: true } : { pointer, value }
     },
     async ping() {},
     async close() {

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import type { Logger } from 'pino'
 import type { Metrics } from '../metrics.js'
 import type { Cache } from './cache.js'
@@ -38,15 +39,32 @@ const BREAKER_THRESHOLD = 5
 const BREAKER_OPEN_MS = 5000
 const INVALIDATE_RETRY_MS = 1000
 
+/** The copy of an entry this process holds, and the generation it was read under. */
+interface LocalCopy extends CachedBody {
+  generation: string
+}
+
 /**
  * Read-through cache over the Cache port. Invalidation is by generation: every
  * key embeds its namespace's current generation (a random token kept in the cache
  * itself, so all instances see a change at once); invalidating sets a new token.
  * The cache fails open: after repeated errors a breaker skips it for a while and
  * answers come straight from the loader (PostgreSQL).
+ *
+ * With a shared cache (Redis), localMaxBytes > 0 keeps copies of the answers in
+ * this process too. A copy is never trusted on its own: every read still asks the
+ * shared cache, in the same one round trip, whether the entry under the current
+ * generation is still the copy (its ETag, a hash of the body); only then does the
+ * body not travel. So a local copy is served exactly when the shared entry would
+ * have been: no staleness beyond the shared cache's own (none after a write returns).
  */
-export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: Logger }): ReadThrough {
+export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: Logger; localMaxBytes?: number }): ReadThrough {
   const inflight = new Map<string, Promise<CachedBody>>()
+  const localMax = cache.kind === 'memory' ? 0 : (deps.localMaxBytes ?? 0)
+  const local =
+    localMax > 0
+      ? new LRUCache<string, LocalCopy>({ maxSize: localMax, sizeCalculation: (v, k) => v.body.length + v.etag.length + k.length + 64 })
+      : undefined
   // Namespaces whose invalidation has not reached the cache yet: bypass them meanwhile.
   const pendingInvalidation = new Set<string>()
   let failures = 0
@@ -75,6 +93,10 @@ export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: L
     return entry
   }
 
+  function keepLocal(localKey: string, generation: string, entry: CachedBody) {
+    if (local && entry.body.length <= localMax / 8) local.set(localKey, { ...entry, generation })
+  }
+
   // Label children resolved once: this runs on every catalog request.
   const counters = new Map<string, { inc(): void }>()
   const count = {
@@ -92,15 +114,24 @@ export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: L
       return toCachedBody(await load())
     }
     let fullKey: string
+    let generation: string
+    const localKey = `${namespace}:${key}`
     try {
-      const found = await cache.getIndirect(genKey(namespace), `${namespace}:`, `:${key}`)
+      const copy = local?.get(localKey)
+      const found = await cache.getIndirect(genKey(namespace), `${namespace}:`, `:${key}`, copy && { pointer: copy.generation, head: `${copy.etag}\n` })
       recordSuccess()
+      if (found.unchanged && copy) {
+        count.inc({ cache: namespace, result: 'hit' })
+        return copy
+      }
       if (found.value !== undefined) {
         const nl = found.value.indexOf('\n')
         count.inc({ cache: namespace, result: 'hit' })
-        return { etag: found.value.slice(0, nl), body: found.value.slice(nl + 1) }
+        const entry = { etag: found.value.slice(0, nl), body: found.value.slice(nl + 1) }
+        keepLocal(localKey, found.pointer!, entry)
+        return entry
       }
-      const generation = found.pointer ?? (await cache.setPersistentIfAbsent(genKey(namespace), randomUUID()))
+      generation = found.pointer ?? (await cache.setPersistentIfAbsent(genKey(namespace), randomUUID()))
       fullKey = `${namespace}:${generation}:${key}`
     } catch (err) {
       recordFailure(err)
@@ -112,6 +143,7 @@ export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: L
     if (!p) {
       p = loadAndStore(fullKey, ttlSeconds, load).finally(() => inflight.delete(fullKey))
       inflight.set(fullKey, p)
+      if (local) void p.then((entry) => keepLocal(localKey, generation, entry), () => {})
     }
     return p
   }

@@ -3,13 +3,17 @@ import type { Cache } from './cache.js'
 
 // One round trip for "generation, then the entry of that generation". The second
 // key is computed in the script, so with Redis Cluster both keys need one hash tag.
+// When the caller holds a copy (ARGV[3] its generation, ARGV[4] how it starts) and
+// the entry still starts that way, only a flag comes back, not the value.
 const GET_INDIRECT = `
 local pointer = redis.call('GET', KEYS[1])
 if not pointer then return {} end
-return { pointer, redis.call('GET', ARGV[1] .. pointer .. ARGV[2]) }`
+local key = ARGV[1] .. pointer .. ARGV[2]
+if ARGV[3] == pointer and #ARGV[4] > 0 and redis.call('GETRANGE', key, 0, #ARGV[4] - 1) == ARGV[4] then return { pointer, false, 1 } end
+return { pointer, redis.call('GET', key) }`
 
 type WithIndirect = Redis & {
-  emporiumGetIndirect(key: string, prefix: string, suffix: string): Promise<[string?, (string | null)?]>
+  emporiumGetIndirect(key: string, prefix: string, suffix: string, knownPointer: string, knownHead: string): Promise<[string?, (string | null)?, number?]>
 }
 
 /** Cache on a shared Redis client; every key is prefixed so services can share one server. */
@@ -36,9 +40,10 @@ export function createRedisCache(redis: Redis, prefix = 'emporium:cache:'): Cach
     async del(keys) {
       if (keys.length) await redis.del(...keys.map(k))
     },
-    async getIndirect(pointerKey, keyPrefix, keySuffix) {
-      const [pointer, value] = await r.emporiumGetIndirect(k(pointerKey), k(keyPrefix), keySuffix)
+    async getIndirect(pointerKey, keyPrefix, keySuffix, known) {
+      const [pointer, value, unchanged] = await r.emporiumGetIndirect(k(pointerKey), k(keyPrefix), keySuffix, known?.pointer ?? '', known?.head ?? '')
       if (pointer === undefined) return {}
+      if (unchanged === 1) return { pointer, unchanged: true }
       return value === null || value === undefined ? { pointer } : { pointer, value }
     },
     async ping() {
