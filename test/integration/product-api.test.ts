@@ -72,7 +72,7 @@ for (const adapters of ['embedded', 'real'] as const) {
         }
         assert.equal(new Set(seen).size, seen.length, `${query}: no product twice`)
         const where = query.startsWith('q=')
-          ? "search @@ websearch_to_tsquery('english', 'lamp OR chair OR boots')"
+          ? "search @@ catalog.search_query('lamp OR chair OR boots')"
           : query.startsWith('category=')
             ? "category_id in (select id from catalog.categories where slug = 'electronics' or parent_id = (select id from catalog.categories where slug = 'electronics'))"
             : 'true'

@@ -6,7 +6,7 @@ import { writeFile, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import pg from 'pg'
 import { createPgDb } from '../../src/platform/db/pg-db.js'
-import { wrapPglite } from '../../src/platform/db/pglite-db.js'
+import { pgliteOptions, wrapPglite } from '../../src/platform/db/pglite-db.js'
 import { migrate } from '../../src/platform/db/migrate.js'
 import { SERVICES } from '../../src/services/registry.js'
 import { PG_TEMPLATE, pglitetemplatePath, servers } from '../helpers/servers.js'
@@ -32,7 +32,7 @@ async function pgTemplate() {
 }
 
 async function pgliteTemplate() {
-  const lite = await PGlite.create({ dataDir: 'memory://' })
+  const lite = await PGlite.create({ dataDir: 'memory://', ...pgliteOptions() })
   await migrateAll(wrapPglite(lite))
   const dump = await lite.dumpDataDir('gzip')
   const file = pglitetemplatePath()

@@ -66,7 +66,8 @@ export async function listProducts(db: Queryable, query: ProductQuery): Promise<
   const where = ['p.deleted_at is null']
   let rank = ''
   if (query.q !== undefined) {
-    const tsq = `websearch_to_tsquery('english', ${p(query.q)})`
+    // A sub-select: computed once per query even in a generic plan (else once per row ranked).
+    const tsq = `(select catalog.search_query(${p(query.q)}))`
     where.push(`p.search @@ ${tsq}`)
     rank = `ts_rank(p.search, ${tsq})`
   }

@@ -22,6 +22,8 @@ import * as categories from './category-store.js'
 import type { CategoryInput } from './category-store.js'
 import { buildCategoryTree, subtreeIds, type CategoryNode } from './category-tree.js'
 import { decodeCursor, encodeCursor, type ListFilter } from './cursors.js'
+import { withCorrection } from './search.js'
+import { suggest } from './search-store.js'
 
 /** The product service's rules for the catalog: pure mapping functions plus one function per flow. */
 
@@ -88,6 +90,8 @@ export function toProduct(r: ProductRow): Product {
 export interface ProductPage {
   items: Product[]
   nextCursor: string | null
+  /** A search that found nothing as typed: the corrected query these items are for. */
+  correctedQuery?: string
 }
 
 async function categoryTree(deps: ProductDeps): Promise<CategoryNode[]> {
@@ -113,15 +117,17 @@ export function listProducts(deps: ProductDeps, filter: ListFilter, sort: Produc
       categoryIds = subtreeIds(await categoryTree(deps), filter.category)
       if (!categoryIds) throw categoryNotFound(filter.category)
     }
-    const rows = await store.listProducts(deps.readDb, {
-      ...(filter.q !== undefined ? { q: filter.q } : {}),
-      ...(categoryIds ? { categoryIds } : {}),
-      ...(filter.minPrice !== undefined ? { minPrice: filter.minPrice } : {}),
-      ...(filter.maxPrice !== undefined ? { maxPrice: filter.maxPrice } : {}),
-      sort: effectiveSort,
-      limit: limit + 1,
-      ...(after ? { after } : {}),
-    })
+    const run = (q?: string) =>
+      store.listProducts(deps.readDb, {
+        ...(q !== undefined ? { q } : {}),
+        ...(categoryIds ? { categoryIds } : {}),
+        ...(filter.minPrice !== undefined ? { minPrice: filter.minPrice } : {}),
+        ...(filter.maxPrice !== undefined ? { maxPrice: filter.maxPrice } : {}),
+        sort: effectiveSort,
+        limit: limit + 1,
+        ...(after ? { after } : {}),
+      })
+    const { rows, corrected } = filter.q === undefined ? { rows: await run() } : await withCorrection(deps.readDb, filter.q, run)
     const page = rows.slice(0, limit)
     const last = page.at(-1)
     const nextKey =
@@ -132,7 +138,19 @@ export function listProducts(deps: ProductDeps, filter: ListFilter, sort: Produc
             ? [last.id]
             : [last.price_amount, last.id]
         : undefined
-    return { items: page.map(toProduct), nextCursor: nextKey ? encodeCursor(deps.cursors, effectiveSort, filter, nextKey) : null }
+    return {
+      items: page.map(toProduct),
+      nextCursor: nextKey ? encodeCursor(deps.cursors, effectiveSort, filter, nextKey) : null,
+      ...(corrected !== undefined ? { correctedQuery: corrected } : {}),
+    }
+  })
+}
+
+/** Names and slugs for a search box while the customer types: best sellers first, typos corrected. */
+export function suggestProducts(deps: ProductDeps, q: string, limit: number) {
+  return deps.cache.get(NS.products, `suggest:${limit}:${q}`, deps.ttl.products, async () => {
+    const { rows, corrected } = await withCorrection(deps.readDb, q, (text) => suggest(deps.readDb, text, limit))
+    return { items: rows, ...(corrected !== undefined ? { correctedQuery: corrected } : {}) }
   })
 }
 

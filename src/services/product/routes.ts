@@ -32,6 +32,19 @@ export function registerProductRoutes(app: App, deps: ProductDeps, edgeMaxAge: n
   )
 
   app.get(
+    '/products/suggestions',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'Product names and slugs for a search box, while the customer types',
+        querystring: S.SuggestionsQuery,
+        response: { 200: S.Suggestions, ...errors },
+      },
+    },
+    async (req, reply) => sendCached(req, reply, await products.suggestProducts(deps, req.query.q, req.query.limit), edgeMaxAge),
+  )
+
+  app.get(
     '/products/:idOrSlug',
     {
       schema: {

@@ -26,7 +26,23 @@ export const Product = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 })
 
-export const ProductPage = Type.Object({ items: Type.Array(Product), nextCursor: Type.Union([Type.String(), Type.Null()]) })
+const CorrectedQuery = Type.Optional(
+  Type.String({ description: 'Present when the query as typed found nothing: the corrected query (typos fixed) the items are for.' }),
+)
+
+export const ProductPage = Type.Object({ items: Type.Array(Product), nextCursor: Type.Union([Type.String(), Type.Null()]), correctedQuery: CorrectedQuery })
+
+export const SuggestionsQuery = Type.Object(
+  {
+    q: Type.String({ minLength: 2, maxLength: 100, description: 'What the customer has typed so far; the last word matches as a prefix.' }),
+    limit: Type.Integer({ minimum: 1, maximum: 20, default: 8 }),
+  },
+  { additionalProperties: false },
+)
+export const Suggestions = Type.Object({
+  items: Type.Array(Type.Object({ name: Type.String(), slug: Type.String() })),
+  correctedQuery: CorrectedQuery,
+})
 
 const Limit = Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, at most 100.' })
 const Cursor = Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page.' })
@@ -34,7 +50,13 @@ const Price = Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'M
 
 export const ListProductsQuery = Type.Object(
   {
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Full-text search (web search syntax).' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Full-text search (web search syntax); the last word also matches as a prefix, and a query that finds nothing is retried with typos corrected.',
+      }),
+    ),
     category: Type.Optional(Type.String({ pattern: SLUG, maxLength: 80, description: 'Category slug; includes its subcategories.' })),
     minPrice: Type.Optional(Price),
     maxPrice: Type.Optional(Price),
