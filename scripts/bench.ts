@@ -198,10 +198,12 @@ async function benchSearch(mode: Mode, env: Record<string, string>) {
   try {
     const n = mode === 'real' ? searchRequests : Math.min(searchRequests, 500)
     const urls = SEARCHES.map((q) => `${shop.base}/api/products?q=${encodeURIComponent(q)}&limit=20`)
+    const found: string[] = []
     for (const url of urls) {
       const res = await fetch(url)
-      const items = ((await res.json()) as { items?: unknown[] }).items?.length ?? 0
-      if (!res.ok || items === 0) throw new Error(`${url}: ${res.status}, ${items} items`)
+      if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`)
+      const first = ((await res.json()) as { items: { name: string }[] }).items
+      found.push(`${first.length} on the first page${first[0] ? `, first: ${first[0].name}` : ''}`)
       ab(url, 200, concurrency)
     }
     const runs: AbResult[][] = SEARCHES.map(() => [])
@@ -214,7 +216,7 @@ async function benchSearch(mode: Mode, env: Record<string, string>) {
       }
       route.push(ab(`${shop.base}/bench/baseline`, requests / 2, concurrency))
     }
-    for (const [i, q] of SEARCHES.entries()) summarize(`[${mode}] search "${q}", uncached, ${products.toLocaleString('en')} products`, runs[i]!, shop, 'target p99 <= 50 ms')
+    for (const [i, q] of SEARCHES.entries()) summarize(`[${mode}] search "${q}", uncached, ${products.toLocaleString('en')} products`, runs[i]!, shop, `${found[i]}; target p99 <= 50 ms`)
     summarize(`[${mode}] baseline: route of the same server during the search run`, route, shop)
     raw[`search-${mode}`] = { queries: SEARCHES, runs, route }
   } finally {
