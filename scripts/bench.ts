@@ -13,7 +13,9 @@
  *     a bare node:http process sending them (what the framework and defaults cost);
  *     in embedded mode also with the request logging of before (two lines a request);
  *  2. uncached search on a catalog of --products products;
- *  3. checkout (scripts/bench-checkout.ts).
+ *  3. checkout (scripts/bench-checkout.ts);
+ *  4. memory: the embedded shop's first start, idle and loaded, and each production
+ *     service process (scripts/bench-memory.ts).
  * Figures are medians of --rounds alternating rounds; ratios are medians of the
  * per-round ratios. RSS of each process after its figure; load average at start and end.
  */
@@ -32,6 +34,7 @@ import { seedDemoCatalog } from '../src/services/product/demo-catalog.js'
 import { countProducts } from '../src/services/product/product-store.js'
 import { productService } from '../src/services/product/index.js'
 import { benchCheckout, type CheckoutResult } from './bench-checkout.js'
+import { benchMemory } from './bench-memory.js'
 import { ab, checkAb, loadAverage, median, serversEnv, startProcess, type AbResult, type BenchProcess } from './bench-support.js'
 
 const { values } = parseArgs({
@@ -43,7 +46,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     'search-requests': { type: 'string', default: '2000' },
     orders: { type: 'string', default: '2000' },
-    only: { type: 'string', default: 'list,search,checkout' },
+    only: { type: 'string', default: 'list,search,checkout,memory' },
     database: { type: 'string', default: 'emporium_bench' },
     // Extra shops measured in the same rounds, e.g. --variant 'no local cache layer:CACHE_LOCAL_MAX_MB=0'.
     variant: { type: 'string', multiple: true, default: [] },
@@ -245,6 +248,12 @@ if (phases.has('checkout')) {
     `| POST /api/orders (checkout + payment, \`npm start\` on PostgreSQL + Redis) | ${Math.round(m((c) => c.ordersPerSecond))} orders/s | ${m((c) => c.p50).toFixed(0)} | ${m((c) => c.p99).toFixed(0)} | ${Math.max(...runs.map((c) => c.rssMiB))} | oversold ${oversold} (must be 0); ${runs.map((x) => `${x.orders} paid / ${x.refused} refused / ${x.errors} errors`).join('; ')}; target >= 500/s |`,
     `| baseline: GET /health/live, same client, same run | ${Math.round(m((x) => x.baselineRps)).toLocaleString('en')} | | | | |`,
   )
+}
+
+if (phases.has('memory')) {
+  const mem = await benchMemory({ requests, database })
+  raw.memory = mem
+  for (const m of mem) checkoutLines.push(`| ${m.label} | | | | ${m.rssMiB} | ${m.note} |`)
 }
 
 const loadAtEnd = loadAverage()

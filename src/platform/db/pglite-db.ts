@@ -1,5 +1,9 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { lockDataDir } from '../data-dir.js'
+import path from 'node:path'
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { type Db, type Queryable, type QueryResult } from './db.js'
@@ -31,11 +35,37 @@ export async function createPgliteDb(options: { dataDir: string; loadDataDir?: B
   // One process per directory: a second one gets a clear refusal instead of becoming a second writer.
   const release = await lockDataDir(options.dataDir)
   try {
+    if (!options.loadDataDir && !existsSync(path.join(options.dataDir, 'PG_VERSION'))) await initdbApart(options.dataDir)
     return wrapPglite(await create(), release)
   } catch (err) {
     release()
     throw err
   }
+}
+
+// Run in a child process: PGlite makes the new database directory and closes it.
+const INITDB = `
+const { PGlite } = await import(process.argv[1])
+const lite = await PGlite.create({ dataDir: process.argv[2], startParams: JSON.parse(process.argv[3]) })
+await lite.close()`
+
+/**
+ * A first start's initdb runs in a short-lived child process: PGlite runs it
+ * with two more WASM instances (a temporary PostgreSQL and initdb) and a copy
+ * of the new directory, 600-900 MiB for a few seconds, which in this process
+ * would raise its peak far above its steady size and leave ~300 MiB of garbage
+ * behind for a long while. This process then opens the directory as on any later start.
+ */
+async function initdbApart(dataDir: string): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', INITDB, import.meta.resolve('@electric-sql/pglite'), dataDir, JSON.stringify(pgliteOptions().startParams)],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  let stderr = ''
+  child.stderr!.on('data', (d) => (stderr += d))
+  const [code] = (await once(child, 'exit')) as [number | null]
+  if (code !== 0) throw new Error(`initdb of ${dataDir} failed (exit ${code}): ${stderr.slice(-2000)}`)
 }
 
 export function wrapPglite(lite: PGlite, onClose: () => void = () => {}): Db {
