@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import compress from '@fastify/compress'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import Fastify, {
@@ -41,6 +40,7 @@ import { parseHealthUrls, registerSystemHealth } from './system-health.js'
 import { isRedisUnavailable } from './redis.js'
 import { registerOpenApi } from './openapi.js'
 import { createRequestLog } from './request-log.js'
+import { registerSecurityHeaders } from './security-headers.js'
 import { describeValidation, validatorCompiler } from './validation.js'
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>
@@ -152,7 +152,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     )
   })
 
-  await app.register(helmet, {
+  registerSecurityHeaders(app, {
     // The API answers JSON; the docs page needs its own script and style sources.
     contentSecurityPolicy: {
       directives: {
