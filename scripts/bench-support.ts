@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { openSync, readFileSync } from 'node:fs'
+import { openSync, readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 
 /** What the benchmark scripts share: the real servers, server processes, ab, medians, RSS and load. */
@@ -87,6 +87,30 @@ export function rssMiB(pid: number): number {
   }
 }
 
+/** CPU time (user + system) a process has used so far, ms (Linux, 100 ticks a second). */
+export function cpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(f[11]) + Number(f[12])) * 10
+  } catch {
+    return NaN
+  }
+}
+
+/** The pid of the redis-server listening on this port, if it runs on this machine. */
+export function redisPid(port: string): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8')
+      if (cmd.startsWith('redis-server') && cmd.includes(`:${port}`)) return Number(d)
+    } catch {
+      // gone
+    }
+  }
+  return undefined
+}
+
 /** The 1-, 5- and 15-minute load averages, formatted. */
 export function loadAverage(): string {
   return os
@@ -96,6 +120,8 @@ export function loadAverage(): string {
 }
 
 export interface AbResult {
+  /** CPU µs per request of the processes measured (cpuOf), by name. */
+  cpuUs?: Record<string, number>
   rps: number
   p50: number
   p99: number
@@ -116,6 +142,14 @@ export function ab(url: string, n: number, c: number): AbResult {
     non2xx: Number(/Non-2xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
     complete: num(/Complete requests:\s+(\d+)/),
   }
+}
+
+/** ab, measuring the CPU each of the given processes spent per request meanwhile: less sensitive to a busy machine than req/s. */
+export function abWithCpu(url: string, n: number, c: number, pids: Record<string, number | undefined>): AbResult {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuMs(pid) : NaN]))
+  const res = ab(url, n, c)
+  res.cpuUs = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? Math.round(((cpuMs(pid) - before[k]!) * 1000) / n) : NaN]))
+  return res
 }
 
 /** Throws unless every request of the run answered 2xx. */

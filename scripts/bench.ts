@@ -35,7 +35,7 @@ import { countProducts } from '../src/services/product/product-store.js'
 import { productService } from '../src/services/product/index.js'
 import { benchCheckout, type CheckoutResult } from './bench-checkout.js'
 import { benchMemory } from './bench-memory.js'
-import { ab, checkAb, loadAverage, median, serversEnv, startProcess, type AbResult, type BenchProcess } from './bench-support.js'
+import { ab, abWithCpu, checkAb, loadAverage, median, redisPid, serversEnv, startProcess, type AbResult, type BenchProcess } from './bench-support.js'
 
 const { values } = parseArgs({
   options: {
@@ -157,34 +157,43 @@ async function benchList(mode: Mode, env: Record<string, string>) {
       runs[name] = []
     }
     const linesBefore = logLines(logFile(`${mode}-shop`))
+    const redis = env.REDIS_URL ? redisPid(new URL(env.REDIS_URL).port) : undefined
+    const pidOf = (name: string) =>
+      (name === 'bare' ? bare : name === 'before' ? before! : name.startsWith('variant:') ? variantProcs[name.slice(8)]! : shop).child.pid
     for (let r = 0; r < rounds; r++) {
       for (const [name, url] of Object.entries(targets)) {
-        const res = ab(url, requests, concurrency)
+        const res = abWithCpu(url, requests, concurrency, { server: pidOf(name), redis })
         checkAb(`${mode} ${name}`, res, requests)
         runs[name]!.push(res)
       }
     }
     const perRequest = (logLines(logFile(`${mode}-shop`)) - linesBefore) / (2 * rounds * requests)
     const ratio = (a: string, b: string) => median(runs[a]!.map((x, i) => x.rps / runs[b]![i]!.rps))
+    // CPU per request of the serving process (and Redis): the cost, whatever else runs on the machine.
+    const cpu = (name: string) => {
+      const server = median(runs[name]!.map((x) => x.cpuUs!.server!))
+      const r = median(runs[name]!.map((x) => x.cpuUs!.redis!))
+      return `CPU ${server} µs/req${redis ? ` + Redis ${r}` : ''}`
+    }
     const where = mode === 'real' ? 'product service, PostgreSQL + Redis' : 'npm start, embedded'
-    summarize(`[${mode}] baseline: bare node:http, same bytes`, runs.bare!, bare)
-    summarize(`[${mode}] baseline: route of the same server, same bytes`, runs.route!, shop, `${ratio('route', 'bare').toFixed(2)} of bare`)
+    summarize(`[${mode}] baseline: bare node:http, same bytes`, runs.bare!, bare, cpu('bare'))
+    summarize(`[${mode}] baseline: route of the same server, same bytes`, runs.route!, shop, `${ratio('route', 'bare').toFixed(2)} of bare; ${cpu('route')}`)
     summarize(
       `[${mode}] GET /api/products?limit=20, cached (${where})`,
       runs.shop!,
       shop,
-      `**ratio ${ratio('shop', 'route').toFixed(2)}** of the route (target >= 0.8), ${ratio('shop', 'bare').toFixed(2)} of bare; ${perRequest.toFixed(2)} log lines/request`,
+      `**ratio ${ratio('shop', 'route').toFixed(2)}** of the route (target >= 0.8), ${ratio('shop', 'bare').toFixed(2)} of bare; ${cpu('shop')}; ${perRequest.toFixed(2)} log lines/request`,
     )
     if (before) {
       summarize(
         `[${mode}] same, with the request logging of before (2 lines/request)`,
         runs.before!,
         before,
-        `ratio ${ratio('before', 'route').toFixed(2)} of the route; now/before ${ratio('shop', 'before').toFixed(2)}`,
+        `ratio ${ratio('before', 'route').toFixed(2)} of the route; now/before ${ratio('shop', 'before').toFixed(2)}; ${cpu('before')}`,
       )
     }
     for (const v of variants) {
-      summarize(`[${mode}] same, ${v.label} (${Object.entries(v.env).map(([k, x]) => `${k}=${x}`).join(', ')})`, runs[`variant:${v.label}`]!, variantProcs[v.label]!, `ratio ${ratio(`variant:${v.label}`, 'route').toFixed(2)} of the route`)
+      summarize(`[${mode}] same, ${v.label} (${Object.entries(v.env).map(([k, x]) => `${k}=${x}`).join(', ')})`, runs[`variant:${v.label}`]!, variantProcs[v.label]!, `ratio ${ratio(`variant:${v.label}`, 'route').toFixed(2)} of the route; ${cpu(`variant:${v.label}`)}`)
     }
     raw[`list-${mode}`] = runs
   } finally {

@@ -1,5 +1,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { LRUCache } from 'lru-cache'
 import type { CachedBody } from './cache/read-through.js'
+
+// The UTF-8 bytes of recent answers, by ETag (a hash of the body, so an entry can
+// never be stale): a hit is sent without encoding its string again, which was
+// ~10 % of the CPU of a cached catalog read.
+const encoded = new LRUCache<string, Buffer>({ maxSize: 8 * 1024 * 1024, sizeCalculation: (b) => b.length + 64 })
+
+function bytesOf(entry: CachedBody): Buffer {
+  let bytes = encoded.get(entry.etag)
+  if (!bytes) {
+    bytes = Buffer.from(entry.body, 'utf8')
+    if (bytes.length <= 1024 * 1024) encoded.set(entry.etag, bytes)
+  }
+  return bytes
+}
 
 /**
  * Sends a serialized JSON answer with its ETag and Cache-Control, or 304 when
@@ -13,7 +28,7 @@ export function sendCached(req: FastifyRequest, reply: FastifyReply, entry: Cach
   // Added to what CORS put there (Origin): replacing it let a shared cache serve one origin's answer to another.
   appendVary(reply, 'accept-encoding')
   if (matches(req.headers['if-none-match'], entry.etag)) return reply.code(304).send()
-  return reply.type('application/json; charset=utf-8').send(entry.body)
+  return reply.type('application/json; charset=utf-8').send(bytesOf(entry))
 }
 
 /** Adds fields to the answer's Vary header, keeping those already there. */
