@@ -144,12 +144,26 @@ export function ab(url: string, n: number, c: number): AbResult {
   }
 }
 
-/** ab, measuring the CPU each of the given processes spent per request meanwhile: less sensitive to a busy machine than req/s. */
-export function abWithCpu(url: string, n: number, c: number, pids: Record<string, number | undefined>): AbResult {
-  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuMs(pid) : NaN]))
+/** ab, measuring the CPU (ms, from cpuMs or pgCpuMs) each reader reports before and after: per request, less sensitive to a busy machine than req/s. */
+export function abWithCpu(url: string, n: number, c: number, readers: Record<string, (() => number) | undefined>): AbResult {
+  const before = Object.fromEntries(Object.entries(readers).map(([k, read]) => [k, read ? read() : NaN]))
   const res = ab(url, n, c)
-  res.cpuUs = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? Math.round(((cpuMs(pid) - before[k]!) * 1000) / n) : NaN]))
+  res.cpuUs = Object.fromEntries(Object.entries(readers).map(([k, read]) => [k, read ? Math.round(((read() - before[k]!) * 1000) / n) : NaN]))
   return res
+}
+
+/** CPU time of every PostgreSQL backend serving this database, ms. */
+export function pgCpuMs(database: string): number {
+  let total = 0
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').startsWith(`postgres: postgres ${database} `)) total += cpuMs(Number(d)) || 0
+    } catch {
+      // gone
+    }
+  }
+  return total
 }
 
 /** Throws unless every request of the run answered 2xx. */

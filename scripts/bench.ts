@@ -35,7 +35,7 @@ import { countProducts } from '../src/services/product/product-store.js'
 import { productService } from '../src/services/product/index.js'
 import { benchCheckout, type CheckoutResult } from './bench-checkout.js'
 import { benchMemory } from './bench-memory.js'
-import { ab, abWithCpu, checkAb, loadAverage, median, redisPid, serversEnv, startProcess, type AbResult, type BenchProcess } from './bench-support.js'
+import { ab, abWithCpu, checkAb, cpuMs, loadAverage, median, pgCpuMs, redisPid, serversEnv, startProcess, type AbResult, type BenchProcess } from './bench-support.js'
 
 const { values } = parseArgs({
   options: {
@@ -162,7 +162,8 @@ async function benchList(mode: Mode, env: Record<string, string>) {
       (name === 'bare' ? bare : name === 'before' ? before! : name.startsWith('variant:') ? variantProcs[name.slice(8)]! : shop).child.pid
     for (let r = 0; r < rounds; r++) {
       for (const [name, url] of Object.entries(targets)) {
-        const res = abWithCpu(url, requests, concurrency, { server: pidOf(name), redis })
+        const pid = pidOf(name)!
+        const res = abWithCpu(url, requests, concurrency, { server: () => cpuMs(pid), redis: redis ? () => cpuMs(redis) : undefined })
         checkAb(`${mode} ${name}`, res, requests)
         runs[name]!.push(res)
       }
@@ -220,15 +221,20 @@ async function benchSearch(mode: Mode, env: Record<string, string>) {
     }
     const runs: AbResult[][] = SEARCHES.map(() => [])
     const route: AbResult[] = []
+    const readers = { server: () => cpuMs(shop.child.pid!), postgres: mode === 'real' ? () => pgCpuMs(database) : undefined }
     for (let r = 0; r < rounds; r++) {
       for (const [i, url] of urls.entries()) {
-        const res = ab(url, n, concurrency)
+        const res = abWithCpu(url, n, concurrency, readers)
         checkAb(`search ${SEARCHES[i]}`, res, n)
         runs[i]!.push(res)
       }
       route.push(ab(`${shop.base}/bench/baseline`, requests / 2, concurrency))
     }
-    for (const [i, q] of SEARCHES.entries()) summarize(`[${mode}] search "${q}", uncached, ${products.toLocaleString('en')} products`, runs[i]!, shop, `${found[i]}; target p99 <= 50 ms`)
+    const cpu = (xs: AbResult[]) =>
+      `CPU ${median(xs.map((x) => x.cpuUs!.server!))} µs/req${mode === 'real' ? ` + PostgreSQL ${median(xs.map((x) => x.cpuUs!.postgres!))}` : ''}`
+    for (const [i, q] of SEARCHES.entries()) {
+      summarize(`[${mode}] search "${q}", uncached, ${products.toLocaleString('en')} products`, runs[i]!, shop, `${found[i]}; ${cpu(runs[i]!)}; target p99 <= 50 ms`)
+    }
     summarize(`[${mode}] baseline: route of the same server during the search run`, route, shop)
     raw[`search-${mode}`] = { queries: SEARCHES, runs, route }
   } finally {
