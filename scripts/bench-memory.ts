@@ -60,6 +60,19 @@ async function watch(args: string[], env: Record<string, string>): Promise<Watch
   }
 }
 
+/** Starts, notes the peak RSS of the start, the RSS idle and after load(), stops. */
+async function startAndLoad(args: string[], env: Record<string, string>, requests: number) {
+  const proc = await watch(args, env)
+  const peak = proc.peak()
+  await settle()
+  const idle = rssMiB(proc.child.pid!)
+  load(proc.base, requests)
+  await settle()
+  const loaded = rssMiB(proc.child.pid!)
+  await proc.stop()
+  return { peak, idle, loaded }
+}
+
 const settle = () => new Promise((r) => setTimeout(r, 2000))
 const RAISED = { PRODUCT_RATE_LIMIT_MAX: '1000000000', CART_RATE_LIMIT_MAX: '1000000000', ORDER_RATE_LIMIT_MAX: '1000000000', AUTH_RATE_LIMIT_MAX: '1000000000' }
 
@@ -77,27 +90,14 @@ export async function benchMemory(options: { requests: number; database: string 
   const args = npmStart.replace(/^node /, '').split(' ')
   const dataDir = mkdtempSync(path.join(tmpdir(), 'emporium-bench-mem-'))
   try {
-    const first = await watch(args, { DATA_DIR: dataDir, ...RAISED })
-    const peak = first.peak()
-    await settle()
-    const idle = rssMiB(first.child.pid!)
-    load(first.base, options.requests)
-    await settle()
-    const loaded = rssMiB(first.child.pid!)
-    await first.stop()
-    const second = await watch(args, { DATA_DIR: dataDir, ...RAISED })
-    await settle()
-    const again = rssMiB(second.child.pid!)
-    load(second.base, options.requests)
-    await settle()
-    const againLoaded = rssMiB(second.child.pid!)
-    await second.stop()
+    const first = await startAndLoad(args, { DATA_DIR: dataDir, ...RAISED }, options.requests)
+    const second = await startAndLoad(args, { DATA_DIR: dataDir, ...RAISED }, options.requests)
     const cmd = `\`${npmStart}\``
     figures.push(
-      { label: `[embedded] ${cmd}, first start (initdb, migrations, 2,000 demo products): peak`, rssMiB: peak, note: 'target <= 500 MiB' },
-      { label: '[embedded] idle after the first start', rssMiB: idle, note: '' },
-      { label: '[embedded] after load (cached lists, product pages, searches)', rssMiB: loaded, note: 'target <= 400 MiB' },
-      { label: '[embedded] second start on the same data: idle, after load', rssMiB: againLoaded, note: `idle ${again} MiB; target <= 400 MiB` },
+      { label: `[embedded] ${cmd}, first start (initdb, migrations, 2,000 demo products): peak`, rssMiB: first.peak, note: 'target <= 500 MiB' },
+      { label: '[embedded] idle after the first start', rssMiB: first.idle, note: '' },
+      { label: '[embedded] after load (cached lists, product pages, searches)', rssMiB: first.loaded, note: 'target <= 400 MiB' },
+      { label: '[embedded] second start on the same data: idle, after load', rssMiB: second.loaded, note: `idle ${second.idle} MiB; target <= 400 MiB` },
     )
   } finally {
     rmSync(dataDir, { recursive: true, force: true })
