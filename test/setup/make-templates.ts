@@ -42,5 +42,8 @@ async function pgliteTemplate() {
 }
 
 const started = Date.now()
-await Promise.all([pgTemplate(), pgliteTemplate()])
+// One after the other: PGlite's initdb and migrations run on this event loop and,
+// on a busy machine, held it long enough for pg's query timeout to fire meanwhile.
+await pgTemplate()
+await pgliteTemplate()
 console.log(`test templates ready in ${Date.now() - started} ms`)
