@@ -131,8 +131,8 @@ export interface AbResult {
 }
 
 /** ApacheBench with keep-alive: the lightest load generator on this machine. */
-export function ab(url: string, n: number, c: number): AbResult {
-  const out = execFileSync('ab', ['-k', '-q', '-c', String(c), '-n', String(n), url], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 })
+export function ab(url: string, n: number, c: number, headers: string[] = []): AbResult {
+  const out = execFileSync('ab', ['-k', '-q', '-c', String(c), '-n', String(n), ...headers.flatMap((h) => ['-H', h]), url], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 })
   const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN)
   return {
     rps: num(/Requests per second:\s+([\d.]+)/),
@@ -145,9 +145,9 @@ export function ab(url: string, n: number, c: number): AbResult {
 }
 
 /** ab, measuring the CPU (ms, from cpuMs or pgCpuMs) each reader reports before and after: per request, less sensitive to a busy machine than req/s. */
-export function abWithCpu(url: string, n: number, c: number, readers: Record<string, (() => number) | undefined>): AbResult {
+export function abWithCpu(url: string, n: number, c: number, readers: Record<string, (() => number) | undefined>, headers: string[] = []): AbResult {
   const before = Object.fromEntries(Object.entries(readers).map(([k, read]) => [k, read ? read() : NaN]))
-  const res = ab(url, n, c)
+  const res = ab(url, n, c, headers)
   res.cpuUs = Object.fromEntries(Object.entries(readers).map(([k, read]) => [k, read ? Math.round(((read() - before[k]!) * 1000) / n) : NaN]))
   return res
 }

@@ -142,6 +142,8 @@ async function benchList(mode: Mode, env: Record<string, string>) {
       bare: `${bare.base}/`,
       route: `${shop.base}/bench/baseline`,
       shop: `${shop.base}/api/products?limit=20`,
+      // What a browser sends: the same list, compressed.
+      gzip: `${shop.base}/api/products?limit=20`,
       ...(before ? { before: `${before.base}/api/products?limit=20` } : {}),
     }
     const variantProcs: Record<string, BenchProcess> = {}
@@ -163,7 +165,7 @@ async function benchList(mode: Mode, env: Record<string, string>) {
     for (let r = 0; r < rounds; r++) {
       for (const [name, url] of Object.entries(targets)) {
         const pid = pidOf(name)!
-        const res = abWithCpu(url, requests, concurrency, { server: () => cpuMs(pid), redis: redis ? () => cpuMs(redis) : undefined })
+        const res = abWithCpu(url, requests, concurrency, { server: () => cpuMs(pid), redis: redis ? () => cpuMs(redis) : undefined }, name === 'gzip' ? ['Accept-Encoding: gzip'] : [])
         checkAb(`${mode} ${name}`, res, requests)
         runs[name]!.push(res)
       }
@@ -185,6 +187,7 @@ async function benchList(mode: Mode, env: Record<string, string>) {
       shop,
       `**ratio ${ratio('shop', 'route').toFixed(2)}** of the route (target >= 0.8), ${ratio('shop', 'bare').toFixed(2)} of bare; ${cpu('shop')}; ${perRequest.toFixed(2)} log lines/request`,
     )
+    summarize(`[${mode}] same, with Accept-Encoding: gzip (as browsers send)`, runs.gzip!, shop, `ratio ${ratio('gzip', 'route').toFixed(2)} of the route (uncompressed); ${cpu('gzip')}`)
     if (before) {
       summarize(
         `[${mode}] same, with the request logging of before (2 lines/request)`,
