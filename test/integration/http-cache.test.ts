@@ -1,27 +1,16 @@
 import assert from 'node:assert/strict'
 import { gunzipSync } from 'node:zlib'
 import { test } from 'node:test'
-import { Type } from '@sinclair/typebox'
-import { pino } from 'pino'
 import { toCachedBody } from '../../src/platform/cache/read-through.js'
-import { loadConfig } from '../../src/platform/config.js'
 import { sendCached } from '../../src/platform/http-cache.js'
-import { createMetrics } from '../../src/platform/metrics.js'
-import { createServer } from '../../src/platform/server.js'
+import { platformServer } from '../helpers/platform-server.js'
 
 test('a cached answer is sent gzipped to clients that take gzip, the same bytes every time, and as is to the others', async (t) => {
-  const { app } = await createServer({
-    name: 'http-cache-test',
-    config: loadConfig(Type.Object({}), { LOG_LEVEL: 'silent' }),
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics('http-cache-test', { defaultMetrics: false }),
-    checks: {},
-  })
+  const app = await platformServer(t)
   const big = toCachedBody({ items: Array.from({ length: 50 }, (_, i) => ({ id: i, name: `Product ${i} — ünïcode` })) })
   const small = toCachedBody({ items: [] })
   app.get('/big', (req, reply) => sendCached(req, reply, big, 2))
   app.get('/small', (req, reply) => sendCached(req, reply, small, 2))
-  t.after(() => app.close())
   const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers })
 
   const first = await get('/big', { 'accept-encoding': 'gzip, deflate, br' })
@@ -33,7 +22,8 @@ test('a cached answer is sent gzipped to clients that take gzip, the same bytes 
   const second = await get('/big', { 'accept-encoding': 'gzip' })
   assert.deepEqual(second.rawPayload, first.rawPayload)
 
-  for (const headers of [{}, { 'accept-encoding': 'gzip;q=0, identity' }, { 'accept-encoding': 'gzip', 'x-no-compression': '1' }]) {
+  const others: Record<string, string>[] = [{}, { 'accept-encoding': 'gzip;q=0, identity' }, { 'accept-encoding': 'gzip', 'x-no-compression': '1' }]
+  for (const headers of others) {
     const plain = await get('/big', headers)
     assert.equal(plain.headers['content-encoding'], undefined, JSON.stringify(headers))
     assert.equal(plain.body, big.body)

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { test, type TestContext } from 'node:test'
-import { Type } from '@sinclair/typebox'
 import { pino } from 'pino'
-import { loadConfig } from '../../src/platform/config.js'
 import { AppError } from '../../src/platform/errors.js'
-import { createMetrics } from '../../src/platform/metrics.js'
-import { createServer } from '../../src/platform/server.js'
+import { platformServer } from '../helpers/platform-server.js'
 
 interface Line {
   level: number
@@ -25,14 +22,8 @@ async function logged(t: TestContext, env: Record<string, string>) {
       done()
     },
   })
-  const config = loadConfig(Type.Object({}), env)
-  const { app } = await createServer({
-    name: 'log-test',
-    config,
-    logger: pino({ level: config.LOG_LEVEL }, sink),
-    metrics: createMetrics('log-test', { defaultMetrics: false }),
-    checks: {},
-  })
+  // The default level unless the test sets one: this test is about what it logs.
+  const app = await platformServer(t, { LOG_LEVEL: 'info', ...env }, (level) => pino({ level }, sink))
   app.get('/ok', async () => ({ ok: true }))
   app.get('/refused', async () => {
     throw new AppError('SOMETHING_WRONG', 'no', 409)
@@ -41,7 +32,6 @@ async function logged(t: TestContext, env: Record<string, string>) {
     throw new Error('a bug')
   })
   app.get('/unavailable', async (_req, reply) => reply.code(503).send({ status: 'degraded' }))
-  t.after(() => app.close())
   const get = async (url: string) => (await app.inject({ method: 'GET', url })).statusCode
   return { lines, get }
 }

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Type } from '@sinclair/typebox'
-import { pino } from 'pino'
-import { loadConfig } from '../../src/platform/config.js'
-import { createMetrics } from '../../src/platform/metrics.js'
-import { createServer } from '../../src/platform/server.js'
+import { platformServer } from '../helpers/platform-server.js'
 
 const EXPECTED = {
   'content-security-policy':
@@ -23,17 +19,10 @@ const EXPECTED = {
 }
 
 test('every answer carries the security headers, errors too; the docs page keeps its own CSP', async (t) => {
-  const { app } = await createServer({
-    name: 'headers-test',
-    config: loadConfig(Type.Object({}), { LOG_LEVEL: 'silent' }),
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics('headers-test', { defaultMetrics: false }),
-    checks: {},
-  })
+  const app = await platformServer(t)
   app.get('/boom', async () => {
     throw new Error('a bug')
   })
-  t.after(() => app.close())
   for (const [url, status] of [['/health/live', 200], ['/no-such-route', 404], ['/boom', 500], ['/health/live', 200]] as const) {
     const res = await app.inject({ method: 'GET', url })
     assert.equal(res.statusCode, status)
