@@ -13,7 +13,7 @@ export async function platformServer(t: Pick<TestContext, 'after'>, env: Record<
     config,
     logger: logger ? logger(config.LOG_LEVEL) : pino({ level: 'silent' }),
     metrics: createMetrics('platform-test', { defaultMetrics: false }),
-    checks: {},
+    checks: [],
   })
   t.after(() => app.close())
   return app
