@@ -55,7 +55,17 @@ export interface OrderEventDetails {
 
 export type OrderEventType = keyof OrderEventDetails
 
-export type EventPayloads = UserEventPayloads & { [T in OrderEventType]: OrderEventBase & OrderEventDetails[T] }
+/**
+ * Published by the product service. URLs are not in the payload: they follow
+ * from the hash and the sizes (IMAGES_BASE_URL/<hash[0..2]>/<hash>/<width>.<avif|webp|jpg>),
+ * so a change of the base URL never makes an old event wrong.
+ */
+export interface ProductEventPayloads {
+  /** Every variant of an uploaded image is written: the product can show it. */
+  'product.image_ready': { productId: number; imageId: string; position: number; hash: string; sizes: { width: number; height: number }[] }
+}
+
+export type EventPayloads = UserEventPayloads & ProductEventPayloads & { [T in OrderEventType]: OrderEventBase & OrderEventDetails[T] }
 
 export type EventType = keyof EventPayloads
 

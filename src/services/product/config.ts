@@ -1,11 +1,12 @@
 import { Type } from '@sinclair/typebox'
 import type { Settings } from '../../platform/service.js'
+import { imageConfig } from './images/config.js'
 
 /**
  * What the product service reads from the environment. Defaults: 1000 requests
  * per client per 15 minutes, a pool of 50/10 connections; durations end in _MS or _SECONDS.
  */
-export const productConfig = Type.Object({
+const catalogConfig = Type.Object({
   PRODUCT_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 1000 }),
   PRODUCT_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, default: 15 * 60 * 1000 }),
   PRODUCT_DB_POOL_MAX: Type.Integer({ minimum: 1, default: 50 }),
@@ -22,5 +23,8 @@ export const productConfig = Type.Object({
   /** Products made on start-up when the catalog is empty; 0 for none. */
   SEED_DEMO_PRODUCTS: Type.Integer({ minimum: 0, default: 2000 }),
 })
+
+/** The catalog's settings and its image pipeline's (IMAGES_DIR, IMAGE_WORKERS, ...: images/config.ts). */
+export const productConfig = Type.Composite([catalogConfig, imageConfig])
 
 export type ProductSettings = Settings<typeof productConfig>
