@@ -53,7 +53,7 @@ export async function insertDemoProducts(db: Queryable, from: number, to: number
        from w
      )
      insert into catalog.products
-       (slug, name, description, price_amount, currency, category_id, attributes, stock, popularity, created_at, updated_at)
+       (slug, name, description, price_amount, currency, category_id, attributes, stock, popularity, created_at, updated_at, needs_demo_image)
      select
        lower(regexp_replace(brand || ' ' || adj || ' ' || mat || ' ' || noun, '[^A-Za-z0-9]+', '-', 'g')) || '-' || n,
        brand || ' ' || adj || ' ' || mat || ' ' || noun,
@@ -66,7 +66,9 @@ export async function insertDemoProducts(db: Queryable, from: number, to: number
        case when h4 % 20 = 0 then 0 else 1 + h5 % 250 end,
        (h1 / 3) % 10000,
        now() - make_interval(secs => ($12::int - n) * 60),
-       now()
+       now(),
+       -- The product service's demo-images job gives each a picture of its category.
+       true
      from x`,
     [from, to, v.leafIds, v.nouns, v.minPrice, v.adjectives, v.materials, v.colors, v.brands, v.features, v.maxPrice, total],
   )
