@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '../../src/platform/auth/config.js'
+import type { Role } from '../../src/platform/auth/token-verifier.js'
 import { keyRingFromSeeds, newKeySeed, parseKeyMaterial } from '../../src/services/auth/keys.js'
 import { signAccessToken } from '../../src/services/auth/tokens.js'
 
@@ -9,13 +10,15 @@ import { signAccessToken } from '../../src/services/auth/tokens.js'
  */
 export async function tokenMinter(secret = newKeySeed()) {
   const keys = await keyRingFromSeeds(parseKeyMaterial(secret, 'test'))
+  const mint = async (name: string, roles: Role[]) => {
+    const id = randomUUID()
+    const email = `${name}-${id.slice(0, 8)}@example.com`
+    const token = await signAccessToken({ keys, issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, ttlSeconds: 900 }, { id, email, roles })
+    return { userId: id, email, headers: { authorization: `Bearer ${token}` } }
+  }
   return {
     secret,
-    async customer(name = 'buyer') {
-      const id = randomUUID()
-      const email = `${name}-${id.slice(0, 8)}@example.com`
-      const token = await signAccessToken({ keys, issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, ttlSeconds: 900 }, { id, email, roles: ['customer'] })
-      return { userId: id, email, headers: { authorization: `Bearer ${token}` } }
-    },
+    customer: (name = 'buyer') => mint(name, ['customer']),
+    admin: (name = 'admin') => mint(name, ['customer', 'admin']),
   }
 }

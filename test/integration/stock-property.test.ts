@@ -29,7 +29,7 @@ type Real = { deps: ProductDeps; ids: number[] }
 
 function productDeps(db: Db): ProductDeps {
   const metrics = createMetrics('prop', { defaultMetrics: false })
-  return { db, readDb: db, cache: createReadThrough(createMemoryCache(), { metrics, log: pino({ level: 'silent' }) }), ttl: { products: 60, deals: 60, recommendations: 60, categories: 60 }, cursors: createCursorCodec(undefined) }
+  return { db, readDb: db, cache: createReadThrough(createMemoryCache(), { metrics, log: pino({ level: 'silent' }) }), ttl: { products: 60, deals: 60, recommendations: 60, categories: 60 }, cursors: createCursorCodec(undefined), imagesBaseUrl: '/images' }
 }
 
 async function stockOf(real: Real): Promise<number[]> {

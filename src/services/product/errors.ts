@@ -17,6 +17,12 @@ export const invalidValue = declareError('INVALID_VALUE', 400, 'A value is out o
 export const categoryCycle = declareError('CATEGORY_CYCLE', 409, 'A category cannot be moved below itself')
 export const invalidDealPeriod = declareError('INVALID_DEAL_PERIOD', 400, 'endsAt must be after startsAt')
 
+// Product images (the pipeline's own refusals are in images/errors.ts).
+export const imageNotFound = declareError('IMAGE_NOT_FOUND', 404, (imageId: string) => `No image '${imageId}' of this product`)
+export const imageOrderMismatch = declareError('IMAGE_ORDER_MISMATCH', 400, "'ids' must list every image of the product once")
+/** Never an answer: the errorCode of an image whose variants were being made when its process stopped (upload it again). */
+export const imageInterrupted = declareError('IMAGE_INTERRUPTED', 503, 'The image was being processed when the service stopped; upload it again')
+
 // Stock reservations (the order service's checkout).
 export const productUnavailable = declareError('PRODUCT_UNAVAILABLE', 409, (productId: number) => `Product ${productId} is not for sale`)
 export const outOfStock = declareError('OUT_OF_STOCK', 409, (line?: { productId: number; name: string; stock: number; wanted: number }) =>

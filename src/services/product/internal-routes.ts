@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox'
 import type { ProductSummary } from '../../contracts/product.js'
 import { internalOnly } from '../../platform/internal.js'
 import type { App } from '../../platform/server.js'
+import { thumbnailUrl } from './images/image-view.js'
 import { toProduct, type ProductDeps } from './product.js'
 import * as store from './product-store.js'
 import { releaseReservation, reserveStock } from './stock.js'
@@ -33,8 +34,9 @@ export function registerInternalRoutes(app: App, deps: ProductDeps, internalToke
     const ids = req.query.ids.split(',').map(Number)
     const rows = await store.findProductsByIds(deps.readDb, ids)
     const items: ProductSummary[] = rows.map((r) => {
-      const p = toProduct(r)
-      const image = (p.images[0] as { url?: string } | undefined)?.url ?? null
+      const p = toProduct(r, deps.imagesBaseUrl)
+      // The cart shows the first image's thumbnail.
+      const image = thumbnailUrl(r.images, deps.imagesBaseUrl)
       return { id: p.id, slug: p.slug, name: p.name, price: p.price, salePrice: p.salePrice, stock: p.stock, inStock: p.inStock, image }
     })
     return { items }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../platform/db/db.js'
+import type { StoredImage } from './images/image-view.js'
 
 /** The SQL of products and deals (schema `catalog`); categories, stock and demo data have their own stores. */
 
@@ -14,7 +15,8 @@ export interface ProductRow {
   category_name: string | null
   attributes: Record<string, unknown>
   stock: number
-  images: unknown[]
+  /** The read model of the ready images (image-store.ts keeps it). */
+  images: StoredImage[]
   popularity: number
   created_at: Date
   updated_at: Date

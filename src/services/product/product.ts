@@ -24,6 +24,7 @@ import { buildCategoryTree, subtreeIds, type CategoryNode } from './category-tre
 import { decodeCursor, encodeCursor, type ListFilter } from './cursors.js'
 import { withCorrection } from './search.js'
 import { suggest } from './search-store.js'
+import { imageView, type ImageView } from './images/image-view.js'
 
 /** The product service's rules for the catalog: pure mapping functions plus one function per flow. */
 
@@ -33,6 +34,8 @@ export interface ProductDeps {
   cache: ReadThrough
   ttl: { products: number; deals: number; recommendations: number; categories: number }
   cursors: CursorCodec
+  /** Where the image variants are served from (IMAGES_BASE_URL): answers carry their URLs. */
+  imagesBaseUrl: string
 }
 
 /** Cache namespaces and what a write to each kind of row makes stale. */
@@ -52,7 +55,8 @@ export interface Product {
   attributes: Record<string, unknown>
   stock: number
   inStock: boolean
-  images: unknown[]
+  /** The ready images by position, each with its variants' URLs by format (srcset). */
+  images: ImageView[]
   createdAt: string
   updatedAt: string
 }
@@ -62,7 +66,7 @@ export function discounted(amount: number, percent: number): number {
   return Math.floor((amount * (100 - percent)) / 100)
 }
 
-export function toProduct(r: ProductRow): Product {
+export function toProduct(r: ProductRow, imagesBaseUrl: string): Product {
   const percent = r.deal_discount_percent
   return {
     id: r.id,
@@ -79,7 +83,7 @@ export function toProduct(r: ProductRow): Product {
     attributes: r.attributes,
     stock: r.stock,
     inStock: r.stock > 0,
-    images: r.images,
+    images: r.images.map((i) => imageView(i, imagesBaseUrl)),
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   }
@@ -139,7 +143,7 @@ export function listProducts(deps: ProductDeps, filter: ListFilter, sort: Produc
             : [last.price_amount, last.id]
         : undefined
     return {
-      items: page.map(toProduct),
+      items: page.map((r) => toProduct(r, deps.imagesBaseUrl)),
       nextCursor: nextKey ? encodeCursor(deps.cursors, effectiveSort, filter, nextKey) : null,
       ...(corrected !== undefined ? { correctedQuery: corrected } : {}),
     }
@@ -166,7 +170,7 @@ export function getProduct(deps: ProductDeps, idOrSlug: string) {
       row = await store.findProductBySlug(deps.readDb, idOrSlug)
     }
     if (!row) throw productNotFound(idOrSlug)
-    return toProduct(row)
+    return toProduct(row, deps.imagesBaseUrl)
   })
 }
 
@@ -183,7 +187,7 @@ export function listDeals(deps: ProductDeps, limit: number, cursor?: string) {
     const page = rows.slice(0, limit)
     const last = page.at(-1)
     return {
-      items: page.map((r) => ({ ...toProduct(r), dealStartsAt: r.deal_starts_at.toISOString() })),
+      items: page.map((r) => ({ ...toProduct(r, deps.imagesBaseUrl), dealStartsAt: r.deal_starts_at.toISOString() })),
       nextCursor: rows.length > limit && last ? encodeCursor(deps.cursors, 'deals', {}, [last.deal_discount_percent!, last.deal_id!]) : null,
     }
   })
@@ -196,17 +200,17 @@ export function listDeals(deps: ProductDeps, limit: number, cursor?: string) {
 export function getRecommendations(deps: ProductDeps, productId: number | undefined, limit: number) {
   return deps.cache.get(NS.recommendations, `${productId ?? 'home'}:${limit}`, deps.ttl.recommendations, async () => {
     if (productId === undefined) {
-      return { basedOn: 'popularity', items: (await store.listPopular(deps.readDb, { limit })).map(toProduct) }
+      return { basedOn: 'popularity', items: (await store.listPopular(deps.readDb, { limit })).map((r) => toProduct(r, deps.imagesBaseUrl)) }
     }
     const product = await store.findProductById(deps.readDb, productId)
     if (!product) throw productNotFound(productId)
     const together = await store.listBoughtTogether(deps.readDb, productId, limit)
-    if (together.length >= limit) return { basedOn: 'bought-together', productId, items: together.map(toProduct) }
+    if (together.length >= limit) return { basedOn: 'bought-together', productId, items: together.map((r) => toProduct(r, deps.imagesBaseUrl)) }
     // Not enough order data yet: fill up with the category's best sellers.
     const popular = await store.listPopular(deps.readDb, { categoryId: product.category_id, excludeId: productId, limit: limit + together.length })
     const seen = new Set(together.map((r) => r.id))
     const rows = [...together, ...popular.filter((r) => !seen.has(r.id))].slice(0, limit)
-    return { basedOn: together.length ? 'bought-together' : 'category-popularity', productId, items: rows.map(toProduct) }
+    return { basedOn: together.length ? 'bought-together' : 'category-popularity', productId, items: rows.map((r) => toProduct(r, deps.imagesBaseUrl)) }
   })
 }
 
@@ -240,13 +244,13 @@ async function write<T>(deps: ProductDeps, namespaces: readonly string[], fn: ()
 
 export async function createProduct(deps: ProductDeps, input: store.ProductInput): Promise<Product> {
   const id = await write(deps, ALL_NS, () => store.insertProduct(deps.db, input))
-  return toProduct((await store.findProductById(deps.db, id))!)
+  return toProduct((await store.findProductById(deps.db, id))!, deps.imagesBaseUrl)
 }
 
 export async function updateProduct(deps: ProductDeps, id: number, patch: Partial<store.ProductInput>): Promise<Product> {
   const found = await write(deps, ALL_NS, () => store.updateProduct(deps.db, id, patch))
   if (!found) throw productNotFound(id)
-  return toProduct((await store.findProductById(deps.db, id))!)
+  return toProduct((await store.findProductById(deps.db, id))!, deps.imagesBaseUrl)
 }
 
 export async function deleteProduct(deps: ProductDeps, id: number): Promise<void> {
@@ -257,7 +261,7 @@ export async function setStock(deps: ProductDeps, id: number, stock: number): Pr
   if (!(await write(deps, [NS.products, NS.deals, NS.recommendations], () => store.setStock(deps.db, id, stock)))) {
     throw productNotFound(id)
   }
-  return toProduct((await store.findProductById(deps.db, id))!)
+  return toProduct((await store.findProductById(deps.db, id))!, deps.imagesBaseUrl)
 }
 
 export async function createCategory(deps: ProductDeps, input: CategoryInput): Promise<number> {

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox'
+import { imageViewSchema } from './images/image-view.js'
 
 /** Request and response shapes of the catalog, for validation and the OpenAPI document. */
 
@@ -21,7 +22,7 @@ export const Product = Type.Object({
   attributes: Type.Record(Type.String(), Type.Unknown()),
   stock: Type.Integer(),
   inStock: Type.Boolean(),
-  images: Type.Array(Type.Unknown()),
+  images: Type.Array(imageViewSchema, { description: 'The ready images by position; variants by format, ascending widths, for srcset.' }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 })

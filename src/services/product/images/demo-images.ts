@@ -3,30 +3,41 @@ import type { Images } from './images.js'
 import type { ImageManifest } from './variants.js'
 
 /** Colourways per category: with 17 categories, 34 pictures shared by the demo products. */
-const COLOURWAYS = 2
+export const DEMO_COLOURWAYS = 2
 
 /** The demo pictures by category (a leaf slug of the demo catalog), each in its colourways. */
 export type DemoImageSet = ReadonlyMap<string, readonly ImageManifest[]>
 
+/** A category's palettes depend on the category alone, so one picture can be made without the others. */
+function paletteOf(category: string, colourway: number) {
+  const known = DEMO_CATEGORIES.indexOf(category)
+  const i = known >= 0 ? known : [...category].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7)
+  return PALETTES[(i + colourway * 3) % PALETTES.length]!
+}
+
 /**
- * Makes the demo pictures that do not exist yet, through the image pool (so
- * the event loop keeps answering meanwhile), one after the other so uploads
- * never find the queue full because of them. Content-addressed by the drawing:
- * a later start, or a second instance, finds them made and returns at once.
- * `onEach` is told of each picture as soon as it exists (to attach it to the
- * products of its category without waiting for the whole set).
+ * One demo picture, made through the image pool (the event loop keeps
+ * answering meanwhile) unless it exists: content-addressed by the drawing, so
+ * a later start, or a second instance, finds it made at once.
+ */
+export function ensureDemoImage(images: Images, category: string, colourway: number): Promise<ImageManifest> {
+  return images.draw(drawProduct(category, paletteOf(category, colourway)))
+}
+
+/**
+ * Every demo picture of the categories, one after the other so uploads never
+ * find the queue full because of them. `onEach` is told of each picture as
+ * soon as it exists.
  */
 export async function ensureDemoImages(
   images: Images,
   options: { categories?: readonly string[]; onEach?: (category: string, colourway: number, manifest: ImageManifest) => Promise<void> } = {},
 ): Promise<DemoImageSet> {
-  const categories = options.categories ?? DEMO_CATEGORIES
   const set = new Map<string, ImageManifest[]>()
-  for (const [i, category] of categories.entries()) {
+  for (const category of options.categories ?? DEMO_CATEGORIES) {
     const colourways: ImageManifest[] = []
-    for (let k = 0; k < COLOURWAYS; k++) {
-      const palette = PALETTES[(i + k * 3) % PALETTES.length]!
-      const manifest = await images.draw(drawProduct(category, palette))
+    for (let k = 0; k < DEMO_COLOURWAYS; k++) {
+      const manifest = await ensureDemoImage(images, category, k)
       colourways.push(manifest)
       await options.onEach?.(category, k, manifest)
     }

@@ -39,6 +39,8 @@ export interface Images {
    * under the same lock as the deletion (the product service's transaction).
    */
   process(upload: ReceivedUpload): Promise<AcceptedImage>
+  /** Removes a received upload that will not be processed. */
+  discard(upload: ReceivedUpload): Promise<void>
   /** Variants of one of our own SVG drawings (demo pictures), addressed by the drawing's text. */
   draw(svg: string): Promise<ImageManifest>
   findManifest(hash: string): Promise<ImageManifest | undefined>
@@ -92,6 +94,7 @@ export function createImages(config: ImageConfig & { DATA_DIR: string }, registr
     ingest: async (source) => processUpload(await receive(source)),
     receive,
     process: processUpload,
+    discard: (upload) => rm(upload.path, { force: true }),
     async draw(svg) {
       const hash = contentHash(createHash('sha256').update('emporium drawing\n').update(svg))
       const stored = await findManifest(dir, hash)
