@@ -20,7 +20,7 @@ export const invalidDealPeriod = declareError('INVALID_DEAL_PERIOD', 400, 'endsA
 // Product images (the pipeline's own refusals are in images/errors.ts).
 export const imageNotFound = declareError('IMAGE_NOT_FOUND', 404, (imageId: string) => `No image '${imageId}' of this product`)
 export const imageOrderMismatch = declareError('IMAGE_ORDER_MISMATCH', 400, "'ids' must list every image of the product once")
-/** Never an answer: the errorCode of an image whose variants were being made when its process stopped (upload it again). */
+/** An upload that was waiting for the pool when the service stopped, and the errorCode of an image whose process stopped. */
 export const imageInterrupted = declareError('IMAGE_INTERRUPTED', 503, 'The image was being processed when the service stopped; upload it again')
 
 // Stock reservations (the order service's checkout).

@@ -90,7 +90,7 @@ export async function addImage(deps: ImageDeps, productId: number, alt: string, 
   } catch (err) {
     // Refused before the answer (not an image, a bomb, a full queue): the client hears why; no row stays.
     await store.deleteImage(deps.db, productId, row.id)
-    throw err
+    throw deps.inFlight.closing && !(err instanceof AppError) ? imageInterrupted() : err
   }
 }
 
