@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import fastifyStatic from '@fastify/static'
 import multipart, { type Multipart } from '@fastify/multipart'
 import { Type } from '@sinclair/typebox'
@@ -212,6 +213,7 @@ function malformed(err: unknown): unknown {
  * from disk in production.
  */
 export async function serveImageFiles(app: App, dir: string, basePath: string) {
+  await mkdir(dir, { recursive: true })
   const VARIANT = /^[1-9][0-9]{0,4}\.(avif|webp|jpg)$/
   await app.register(async (scope: App) => {
     await scope.register(fastifyStatic, {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Queryable } from '../../platform/db/db.js'
-import { AppError } from '../../platform/errors.js'
+import { AppError, internalError } from '../../platform/errors.js'
 import { appendEvent } from '../../platform/events/outbox.js'
 import { imageInterrupted, imageNotFound, imageOrderMismatch, productNotFound } from './errors.js'
 import { DEMO_COLOURWAYS, ensureDemoImage } from './images/demo-images.js'
@@ -111,8 +111,8 @@ async function finishImage(deps: ImageDeps, row: ImageRow, m: ImageManifest): Pr
 }
 
 async function failImage(deps: ImageDeps, row: ImageRow, err: unknown): Promise<void> {
-  const code = err instanceof AppError ? err.code : deps.inFlight.closing ? imageInterrupted.code : 'INTERNAL'
-  if (code === 'INTERNAL') deps.log.error({ err, imageId: row.id, productId: row.product_id }, 'making the variants of an image failed')
+  const code = err instanceof AppError ? err.code : deps.inFlight.closing ? imageInterrupted.code : internalError.code
+  if (code === internalError.code) deps.log.error({ err, imageId: row.id, productId: row.product_id }, 'making the variants of an image failed')
   await store.moveImage(deps.db, row.id, IMAGE_TRANSITIONS.fail, { errorCode: code })
 }
 
