@@ -10,9 +10,12 @@ describe('background workers', () => {
       'product:consumer',
       'notification:consumer',
       'product:reservation-sweep',
+      'product:image-sweep',
+      'product:demo-images',
       'cart:cart-sweep',
       'order:order-sweep',
       'auth:auth-purge',
+      'product:outbox-relay',
       'order:outbox-relay',
       'auth:outbox-relay',
     ])
