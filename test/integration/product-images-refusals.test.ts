@@ -58,6 +58,13 @@ for (const adapters of ['embedded', 'real'] as const) {
       const file = { name: 'file', filename: 'a.jpg', bytes }
       const cases: { name: string; send: () => ReturnType<typeof post>; status: number; code: string; message?: RegExp }[] = [
         { name: 'JSON instead of a form', send: () => built.app.inject({ method: 'POST', url: `/api/products/${ids.kettle}/images`, headers: admin, payload: { alt: 'x', file: 'x' } }), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+        {
+          name: 'JSON that breaks the form',
+          send: () => built.app.inject({ method: 'POST', url: `/api/products/${ids.kettle}/images`, headers: admin, payload: { alt: 'a'.repeat(301), file: 'x' } }),
+          status: 400,
+          code: 'VALIDATION',
+          message: /^body\/alt must NOT have more than 300 characters/,
+        },
         { name: 'no file', send: () => post(built, ids.kettle, admin, [{ name: 'alt', value: 'x' }]), status: 400, code: 'VALIDATION', message: /missing 'file'/ },
         { name: 'an unknown field', send: () => post(built, ids.kettle, admin, [{ name: 'title', value: 'x' }, file]), status: 400, code: 'VALIDATION', message: /unknown field 'title'/ },
         { name: 'the file under another name', send: () => post(built, ids.kettle, admin, [{ ...file, name: 'image' }]), status: 400, code: 'VALIDATION', message: /unknown field 'image'/ },

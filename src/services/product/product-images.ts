@@ -149,7 +149,11 @@ async function change<T>(deps: ImageDeps, productId: number, fn: (tx: Queryable)
 }
 
 export async function setAlt(deps: ImageDeps, productId: number, imageId: string, alt: string): Promise<ImageRow> {
-  return change(deps, productId, async (tx) => (await store.setAlt(tx, productId, imageId, alt)) ?? Promise.reject(imageNotFound(imageId)))
+  return change(deps, productId, async (tx) => {
+    const row = await store.setAlt(tx, productId, imageId, alt)
+    if (!row) throw imageNotFound(imageId)
+    return row
+  })
 }
 
 /** `ids` must be every image of the product (whatever its status), each once, in the new order. */
