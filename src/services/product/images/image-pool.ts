@@ -60,6 +60,9 @@ export function createImagePool({ settings, workers, queueMax, metrics }: ImageP
     minThreads: 0,
     maxThreads: workers,
     idleTimeout: 60_000,
+    // The worker thread's own work (loading sharp, passing messages) gives way to the event loop too;
+    // the pixel work runs on libvips's threads, which the worker renices itself (image-worker.ts).
+    niceIncrement: settings.nice,
   })
   // Counted here rather than read from piscina, whose queue also holds tasks while a thread starts.
   let inFlight = 0

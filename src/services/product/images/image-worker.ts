@@ -31,6 +31,10 @@ import {
 // One libvips thread per image: with IMAGE_WORKERS=1 image work takes one core, whatever the encoder.
 sharp.concurrency(1)
 sharp.cache(false)
+// libvips starts its worker thread on first use and keeps it; starting it before the first task
+// means that task's setPixelThreadsPriority() already finds it, so no first decode runs at full
+// priority. (Awaited in the task: a top-level await stops tsx from loading this file in a thread.)
+const libvipsStarted = sharp({ create: { width: 8, height: 8, channels: 3, background: '#000000' } }).raw().toBuffer()
 
 export interface ProcessTask {
   /** An upload (its type sniffed from its bytes), or one of our own demo drawings. */
@@ -66,6 +70,7 @@ class Refused extends Error {
 
 export default async function processImage(task: ProcessTask): Promise<ProcessOutcome> {
   const startedAt = performance.timeOrigin + performance.now()
+  await libvipsStarted
   const renice = () => setPixelThreadsPriority(task.nice)
   renice()
   let decoded: Awaited<ReturnType<typeof decode>>
