@@ -8,14 +8,12 @@ import type { TokenVerifier } from '../../platform/auth/token-verifier.js'
 import { AppError, badRequest, unsupportedMediaType, validationFailed } from '../../platform/errors.js'
 import type { App } from '../../platform/server.js'
 import { describeValidation, validatorCompiler } from '../../platform/validation.js'
-import { productNotFound } from './errors.js'
 import type { ReceivedUpload } from './images/image-files.js'
 import type { Images } from './images/images.js'
 import { imageViewSchema } from './images/image-view.js'
 import { IMMUTABLE_CACHE_CONTROL, isContentHash } from './images/variants.js'
 import * as flows from './product-images.js'
 import { adminImage, type ImageDeps } from './product-images.js'
-import { isLiveProduct } from './image-store.js'
 import * as S from './schemas.js'
 
 /**
@@ -86,8 +84,7 @@ export async function adminImageRoutes(app: App, { deps, tokens, maxBytes }: { d
     },
     async (req, reply) => {
       if (!req.isMultipart()) throw unsupportedMediaType('Send the image as multipart/form-data: an optional alt field, then the file')
-      if (!(await isLiveProduct(deps.db, req.params.id))) throw productNotFound(req.params.id)
-      deps.images.assertRoom()
+      await flows.assertCanUpload(deps, req.params.id)
       const form = await readForm(req, reply, deps.images)
       const row = await flows.addImage(deps, req.params.id, form.alt, form.upload)
       return reply.code(202).header('location', location(req.params.id, row.id)).send(view(row))

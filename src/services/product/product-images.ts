@@ -59,6 +59,12 @@ export function adminImage(r: ImageRow, baseUrl: string): AdminImage {
 /** The cached catalog answers that show products (and so their images). */
 export const SHOWN = [NS.products, NS.deals, NS.recommendations]
 
+/** Before an upload is read: the product exists and the pool has room (else 404, or 503 IMAGE_QUEUE_FULL). */
+export async function assertCanUpload(deps: ImageDeps, productId: number): Promise<void> {
+  if (!(await store.isLiveProduct(deps.db, productId))) throw productNotFound(productId)
+  deps.images.assertRoom()
+}
+
 /**
  * Takes a received upload in: its row first, under the hash's lock (so a
  * deletion of the same files waits, or they are made again), then the pool.
@@ -190,6 +196,8 @@ export async function deleteImage(deps: ImageDeps, productId: number, imageId: s
  * waits any more. One picture per call, so a shutdown waits for one at most.
  */
 export async function attachNextDemoImage(deps: ImageDeps): Promise<boolean> {
+  // Uploads first: a full queue only delays the demo pictures.
+  if (!deps.images.pool.hasRoom()) return true
   const [next] = await store.pendingDemoImages(deps.db, DEMO_COLOURWAYS)
   if (!next) return false
   const m = await ensureDemoImage(deps.images, next.slug, next.colourway)
