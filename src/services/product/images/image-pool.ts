@@ -64,6 +64,10 @@ export function createImagePool({ settings, workers, queueMax, metrics }: ImageP
     // the pixel work runs on libvips's threads, which the worker renices itself (image-worker.ts).
     niceIncrement: settings.nice,
   })
+  // A thread that fails with no task of its own (while starting, say) is reported as an 'error'
+  // event, which unheard would end the process: the shop must outlive its image pool. Its tasks,
+  // if any, are rejected (and logged by whoever waits for them).
+  piscina.on('error', () => metrics?.failures.inc({ code: 'INTERNAL' }))
   // Counted here rather than read from piscina, whose queue also holds tasks while a thread starts.
   let inFlight = 0
   const waiting = () => Math.max(0, inFlight - workers)
