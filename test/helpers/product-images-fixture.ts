@@ -10,10 +10,16 @@ import { until } from './events.js'
 import { seedProductFixture } from './product-fixture.js'
 import { tokenMinter } from './token-minter.js'
 
+/**
+ * Image threads at normal priority in tests: at the default nice 19 they only get the CPU nobody
+ * else wants, and a machine busy with other test files can starve them for minutes.
+ */
+export const IMAGE_TEST_ENV = { IMAGE_THREAD_NICE: '0' }
+
 /** The shop with the catalog fixture, an admin and a customer (minted tokens), and its images directory. */
 export async function imageShop(t: Pick<TestContext, 'after'>, adapters: Adapters, env: Record<string, string> = {}) {
   const minter = await tokenMinter()
-  const built = await buildTestApp(t, { adapters, env: { JWT_SECRET: minter.secret, PRODUCT_RATE_LIMIT_MAX: '100000', ...env } })
+  const built = await buildTestApp(t, { adapters, env: { JWT_SECRET: minter.secret, PRODUCT_RATE_LIMIT_MAX: '100000', ...IMAGE_TEST_ENV, ...env } })
   const { ids } = await seedProductFixture(built.deps.db)
   const imagesDir = imagesDirOf(productService.settings(built.config))
   return { built, ids, imagesDir, admin: (await minter.admin()).headers, customer: (await minter.customer()).headers }
@@ -69,7 +75,7 @@ export function settled(built: BuiltApp, productId: number, imageId: string, hea
     assert.equal(res.statusCode, 200, res.body)
     const image = res.json<AdminImageBody>()
     return image.status === 'processing' ? undefined : image
-  }, 60_000, 100)
+  }, 180_000, 100)
 }
 
 interface ProductBody {
@@ -81,7 +87,7 @@ export function productShowing(built: BuiltApp, productId: number, imageIds: rea
   return until(`product ${productId} shows ${imageIds.join(', ')}`, async () => {
     const product = (await built.app.inject({ method: 'GET', url: `/api/products/${productId}` })).json<ProductBody>()
     return JSON.stringify(product.images.map((i) => i.id)) === JSON.stringify(imageIds) ? product : undefined
-  }, 30_000, 50)
+  }, 60_000, 50)
 }
 
 export async function imageRows(built: BuiltApp): Promise<{ id: string; product_id: number; hash: string; status: string; error_code: string | null }[]> {

@@ -7,6 +7,7 @@ import { imagesDirOf } from '../../src/services/product/images/config.js'
 import { variantFileOf } from '../../src/services/product/images/variants.js'
 import { buildTestApp } from '../helpers/build-app.js'
 import { until } from '../helpers/events.js'
+import { IMAGE_TEST_ENV } from '../helpers/product-images-fixture.js'
 import { tokenMinter } from '../helpers/token-minter.js'
 
 interface Shown {
@@ -21,7 +22,7 @@ for (const adapters of ['embedded', 'real'] as const) {
   describe(`demo pictures (${adapters})`, () => {
     test('the seeded demo products get a picture of their category in the background; products an admin adds do not', async (t) => {
       const minter = await tokenMinter()
-      const built = await buildTestApp(t, { adapters, env: { SEED_DEMO_PRODUCTS: '3', JWT_SECRET: minter.secret } })
+      const built = await buildTestApp(t, { adapters, env: { SEED_DEMO_PRODUCTS: '3', JWT_SECRET: minter.secret, ...IMAGE_TEST_ENV } })
       const imagesDir = imagesDirOf(productService.settings(built.config))
       const list = async () => (await built.app.inject({ method: 'GET', url: '/api/products?limit=100' })).json<{ items: Shown[] }>().items
       const seeded = await list()
@@ -38,7 +39,7 @@ for (const adapters of ['embedded', 'real'] as const) {
       const shown = await until('every demo product shows a picture', async () => {
         const items = (await list()).filter((p) => p.id !== created.json<{ id: number }>().id)
         return items.every((p) => p.images.length === 1) ? items : undefined
-      }, 120_000, 250)
+      }, 180_000, 250)
       for (const p of shown) {
         assert.equal(p.images[0]!.alt, p.name)
         const url = p.images[0]!.variants.jpeg[0]!.url

@@ -6,7 +6,7 @@ import type { BuiltApp } from '../../src/app.js'
 import { errorCode } from '../helpers/auth-fixture.js'
 import { restartableApp } from '../helpers/cart-fixture.js'
 import { filesUnder, photoJpeg, pngBomb, svgWithScript } from '../helpers/image-fixtures.js'
-import { imageRows, imageShop, multipart, upload, uploadReady, type AdminImageBody, type FormPart } from '../helpers/product-images-fixture.js'
+import { IMAGE_TEST_ENV, imageRows, imageShop, multipart, upload, uploadReady, type AdminImageBody, type FormPart } from '../helpers/product-images-fixture.js'
 import { seedProductFixture } from '../helpers/product-fixture.js'
 import { tokenMinter } from '../helpers/token-minter.js'
 
@@ -92,7 +92,7 @@ for (const adapters of ['embedded', 'real'] as const) {
 
     test('an image whose process stopped while making it is failed (IMAGE_INTERRUPTED) at the next start; one another instance is making is left alone', async (t) => {
       const minter = await tokenMinter()
-      const start = await restartableApp(t, adapters, { JWT_SECRET: minter.secret })
+      const start = await restartableApp(t, adapters, { JWT_SECRET: minter.secret, ...IMAGE_TEST_ENV })
       const first = await start()
       const { ids } = await seedProductFixture(first.deps.db)
       const insert = (position: number, heartbeatAgo: string) =>
@@ -118,7 +118,7 @@ for (const adapters of ['embedded', 'real'] as const) {
 
     test('closing the service lets the image being made finish', async (t) => {
       const minter = await tokenMinter()
-      const start = await restartableApp(t, adapters, { JWT_SECRET: minter.secret })
+      const start = await restartableApp(t, adapters, { JWT_SECRET: minter.secret, ...IMAGE_TEST_ENV })
       const first = await start()
       const { ids } = await seedProductFixture(first.deps.db)
       const admin = (await minter.admin()).headers
