@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { alive } from '../prod/nginx.js'
 
@@ -31,9 +32,11 @@ export interface CeilingOptions {
 }
 
 export function startCeiling(o: CeilingOptions): Ceiling {
-  mkdirSync(path.join(o.dir, 'www'), { recursive: true })
   mkdirSync(path.join(o.dir, 'tmp'), { recursive: true })
-  writeFileSync(path.join(o.dir, 'www', 'products.json'), o.body)
+  // As root, nginx's workers run as www-data: the file lives where they can read it whatever o.dir's modes.
+  const www = mkdtempSync(path.join(tmpdir(), 'emporium-ceiling-'))
+  chmodSync(www, 0o755)
+  writeFileSync(path.join(www, 'products.json'), o.body, { mode: 0o644 })
   const conf = path.join(o.dir, 'nginx.conf')
   const pidFile = path.join(o.dir, 'nginx.pid')
   const user = process.getuid?.() === 0 ? 'user www-data;' : ''
@@ -82,7 +85,7 @@ http {
     add_header Referrer-Policy no-referrer always;
     add_header X-Request-Id $request_id always;
     location / {
-      root ${o.dir}/www;
+      root ${www};
       default_type ${o.contentType};
       try_files /products.json =404;
     }
@@ -109,6 +112,7 @@ http {
         if (alive(pid)) process.kill(pid, 'SIGTERM')
       }
       rmSync(o.dir, { recursive: true, force: true })
+      rmSync(www, { recursive: true, force: true })
     },
   }
 }
