@@ -108,7 +108,8 @@ export function evaluate(r: RunReport): { rows: TargetRow[]; ratios: Record<stri
     pass: Number.isFinite(combined) ? combined > 0.8 : null,
   })
   const loadSamples = inWindows(r.samples, Object.values(r.windows))
-  const services = [...new Set(r.samples.flatMap((s) => Object.keys(s.services)))]
+  // The seed's limits are for the topology's services; the side-by-side embedded shop is shown in the HTML report.
+  const services = [...new Set(r.samples.flatMap((s) => Object.keys(s.services)))].filter((s) => !s.includes('side by side'))
   const memMax = (svc: string) => Math.max(0, ...r.samples.map((s) => s.services[svc]?.maxInstanceRssMb ?? 0))
   const memTotal = (svc: string) => Math.max(0, ...r.samples.map((s) => s.services[svc]?.rssMb ?? 0))
   const cpuPeak = (svc: string) => Math.max(0, ...loadSamples.map((s) => s.services[svc]?.cpu ?? 0))
