@@ -16,7 +16,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import { pm2List } from './prod/pm2.js'
-import { loadSettings, ROOT } from './prod/settings.js'
+import { keptSecrets, loadSettings, ROOT } from './prod/settings.js'
 import { readState } from './prod/state.js'
 import { startCeiling, type Ceiling } from './loadtest/ceiling.js'
 import { startEmbedded, type Embedded } from './loadtest/embedded.js'
@@ -108,12 +108,13 @@ async function main(): Promise<number> {
   let edge: EdgeCacheCounter | undefined
   if (kind === 'topology') {
     for (const svc of state!.services) groups.push({ service: svc.service, pids: async () => (await pm2List(settings.dirs.pm2)).filter((p) => p.name === svc.app && p.pid > 0).map((p) => p.pid) })
-    appCache = new AppCacheCounter(state!.services.filter((s) => s.service === 'product').map((s) => ({ url: `${s.url}/metrics`, instances: s.instances })))
+    const metricsToken = settings.env.METRICS_TOKEN ?? keptSecrets(settings.dirs.state).METRICS_TOKEN
+    appCache = new AppCacheCounter(state!.services.filter((s) => s.service === 'product').map((s) => ({ url: `${s.url}/metrics`, instances: s.instances })), metricsToken)
     edge = new EdgeCacheCounter(path.join(settings.dirs.logs, 'nginx-access.log'))
     probes = await topologyProbes(state!.urls)
     stopList.push(() => probes!.close())
   } else {
-    appCache = new AppCacheCounter(embedded ? [{ url: `${embedded.base}/metrics`, instances: 1 }] : [])
+    appCache = new AppCacheCounter(embedded ? [{ url: `${embedded.base}/metrics`, instances: 1 }] : [], embedded?.metricsToken)
     if (embedded) groups.push({ service: 'embedded', pids: async () => [embedded!.pid] })
   }
   if (side) groups.push({ service: 'embedded (side by side)', pids: async () => [side!.pid] })

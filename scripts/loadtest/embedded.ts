@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { ROOT } from '../prod/settings.js'
@@ -12,13 +13,16 @@ export interface Embedded {
   base: string
   pid: number
   dataDir: string
+  metricsToken: string
   stop(): Promise<void>
 }
 
 export async function startEmbedded(dataDir: string, timeoutMs = 120_000): Promise<Embedded> {
+  // The run's own scraper token: /metrics answers only its bearer.
+  const metricsToken = randomBytes(32).toString('base64url')
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'all'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', METRICS_TOKEN: metricsToken },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   })
   let out = ''
@@ -51,6 +55,7 @@ export async function startEmbedded(dataDir: string, timeoutMs = 120_000): Promi
     base: `http://127.0.0.1:${port}`,
     pid: child.pid!,
     dataDir,
+    metricsToken,
     async stop() {
       if (child.exitCode !== null) return
       child.kill('SIGTERM')

@@ -67,13 +67,17 @@ function machineTimes(): { busy: number; total: number } {
 /** Counters of cache_requests_total by instance (process start time), summed; each instance's latest value wins. */
 export class AppCacheCounter {
   private readonly byInstance = new Map<string, { hit: number; miss: number }>()
-  constructor(private readonly urls: { url: string; instances: number }[]) {}
+  constructor(
+    private readonly urls: { url: string; instances: number }[],
+    /** METRICS_TOKEN of the target: /metrics answers only its bearer. */
+    private readonly metricsToken: string | undefined,
+  ) {}
 
   async scrape(): Promise<{ hit: number; miss: number }> {
     for (const { url, instances } of this.urls) {
       const seen = new Set<string>()
       for (let i = 0; i < instances * 3 && seen.size < instances; i++) {
-        const text = await fetch(url, { signal: AbortSignal.timeout(3000) }).then((r) => r.text(), () => '')
+        const text = await fetch(url, { headers: this.metricsToken ? { authorization: `Bearer ${this.metricsToken}` } : {}, signal: AbortSignal.timeout(3000) }).then((r) => r.text(), () => '')
         const start = /^process_start_time_seconds(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1]
         if (!start) continue
         seen.add(start)

@@ -108,7 +108,7 @@ export function loadSettings(options: { forStart: boolean } = { forStart: false 
  */
 function ensureSecrets(env: Record<string, string>, state: string): string[] {
   const file = path.join(state, 'secrets.env')
-  const kept = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {}
+  const kept = keptSecrets(state)
   const made: string[] = []
   const wanted: Record<string, () => string> = { JWT_SECRET: newKeySeed, INTERNAL_API_TOKEN: () => randomBytes(32).toString('base64url'), CURSOR_SECRET: () => randomBytes(32).toString('base64url'), METRICS_TOKEN: () => randomBytes(32).toString('base64url') }
   for (const [name, make] of Object.entries(wanted)) {
@@ -125,6 +125,12 @@ function ensureSecrets(env: Record<string, string>, state: string): string[] {
     chmodSync(file, 0o600)
   }
   return made
+}
+
+/** The secrets prod:start made and kept under PROD_DIR (for tools that talk to the running topology, e.g. the load test's /metrics). */
+export function keptSecrets(state: string): Record<string, string> {
+  const file = path.join(state, 'secrets.env')
+  return existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {}
 }
 
 function parseEnvFile(text: string): Record<string, string> {

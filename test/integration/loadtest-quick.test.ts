@@ -56,6 +56,7 @@ test('loadtest --quick writes a JSON and an HTML report with 0 failed requests, 
   assert.equal(report.targets[0].pass, true, JSON.stringify(report.targets[0]))
   assert.ok(Object.keys(report.ratios).length > 0, 'ratios to the ceiling')
   assert.ok(report.samples.length > 0 && report.samples.some((s: { services: object }) => 'embedded' in s.services), 'the shop process was sampled')
+  assert.ok(report.samples.some((s: { appCache: { hit: number; miss: number } }) => s.appCache.hit + s.appCache.miss > 0), 'the app cache counters were scraped (/metrics with its token)')
   const page = readFileSync(path.join(dir, 'reports', html), 'utf8')
   assert.match(page, /<svg/)
   assert.doesNotMatch(page, /<script|https?:\/\/cdn/i)
