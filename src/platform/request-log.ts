@@ -15,7 +15,8 @@ export interface RequestLogOptions {
  * cached catalog read at the default level.
  *
  * The controller goes into Fastify's options (logController); register() adds
- * the hook that tells it which requests the error handler saw.
+ * the hook that tells it which requests the error handler saw. `client` is the
+ * address after TRUST_PROXY (behind nginx: the shopper's, as in nginx's access log).
  */
 export function createRequestLog(options: RequestLogOptions) {
   const failed = new WeakSet<FastifyRequest>()
@@ -30,7 +31,7 @@ export function createRequestLog(options: RequestLogOptions) {
       const level = error || status >= 500 ? 'error' : slow ? 'warn' : status >= 400 ? 'info' : 'debug'
       if (!(req.log as Logger).isLevelEnabled(level) || (!error && status >= 500 && failed.has(req))) return
       req.log[level](
-        { method: req.method, url: req.url, route: req.routeOptions.url, status, ms: Math.round(ms * 10) / 10, ...(error ? { err: error } : {}) },
+        { method: req.method, url: req.url, route: req.routeOptions.url, client: req.ip, status, ms: Math.round(ms * 10) / 10, ...(error ? { err: error } : {}) },
         error ? 'response failed' : slow ? 'slow request' : 'request',
       )
     }

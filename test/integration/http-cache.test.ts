@@ -15,7 +15,7 @@ test('a cached answer is sent gzipped to clients that take gzip, the same bytes 
 
   const first = await get('/big', { 'accept-encoding': 'gzip, deflate, br' })
   assert.equal(first.headers['content-encoding'], 'gzip')
-  assert.equal(first.headers.vary, 'accept-encoding')
+  assert.equal(first.headers.vary, 'Origin, accept-encoding')
   assert.equal(first.headers.etag, big.etag)
   assert.equal(gunzipSync(first.rawPayload).toString('utf8'), big.body)
   assert.equal(Number(first.headers['content-length']), first.rawPayload.length)

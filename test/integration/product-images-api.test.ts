@@ -8,6 +8,7 @@ import { errorCode } from '../helpers/auth-fixture.js'
 import { cartOk, guestAdd } from '../helpers/cart-fixture.js'
 import { filesUnder, photoJpeg, transparentPng } from '../helpers/image-fixtures.js'
 import { imageRows, imageShop, productShowing, settled, upload, uploadReady, type AdminImageBody } from '../helpers/product-images-fixture.js'
+import { METRICS_AUTH } from '../helpers/build-app.js'
 
 const exists = (file: string) => access(file).then(() => true, () => false)
 
@@ -66,7 +67,7 @@ for (const adapters of ['embedded', 'real'] as const) {
       const cart = await cartOk(built, { cartToken: token })
       assert.equal(cart.items[0]!.image, `/images/${hash!.slice(0, 2)}/${hash}/200.jpg`)
 
-      const metrics = await built.app.inject({ method: 'GET', url: '/metrics' })
+      const metrics = await built.app.inject({ method: 'GET', url: '/metrics', headers: METRICS_AUTH })
       assert.match(metrics.body, /^image_queue_length(\{[^}]*\})? 0$/m)
       assert.match(metrics.body, /^image_variant_duration_seconds_count\{[^}]*format="avif",width="1200"[^}]*\} 1$/m)
       assert.match(metrics.body, /^# TYPE image_failures_total counter$/m)

@@ -9,6 +9,7 @@ import { filesUnder, photoJpeg, pngBomb, svgWithScript } from '../helpers/image-
 import { IMAGE_TEST_ENV, imageRows, imageShop, multipart, upload, uploadReady, type AdminImageBody, type FormPart } from '../helpers/product-images-fixture.js'
 import { seedProductFixture } from '../helpers/product-fixture.js'
 import { tokenMinter } from '../helpers/token-minter.js'
+import { METRICS_AUTH } from '../helpers/build-app.js'
 
 const MB = 1024 * 1024
 
@@ -44,7 +45,7 @@ for (const adapters of ['embedded', 'real'] as const) {
         assert.deepEqual(await filesUnder(imagesDir), [], `${c.name}: no file left`)
         assert.deepEqual(await imageRows(built), [], `${c.name}: no row left`)
       }
-      const failures = (await built.app.inject({ method: 'GET', url: '/metrics' })).body
+      const failures = (await built.app.inject({ method: 'GET', url: '/metrics', headers: METRICS_AUTH })).body
       assert.match(failures, /^image_failures_total\{[^}]*code="UNSUPPORTED_IMAGE_TYPE"[^}]*\} 3$/m)
 
       const good = await uploadReady(built, ids.kettle, admin, photo)
