@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
-import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
 import sharp from 'sharp'
 import { sweepLeftovers } from '../../src/services/product/images/image-files.js'
-import { variantFileOf, VARIANT_FORMATS } from '../../src/services/product/images/variants.js'
+import { hashDirOf, variantFileOf, VARIANT_FORMATS } from '../../src/services/product/images/variants.js'
 import { chunked, filesUnder, photoJpeg, transparentPng } from '../helpers/image-fixtures.js'
 import { buildTestImages } from '../helpers/images-fixture.js'
 
@@ -124,4 +125,20 @@ test('uploads and temporary files a crash left behind are swept once they are an
   }
   assert.equal(await sweepLeftovers(images.dir), 2)
   assert.deepEqual((await filesUnder(images.dir)).sort(), ['.incoming/live', '.tmp/live'])
+})
+
+test('variants are readable by other users (nginx’s workers serve them) even under umask 077, as in the embedded mode', async (t) => {
+  const previous = process.umask(0o077)
+  t.after(() => void process.umask(previous))
+  const { images } = await buildTestImages(t, { IMAGES_DIR: path.join(await mkdtemp(path.join(tmpdir(), 'emporium-public-')), 'images') })
+  t.after(() => rm(path.dirname(images.dir), { recursive: true, force: true }))
+  const accepted = await images.ingest(chunked(await photoJpeg(300, 200)))
+  await accepted.done
+  const mode = async (p: string) => (await stat(path.join(images.dir, p))).mode & 0o777
+  assert.equal(await mode('.'), 0o755, 'IMAGES_DIR')
+  assert.equal(await mode(accepted.hash.slice(0, 2)), 0o755)
+  assert.equal(await mode(hashDirOf(accepted.hash)), 0o755)
+  const files = (await filesUnder(images.dir)).filter((f) => f.includes(accepted.hash))
+  assert.equal(files.length, 7, files.join(', '))
+  for (const file of files) assert.equal(await mode(file), 0o644, file)
 })

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { chmod, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { imageFileTooLarge, unsupportedImageType } from './errors.js'
 import { SNIFF_BYTES, sniffImageType, type ImageType } from './image-type.js'
@@ -20,6 +20,25 @@ export interface ReceivedUpload {
   type: ImageType
 }
 
+/**
+ * Variants are public, and in production another user reads them (nginx's workers run as
+ * www-data): their modes must not depend on the umask of whoever started the service
+ * (077 in the embedded mode, which opens its database under it). The umask applies to a
+ * mode given at creation, hence the chmod.
+ */
+const PUBLIC_DIR_MODE = 0o755
+export const PUBLIC_FILE_MODE = 0o644
+
+/** Makes dir and its missing parents world-readable; directories that were there keep their modes. */
+export async function mkdirPublic(dir: string) {
+  const first = await mkdir(dir, { recursive: true })
+  if (first === undefined) return
+  for (let made = dir; ; made = path.dirname(made)) {
+    await chmod(made, PUBLIC_DIR_MODE)
+    if (made === first || made === path.dirname(made)) break
+  }
+}
+
 export const contentHash = (hash: ReturnType<typeof createHash>) => hash.digest('hex').slice(0, 32)
 
 /**
@@ -29,6 +48,7 @@ export const contentHash = (hash: ReturnType<typeof createHash>) => hash.digest(
  */
 export async function receiveUpload(source: AsyncIterable<Uint8Array>, imagesDir: string, maxBytes: number): Promise<ReceivedUpload> {
   const dir = path.join(imagesDir, '.incoming')
+  await mkdirPublic(imagesDir)
   await mkdir(dir, { recursive: true })
   const file = path.join(dir, randomUUID())
   const handle = await open(file, 'wx')

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -14,6 +14,7 @@ import { threadId, type MessagePort } from 'node:worker_threads'
 import sharp from 'sharp'
 import type { FormatEnum, Metadata, OutputInfo, Sharp, SharpOptions } from 'sharp'
 import type { WorkerRefusal } from './errors.js'
+import { mkdirPublic, PUBLIC_FILE_MODE } from './image-files.js'
 import type { ImageType } from './image-type.js'
 import {
   hashDirOf,
@@ -127,7 +128,7 @@ function checkFormat(meta: Metadata, type: ImageType) {
 async function writeVariants(task: ProcessTask, largest: Pixels, renice: () => void) {
   const sizes: Size[] = []
   const timings: VariantTiming[] = []
-  await mkdir(path.join(task.imagesDir, hashDirOf(task.hash)), { recursive: true })
+  await mkdirPublic(path.join(task.imagesDir, hashDirOf(task.hash)))
   for (const width of planWidths(largest.info.width)) {
     const pixels = width === largest.info.width ? largest : await resized(largest, width)
     sizes.push({ width, height: pixels.info.height })
@@ -164,6 +165,7 @@ async function writeAtomically(imagesDir: string, file: string, bytes: Buffer | 
   const tmp = path.join(tmpDir, randomUUID())
   try {
     await writeFile(tmp, bytes)
+    await chmod(tmp, PUBLIC_FILE_MODE)
     await rename(tmp, file)
   } catch (err) {
     await rm(tmp, { force: true })
