@@ -18,7 +18,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist dist
 COPY deploy deploy
 # PM2 (a production dependency) runs the service in cluster mode, as on a host: same ecosystem file.
-RUN mkdir -p /app/var/log /app/var/data && chown -R node:node /app/var
+# /app/var/images: a new `images` volume takes this directory's owner (node), so the service can write it.
+RUN mkdir -p /app/var/log /app/var/data /app/var/images && chown -R node:node /app/var
 USER node
 ENV PM2_HOME=/app/var/pm2
 EXPOSE 3001 3002 3003 3004 3005

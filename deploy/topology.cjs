@@ -6,6 +6,7 @@
  * (nginx config, health waits, status). Every number can be set by environment.
  */
 const os = require('node:os')
+const path = require('node:path')
 
 /** The seed's apps. `health` is the service's readiness route; `prefix` what nginx routes to it. */
 const SERVICES = [
@@ -79,6 +80,9 @@ function resolveTopology(env = process.env) {
       API_DOCS: env.API_DOCS || 'false',
       // E-mail links lead to the shop as its customers reach it: through nginx.
       PUBLIC_URL: env.PUBLIC_URL || `https://localhost:${nginxPort}`,
+      // One directory for every product instance, served by nginx from disk. Not under
+      // DATA_DIR (only its owner may enter it): nginx's workers run as another user.
+      IMAGES_DIR: env.IMAGES_DIR || path.resolve(__dirname, '..', env.PROD_DIR || 'var', 'images'),
     },
   }
 }

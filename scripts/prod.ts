@@ -13,7 +13,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { envExample } from './prod/env-example.js'
-import { dockerLayout, ensureCertificate, nginxPaths, renderNginxConf, startNginx, stopNginx } from './prod/nginx.js'
+import { dockerLayout, ensureCertificate, ensureImagesDir, nginxPaths, renderNginxConf, startNginx, stopNginx } from './prod/nginx.js'
 import { ECOSYSTEM, pm2, pm2Kill } from './prod/pm2.js'
 import { assertConnectionsFit, assertPortsFree, localServerPorts, neededConnections, serversEnv, startLocalServer, stopLocalServer } from './prod/servers.js'
 import { loadSettings, ProdError, ROOT } from './prod/settings.js'
@@ -35,6 +35,7 @@ async function start(): Promise<void> {
     ...localServerPorts(s),
   ])
   if (s.env.DATABASE_URL) await assertConnectionsFit(s, s.env.DATABASE_URL)
+  await ensureImagesDir(s)
   if (!s.env.PROD_SKIP_BUILD) {
     log('building (npm run build)')
     await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 300_000 }).catch((err: { stdout?: string; message: string }) => {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, type Stats } from 'node:fs'
 import path from 'node:path'
+import { mkdirPublic } from '../../src/services/product/images/image-files.js'
 import { ProdError, ROOT, type ProdSettings } from './settings.js'
 
 /** Where the config points; Docker's differ (the services are other containers, paths are the image's). */
@@ -11,6 +12,8 @@ export interface NginxLayout {
   cert: string
   key: string
   user: string
+  /** IMAGES_DIR as nginx sees it (the product service writes the variants, nginx serves them). */
+  images: string
 }
 
 /** nginx.conf from deploy/nginx.conf.template, with the topology's ports and this checkout's paths (or another layout's). */
@@ -43,6 +46,7 @@ export function renderNginxConf(s: ProdSettings, layout: NginxLayout = localLayo
     TLS_KEY: layout.key,
     CONN_PER_IP: String(s.connPerIp),
     UPSTREAMS: upstreams,
+    IMAGES_DIR: layout.images,
   }
   return template.replace(/\{\{([A-Z_]+)\}\}/g, (_m, name: string) => {
     if (!(name in values)) throw new Error(`nginx.conf.template: unknown placeholder {{${name}}}`)
@@ -53,12 +57,59 @@ export function renderNginxConf(s: ProdSettings, layout: NginxLayout = localLayo
 function localLayout(s: ProdSettings): NginxLayout {
   // As root, nginx's workers drop to www-data (Debian's nginx account); otherwise they run as the caller.
   const user = process.getuid?.() === 0 ? 'user www-data;' : ''
-  return { host: () => '127.0.0.1', state: s.dirs.nginx, logs: s.dirs.logs, cert: s.tls.cert, key: s.tls.key, user }
+  return { host: () => '127.0.0.1', state: s.dirs.nginx, logs: s.dirs.logs, cert: s.tls.cert, key: s.tls.key, user, images: s.topology.sharedEnv.IMAGES_DIR! }
 }
+
+/** Where docker-compose.prod.yml mounts the `images` volume (product-service writes it) in the nginx container. */
+export const DOCKER_NGINX_IMAGES_DIR = '/srv/emporium/images'
 
 /** The layout of the nginx container of docker-compose.prod.yml: upstreams by service name, the image's paths. */
 export function dockerLayout(): NginxLayout {
-  return { host: (service) => `${service}-service`, state: '/var/cache/nginx', logs: '/var/log/nginx', cert: '/etc/nginx/tls/localhost.crt', key: '/etc/nginx/tls/localhost.key', user: '' }
+  return {
+    host: (service) => `${service}-service`,
+    state: '/var/cache/nginx',
+    logs: '/var/log/nginx',
+    cert: '/etc/nginx/tls/localhost.crt',
+    key: '/etc/nginx/tls/localhost.key',
+    user: '',
+    images: DOCKER_NGINX_IMAGES_DIR,
+  }
+}
+
+/**
+ * IMAGES_DIR exists before the product service starts, and nginx's workers can read it. As root
+ * they run as www-data, which must enter every directory above it (a checkout under a 0700 home,
+ * a PROD_DIR made by mktemp): else every picture would be a 404. Checked before anything starts.
+ */
+export async function ensureImagesDir(s: ProdSettings): Promise<void> {
+  const dir = s.topology.sharedEnv.IMAGES_DIR!
+  await mkdirPublic(dir)
+  const worker = process.getuid?.() === 0 ? accountOf('www-data') : undefined
+  if (!worker) return
+  for (let p = dir; ; p = path.dirname(p)) {
+    const st = statSync(p)
+    // r-x on IMAGES_DIR, --x on the directories above it.
+    const need = p === dir ? 0o5 : 0o1
+    if (!permits(st, worker, need)) {
+      throw new ProdError(
+        `IMAGES_DIR ${dir}: nginx's workers (www-data) cannot ${p === dir ? 'read' : 'enter'} ${p} (mode ${(st.mode & 0o777).toString(8)}): ` +
+          `run chmod o+${p === dir ? 'rx' : 'x'} ${p}, or set IMAGES_DIR to a directory they can reach`,
+      )
+    }
+    if (p === path.dirname(p)) return
+  }
+}
+
+/** The classic owner / group / others rule (primary group only; an ACL is not read). */
+function permits(st: Stats, who: { uid: number; gid: number }, need: number): boolean {
+  const bits = st.uid === who.uid ? st.mode >> 6 : st.gid === who.gid ? st.mode >> 3 : st.mode
+  return (bits & need) === need
+}
+
+function accountOf(name: string): { uid: number; gid: number } | undefined {
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`))
+  const [, , uid, gid] = line?.split(':') ?? []
+  return uid && gid ? { uid: Number(uid), gid: Number(gid) } : undefined
 }
 
 /** A self-signed certificate for localhost (ECDSA P-256, 1 year), made once when TLS_CERT/TLS_KEY are not given. */

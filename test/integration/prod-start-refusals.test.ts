@@ -20,7 +20,7 @@ describe('prod:start refuses to half-start', () => {
     const env = { PROD_DIR: dir, PROD_ENV_FILE: path.join(dir, 'none.env'), DATABASE_URL: servers.databaseUrl, REDIS_URL: servers.redisUrl, AMQP_URL: servers.amqpUrl, ...ports, ...extra }
     const result = await runProd('start', env, 60_000)
     const lines = result.stderr.trim().split('\n')
-    return { ...result, lines, startedNothing: !existsSync(path.join(dir, 'prod-state.json')) && !existsSync(path.join(dir, 'pm2')) }
+    return { ...result, lines, imagesDir: path.join(dir, 'images'), startedNothing: !existsSync(path.join(dir, 'prod-state.json')) && !existsSync(path.join(dir, 'pm2')) }
   }
 
   test('a malformed topology setting is named, nothing starts', async () => {
@@ -52,6 +52,15 @@ describe('prod:start refuses to half-start', () => {
     } finally {
       busy.close()
     }
+  })
+
+  test('an IMAGES_DIR that nginx’s workers (www-data, under root) cannot reach is named with the directory in the way', { skip: process.getuid?.() !== 0 && 'as another user than root nginx’s workers run as the caller' }, async () => {
+    const r = await start({})
+    // mkdtemp makes PROD_DIR 0700; IMAGES_DIR defaults to <PROD_DIR>/images.
+    const prodDir = path.dirname(r.imagesDir)
+    assert.equal(r.code, 1)
+    assert.equal(r.lines.at(-1), `prod: IMAGES_DIR ${r.imagesDir}: nginx's workers (www-data) cannot enter ${prodDir} (mode 700): run chmod o+x ${prodDir}, or set IMAGES_DIR to a directory they can reach`)
+    assert.ok(r.startedNothing)
   })
 
   test('pools x instances above PostgreSQL max_connections: the numbers are in the message', async () => {

