@@ -6,6 +6,8 @@ export interface EdgeAnswer {
   status: number
   headers: Record<string, string | string[] | undefined>
   body: string
+  /** The body as received (images). */
+  bytes: Buffer
   json<T = any>(): T
 }
 
@@ -30,9 +32,10 @@ export function edgeClient(base: string, ca: Buffer, options: EdgeClientOptions 
     servername: 'localhost',
     ...(options.localAddress ? { localAddress: options.localAddress } : {}),
   })
-  const request = (method: string, path: string, options: { headers?: Record<string, string>; body?: unknown } = {}) =>
+  /** body: sent as JSON; payload: sent as it is (the caller gives its content-type). */
+  const request = (method: string, path: string, options: { headers?: Record<string, string>; body?: unknown; payload?: Buffer } = {}) =>
     new Promise<EdgeAnswer>((resolve, reject) => {
-      const payload = options.body === undefined ? undefined : JSON.stringify(options.body)
+      const payload = options.payload ?? (options.body === undefined ? undefined : JSON.stringify(options.body))
       const req = https.request(
         {
           host: url.hostname,
@@ -40,15 +43,20 @@ export function edgeClient(base: string, ca: Buffer, options: EdgeClientOptions 
           path,
           method,
           agent,
-          headers: { ...options.headers, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+          headers: {
+            ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...options.headers,
+            ...(payload ? { 'content-length': Buffer.byteLength(payload) } : {}),
+          },
           timeout: timeoutMs,
         },
         (res) => {
           const chunks: Buffer[] = []
           res.on('data', (c: Buffer) => chunks.push(c))
           res.on('end', () => {
-            const body = Buffer.concat(chunks).toString('utf8')
-            resolve({ status: res.statusCode!, headers: res.headers, body, json: () => JSON.parse(body) })
+            const bytes = Buffer.concat(chunks)
+            const body = bytes.toString('utf8')
+            resolve({ status: res.statusCode!, headers: res.headers, body, bytes, json: () => JSON.parse(body) })
           })
           res.on('error', reject)
         },

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import tls from 'node:tls'
 import { after, before, describe, test } from 'node:test'
 import { createPgDb } from '../../src/platform/db/pg-db.js'
@@ -8,6 +10,8 @@ import * as store from '../../src/services/product/product-store.js'
 import { edgeClient, h2Get, tlsHandshake } from '../helpers/edge-client.js'
 import { startLoad } from '../helpers/edge-load.js'
 import { until } from '../helpers/events.js'
+import { photoJpeg } from '../helpers/image-fixtures.js'
+import { multipart, type Variant } from '../helpers/product-images-fixture.js'
 import { ADDRESS, GOOD_CARD } from '../helpers/order-fixture.js'
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js'
 import { tokenMinter } from '../helpers/token-minter.js'
@@ -116,6 +120,46 @@ describe('production topology: PM2 clusters behind nginx', () => {
     // s-maxage=2 (PRODUCT_EDGE_MAX_AGE_SECONDS): nginx keeps it no longer, there is no proxy_cache_valid.
     await new Promise((r) => setTimeout(r, 3000))
     assert.notEqual((await client.request('GET', path, { headers: allowed })).headers['x-cache-status'], 'HIT')
+  })
+
+  test('product images: an admin uploads one through nginx; nginx serves its variants from IMAGES_DIR on disk, cached for good; a made-up variant is the JSON 404', async () => {
+    const admin = (await minter.admin()).headers
+    const form = multipart([{ name: 'file', filename: 'lamp.jpg', bytes: await photoJpeg(300, 200), type: 'image/jpeg' }])
+    const uploaded = await client.request('POST', `/api/products/${productId}/images`, { headers: { ...admin, ...form.headers }, payload: form.payload })
+    assert.equal(uploaded.status, 202, uploaded.body)
+    const imageId: string = uploaded.json().id
+    // The product shows it once product.image_ready came back over RabbitMQ (the admin's reads bypass the micro-cache).
+    type Shown = { id: string; variants: Record<'avif' | 'webp' | 'jpeg', Variant[]> }
+    const image = await until('the product shows the image', async () => {
+      const res = await client.request('GET', `/api/products/${productId}`, { headers: admin })
+      return (res.json().images as Shown[]).find((i) => i.id === imageId)
+    }, 120_000, 200)
+    assert.deepEqual(image.variants.jpeg.map((v) => v.width), [200, 300])
+    const prodDir = topo.env.PROD_DIR!
+    for (const [format, type] of [['jpeg', 'image/jpeg'], ['webp', 'image/webp'], ['avif', 'image/avif']] as const) {
+      const variant = image.variants[format][0]!
+      const res = await client.request('GET', variant.url)
+      assert.equal(res.status, 200, `${variant.url}: ${res.body.slice(0, 200)}`)
+      assert.equal(res.headers['content-type'], type)
+      assert.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable')
+      assert.match(String(res.headers['strict-transport-security']), /max-age=63072000/, 'the security headers too')
+      // The file the product service wrote under <PROD_DIR>/images, world-readable (nginx's workers are www-data).
+      const file = join(prodDir, variant.url)
+      assert.deepEqual(res.bytes, readFileSync(file))
+      assert.equal(statSync(file).mode & 0o777, 0o644)
+      // Served by nginx itself: its access log names no upstream for this request.
+      const rid = String(res.headers['x-request-id'])
+      const logged = await until(`${rid} in the access log`, () => readFileSync(join(prodDir, 'log', 'nginx-access.log'), 'utf8').split('\n').find((l) => l.includes(`rid=${rid} `)))
+      assert.match(logged, / 200 .* up=- /, logged)
+    }
+    const hash = image.variants.jpeg[0]!.url.split('/')[3]!
+    for (const madeUp of [`/images/${hash.slice(0, 2)}/${hash}/201.webp`, `/images/ab/ab${'0'.repeat(30)}/200.jpg`, `/images/${hash.slice(0, 2)}/${hash}/manifest.json`, '/images/.incoming/x']) {
+      const res = await client.request('GET', madeUp)
+      assert.equal(res.status, 404, madeUp)
+      assert.match(String(res.headers['content-type']), /^application\/json/, madeUp)
+      assert.deepEqual(res.json(), { error: { code: 'ROUTE_NOT_FOUND', message: 'Not found' } }, madeUp)
+      assert.equal(res.headers['cache-control'], undefined, `${madeUp}: a 404 is not cached for good`)
+    }
   })
 
   test('a 21st slow connection from one address is refused (limit_conn 20), and served again once they end', async () => {
