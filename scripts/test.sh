@@ -22,4 +22,4 @@ trap cleanup EXIT
 node --import tsx test/setup/make-templates.ts
 
 if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi
-node --import tsx --test --test-reporter=spec --test-concurrency="${TEST_CONCURRENCY:-4}" --test-timeout=300000 "${files[@]}"
+node --import tsx --test --test-reporter=spec --test-concurrency="${TEST_CONCURRENCY:-4}" --test-timeout=600000 "${files[@]}"

@@ -34,7 +34,8 @@ export interface ServiceContext<C, D> {
 export interface PeriodicJob<C, D> {
   name: string
   everyMs(config: C): number
-  run(ctx: ServiceContext<C, D>): Promise<void>
+  /** signal: aborted when the process stops; work that can be redone may give up at once. */
+  run(ctx: ServiceContext<C, D>, signal: AbortSignal): Promise<void>
 }
 
 /**
@@ -169,7 +170,7 @@ export function defineService<S extends TObject, D>(spec: ServiceSpec<S, D>): Se
         workers.push({
           name: `${spec.name}:${job.name}`,
           kind: 'job',
-          start: async () => startPeriodic({ name: `${spec.name}:${job.name}`, everyMs: job.everyMs(config), log: deps.log, run: () => job.run(ctx) }),
+          start: async () => startPeriodic({ name: `${spec.name}:${job.name}`, everyMs: job.everyMs(config), log: deps.log, run: (signal) => job.run(ctx, signal) }),
         })
       }
       if (spec.outbox) workers.push({ name: `${spec.name}:outbox-relay`, kind: 'relay', start: () => deps.bus.startRelay(deps.db, schema) })

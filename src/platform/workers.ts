@@ -5,15 +5,19 @@ import type { Worker } from './service.js'
 /**
  * Runs a job every everyMs (the timer does not hold the process open); a run
  * still going when the next is due is not started twice. A failure is logged
- * and the next run tries again. The returned function stops the timer and
- * waits for a run in progress.
+ * and the next run tries again. The returned function stops the timer, aborts
+ * the run's signal (a job whose work can be redone later, such as a demo
+ * picture, gives up instead of holding the shutdown) and waits for the run.
  */
-export function startPeriodic(job: { name: string; everyMs: number; log: Logger; run: () => Promise<void> }): Stopper {
+export function startPeriodic(job: { name: string; everyMs: number; log: Logger; run: (signal: AbortSignal) => Promise<void> }): Stopper {
   let running: Promise<void> | undefined
+  const stopping = new AbortController()
   const timer = setInterval(() => {
     running ??= job
-      .run()
-      .catch((err: unknown) => job.log.error({ err, job: job.name }, 'background job failed'))
+      .run(stopping.signal)
+      .catch((err: unknown) => {
+        if (!stopping.signal.aborted) job.log.error({ err, job: job.name }, 'background job failed')
+      })
       .finally(() => {
         running = undefined
       })
@@ -21,6 +25,7 @@ export function startPeriodic(job: { name: string; everyMs: number; log: Logger;
   timer.unref()
   return async () => {
     clearInterval(timer)
+    stopping.abort()
     await running
   }
 }

@@ -127,3 +127,18 @@ test('closing lets the image being processed finish and rejects the queued one, 
   await assert.rejects(queued)
   assert.deepEqual(await filesUnder(path.join(images.dir, '.incoming')), [])
 })
+
+test('a task whose signal is aborted while it runs is dropped (a stop does not wait for a demo picture); the pool goes on serving', async (t) => {
+  const built = await buildTestImages(t, { IMAGE_WORKERS: '1' })
+  const file = path.join(built.dataDir, 'big.jpg')
+  await writeFile(file, await photoJpeg(4000, 3000))
+  const stop = new AbortController()
+  const hash = 'a'.repeat(32)
+  const job = built.images.pool.run({ file, type: 'jpeg' }, hash, stop.signal)
+  await job.accepted
+  stop.abort()
+  await assert.rejects(job.done, { name: 'AbortError' })
+  assert.equal(await built.images.findManifest(hash), undefined, 'no image is left announced')
+  const next = built.images.pool.run({ file, type: 'jpeg' }, 'b'.repeat(32))
+  assert.ok((await next.done).manifest.sizes.length > 0)
+})

@@ -91,11 +91,12 @@ export const productService = defineService({
     { name: 'image-sweep', everyMs: () => 30_000, run: ({ domain }) => sweepImages(domain) },
     {
       // In the background, one picture per run: the first answer never waits for the demo pictures,
-      // a stop waits for one at most. Idle once no demo product waits for one.
+      // and a stop abandons the one being made (at nice 19 on a busy host it can outlast the drain).
+      // Idle once no demo product waits for one.
       name: 'demo-images',
       everyMs: () => 500,
-      run: async ({ domain }) => {
-        if (domain.demoImages.waiting) domain.demoImages.waiting = await attachNextDemoImage(domain)
+      run: async ({ domain }, signal) => {
+        if (domain.demoImages.waiting) domain.demoImages.waiting = await attachNextDemoImage(domain, signal)
       },
     },
   ],

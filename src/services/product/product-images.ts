@@ -193,14 +193,14 @@ export async function deleteImage(deps: ImageDeps, productId: number, imageId: s
 /**
  * One demo picture for the demo products still waiting for one (the first
  * (category, colourway) pair in line), made through the pool; false when none
- * waits any more. One picture per call, so a shutdown waits for one at most.
+ * waits any more. One picture per call; a stop (signal) abandons it, to be made on the next start.
  */
-export async function attachNextDemoImage(deps: ImageDeps): Promise<boolean> {
+export async function attachNextDemoImage(deps: ImageDeps, signal?: AbortSignal): Promise<boolean> {
   // Uploads first: a full queue only delays the demo pictures.
   if (!deps.images.pool.hasRoom()) return true
   const [next] = await store.pendingDemoImages(deps.db, DEMO_COLOURWAYS)
   if (!next) return false
-  const m = await ensureDemoImage(deps.images, next.slug, next.colourway)
+  const m = await ensureDemoImage(deps.images, next.slug, next.colourway, signal)
   await deps.db.transaction(async (tx) => {
     await store.lockHash(tx, m.hash)
     // Removed since it was made (its last image deleted meanwhile): made again on the next call.

@@ -17,6 +17,6 @@ function paletteOf(category: string, colourway: number) {
  * answering meanwhile) unless it exists: content-addressed by the drawing, so
  * a later start, or a second instance, finds it made at once.
  */
-export function ensureDemoImage(images: Images, category: string, colourway: number): Promise<ImageManifest> {
-  return images.draw(drawProduct(category, paletteOf(category, colourway)))
+export function ensureDemoImage(images: Images, category: string, colourway: number, signal?: AbortSignal): Promise<ImageManifest> {
+  return images.draw(drawProduct(category, paletteOf(category, colourway)), signal)
 }

@@ -45,8 +45,11 @@ export interface ImageJob {
 export interface ImagePool {
   /** False when run() would refuse: check before taking an upload in. */
   hasRoom(): boolean
-  /** Makes the variants of `source` under `hash`; throws IMAGE_QUEUE_FULL at once when the queue is full. */
-  run(source: ProcessTask['source'], hash: string): ImageJob
+  /**
+   * Makes the variants of `source` under `hash`; throws IMAGE_QUEUE_FULL at once when the queue is full.
+   * An aborted signal drops the task, ending its thread if it runs (its temporary files are swept later).
+   */
+  run(source: ProcessTask['source'], hash: string, signal?: AbortSignal): ImageJob
   /** Images waiting for a thread. */
   readonly waiting: number
   /** Lets the images being processed finish and rejects the queued ones. */
@@ -73,7 +76,7 @@ export function createImagePool({ settings, workers, queueMax, metrics }: ImageP
   const waiting = () => Math.max(0, inFlight - workers)
   const failed = (code: string) => metrics?.failures.inc({ code })
 
-  function run(source: ProcessTask['source'], hash: string): ImageJob {
+  function run(source: ProcessTask['source'], hash: string, signal?: AbortSignal): ImageJob {
     if (inFlight >= workers + queueMax) {
       failed('IMAGE_QUEUE_FULL')
       throw imageQueueFull()
@@ -83,7 +86,7 @@ export function createImagePool({ settings, workers, queueMax, metrics }: ImageP
     const { port1, port2 } = new MessageChannel()
     const decoded = new Promise<Size>((resolve) => port1.once('message', resolve))
     const done = piscina
-      .run({ ...settings, source, hash, progress: port2 }, { transferList: [port2] })
+      .run({ ...settings, source, hash, progress: port2 }, { transferList: [port2], ...(signal ? { signal } : {}) })
       .then((outcome) => {
         if (!outcome.ok) throw refusalError(outcome.code, settings.maxPixels)
         for (const t of outcome.timings) metrics?.variantSeconds.observe({ format: t.format, width: String(t.width) }, t.seconds)

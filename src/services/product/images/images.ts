@@ -41,8 +41,8 @@ export interface Images {
   process(upload: ReceivedUpload): Promise<AcceptedImage>
   /** Removes a received upload that will not be processed. */
   discard(upload: ReceivedUpload): Promise<void>
-  /** Variants of one of our own SVG drawings (demo pictures), addressed by the drawing's text. */
-  draw(svg: string): Promise<ImageManifest>
+  /** Variants of one of our own SVG drawings (demo pictures), addressed by the drawing's text; signal gives up. */
+  draw(svg: string, signal?: AbortSignal): Promise<ImageManifest>
   findManifest(hash: string): Promise<ImageManifest | undefined>
   removeFiles(hash: string): Promise<void>
   close(): Promise<void>
@@ -95,11 +95,11 @@ export function createImages(config: ImageConfig & { DATA_DIR: string }, registr
     receive,
     process: processUpload,
     discard: (upload) => rm(upload.path, { force: true }),
-    async draw(svg) {
+    async draw(svg, signal) {
       const hash = contentHash(createHash('sha256').update('emporium drawing\n').update(svg))
       const stored = await findManifest(dir, hash)
       if (stored) return stored
-      return (await pool.run({ svg }, hash).done).manifest
+      return (await pool.run({ svg }, hash, signal).done).manifest
     },
     findManifest: (hash) => findManifest(dir, hash),
     removeFiles: (hash) => removeImageFiles(dir, hash),
