@@ -87,6 +87,8 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     for (const s of running) await s.mount(app)
     await options.extend?.(app, deps)
     await app.ready()
+    // The auth service's keys before the first request, while it is idle (a failure is logged; requests try again).
+    await deps.tokens.warmUp()
     let workers = { started: [] as string[], stop: async () => {} }
     if (config.BACKGROUND_WORKERS) {
       if (deps.bus.kind === 'embedded' && options.services !== 'all' && needs.broker) {

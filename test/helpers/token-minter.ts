@@ -18,6 +18,8 @@ export async function tokenMinter(secret = newKeySeed()) {
   }
   return {
     secret,
+    /** The public keys, as the auth service serves them at /.well-known/jwks.json. */
+    jwks: keys.jwks,
     customer: (name = 'buyer') => mint(name, ['customer']),
     admin: (name = 'admin') => mint(name, ['customer', 'admin']),
   }

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict'
+import http from 'node:http'
 import net from 'node:net'
 import { describe, test, type TestContext } from 'node:test'
+import { pino } from 'pino'
+import { createTokenVerifier } from '../../src/platform/auth/token-verifier.js'
 import type { BuiltApp } from '../../src/app.js'
 import { buildTestApp } from '../helpers/build-app.js'
 import { AUTH_TEST_ENV, bearer, errorCode, registerUser } from '../helpers/auth-fixture.js'
+import { tokenMinter } from '../helpers/token-minter.js'
 
 /**
  * Production shape: a service runs without the auth service in its process and
@@ -89,5 +93,47 @@ describe('token verification in a service without the auth service', () => {
     const res = await createProduct(product, customer.accessToken)
     assert.equal(res.statusCode, 401)
     assert.equal(errorCode(res), 'INVALID_TOKEN')
+  })
+})
+
+describe('token verification keys fetched over HTTP', () => {
+  /** A JWKS endpoint that can be made to fail, like a busy or restarting auth service. */
+  async function keysServer(t: TestContext, jwks: unknown) {
+    let failing = false
+    let fetches = 0
+    const server = http.createServer((_req, res) => {
+      fetches++
+      if (failing) return res.writeHead(503).end()
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const { port } = server.address() as net.AddressInfo
+    return { url: `http://127.0.0.1:${port}/jwks.json`, fail: () => (failing = true), fetches: () => fetches }
+  }
+
+  test('regression: a refresh that fails (auth busy) answered 503 AUTH_KEYS_UNAVAILABLE; the keys of the last fetch keep verifying', async (t) => {
+    const minter = await tokenMinter()
+    const keys = await keysServer(t, minter.jwks)
+    // Keys that are stale at once: every verification asks for them again.
+    const verifier = createTokenVerifier({ AUTH_JWKS_URL: keys.url }, pino({ level: 'silent' }), { keysMaxAgeMs: 0 })
+    await verifier.warmUp()
+    assert.equal(keys.fetches(), 1, 'fetched at start-up')
+    const first = await minter.customer()
+    assert.equal((await verifier.verify(first.headers.authorization.slice(7))).userId, first.userId)
+    keys.fail()
+    const second = await minter.customer()
+    assert.equal((await verifier.verify(second.headers.authorization.slice(7))).userId, second.userId)
+    assert.ok(keys.fetches() >= 3, 'it did try to refresh')
+  })
+
+  test('without any successful fetch there is nothing to fall back on: 503 AUTH_KEYS_UNAVAILABLE', async (t) => {
+    const minter = await tokenMinter()
+    const keys = await keysServer(t, minter.jwks)
+    keys.fail()
+    const verifier = createTokenVerifier({ AUTH_JWKS_URL: keys.url }, pino({ level: 'silent' }))
+    await verifier.warmUp()
+    const buyer = await minter.customer()
+    await assert.rejects(verifier.verify(buyer.headers.authorization.slice(7)), { code: 'AUTH_KEYS_UNAVAILABLE' })
   })
 })

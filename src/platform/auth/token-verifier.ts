@@ -36,6 +36,8 @@ export interface TokenVerifier {
   verify(token: string): Promise<Identity>
   /** The auth service running in this process hands in its public keys (embedded mode, and the auth service itself). */
   useLocalKeys(jwks: JSONWebKeySet): void
+  /** Fetches the remote keys now (at start-up, while the auth service is idle); a failure is only logged. */
+  warmUp(): Promise<void>
   readonly issuer: string
   readonly audience: string
 }
@@ -57,17 +59,31 @@ export function publicKeysOf(jwks: JSONWebKeySet): Map<string, KeyObject> {
 /**
  * Verifies access tokens locally: no call to the auth service per request.
  * Keys, first match wins: the auth service in this process (useLocalKeys), the
- * AUTH_JWKS setting, or AUTH_JWKS_URL fetched once and cached (fetched again,
- * at most every 30 s, when a token names a kid it does not know: key rotation).
+ * AUTH_JWKS setting, or AUTH_JWKS_URL fetched at start-up and cached (fetched
+ * again after keysMaxAgeMs, and at most every 30 s when a token names a kid it
+ * does not know: key rotation). When a refresh fails (the auth service busy or
+ * away), the keys of the last successful fetch keep verifying: a loaded auth
+ * service answered its JWKS too late and every authenticated cart request got
+ * 503 for it. A key the auth service has dropped stops working at the next
+ * successful fetch.
  */
-export function createTokenVerifier(settings: Partial<TokenVerifierConfig>, log?: Logger): TokenVerifier {
+export function createTokenVerifier(settings: Partial<TokenVerifierConfig>, log?: Logger, options: { keysMaxAgeMs?: number } = {}): TokenVerifier {
   const issuer = settings.AUTH_ISSUER ?? DEFAULT_ISSUER
   const audience = settings.AUTH_AUDIENCE ?? DEFAULT_AUDIENCE
   let local: Map<string, KeyObject> | undefined
   const configured = settings.AUTH_JWKS === undefined ? undefined : parseConfiguredJwks(settings.AUTH_JWKS)
   let remote: RemoteJWKSet | undefined
   if (settings.AUTH_JWKS_URL !== undefined) {
-    remote = createRemoteJWKSet(new URL(settings.AUTH_JWKS_URL), { timeoutDuration: 2000, cooldownDuration: 30_000, cacheMaxAge: 600_000 })
+    remote = createRemoteJWKSet(new URL(settings.AUTH_JWKS_URL), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: options.keysMaxAgeMs ?? 600_000 })
+  }
+  // The keys of the last successful fetch, for when a refresh fails.
+  let lastFetched = new Map<string, KeyObject>()
+  let servingStale = false
+  const fetched = () => {
+    const jwks = remote?.jwks()
+    if (jwks) lastFetched = publicKeysOf(jwks)
+    if (servingStale) log?.info('token verification keys fetched again')
+    servingStale = false
   }
   let warned = false
   const verified = new LRUCache<string, { identity: Identity; validUntil: number }>({ max: 20_000 })
@@ -83,12 +99,18 @@ export function createTokenVerifier(settings: Partial<TokenVerifierConfig>, log?
     }
     if (remote) {
       try {
-        return await remote(header, token)
+        const key = await remote(header, token)
+        fetched()
+        return key
       } catch (err) {
         if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
           throw invalidToken('The access token was signed with an unknown key')
         }
-        throw new KeysUnavailable((err as Error).message)
+        const stale = lastFetched.get(header.kid)
+        if (!stale) throw new KeysUnavailable((err as Error).message)
+        if (!servingStale) log?.warn({ err }, 'cannot refresh the token verification keys: verifying with the last ones fetched')
+        servingStale = true
+        return stale
       }
     }
     if (!warned) {
@@ -104,6 +126,15 @@ export function createTokenVerifier(settings: Partial<TokenVerifierConfig>, log?
     useLocalKeys(jwks) {
       local = publicKeysOf(jwks)
       verified.clear()
+    },
+    async warmUp() {
+      if (!remote || local || configured) return
+      try {
+        await remote.reload()
+        fetched()
+      } catch (err) {
+        log?.warn({ err }, 'cannot fetch the token verification keys yet: the first request that needs them tries again')
+      }
     },
     async verify(token) {
       // A token checked once stays valid until it expires: skip the signature
