@@ -12,8 +12,8 @@ import { peerUrl, processNeeds, waitForPeers, type ProcessNeeds } from './platfo
 import { createServer, type App, type Lifecycle } from './platform/server.js'
 import { loadServiceConfig, type Service, type SharedConfig } from './platform/service.js'
 import { startWorkers } from './platform/workers.js'
-import { registerHomePage } from './home.js'
 import { SERVICES, selectServices } from './services/registry.js'
+import { storefront } from './storefront/index.js'
 
 export interface BuiltApp {
   app: App
@@ -83,7 +83,8 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     const { app, lifecycle } = await createServer({ name, config, logger, metrics, checks: readinessChecks(deps, needs, config) })
     deps.peers.server = app
     if (options.onRoute) app.addHook('onRoute', options.onRoute)
-    if (options.services === 'all') registerHomePage(app, { docs: config.API_DOCS })
+    // The embedded shop also serves the storefront; its settings are checked as it registers, before the listener opens.
+    if (options.services === 'all') await app.register(storefront, { env: options.env ?? process.env, server: app })
     for (const s of running) await s.mount(app)
     await options.extend?.(app, deps)
     await app.ready()

@@ -1,0 +1,100 @@
+/** The shapes of the public API's answers that the storefront reads (see docs/*.md and /docs). */
+
+export interface Money {
+  amount: number
+  currency: string
+}
+
+export interface Product {
+  id: number
+  slug: string
+  name: string
+  description: string
+  price: Money
+  salePrice: Money
+  deal: { id: number; title: string; discountPercent: number; endsAt: string } | null
+  category: { id: number; slug: string; name: string } | null
+  attributes: Record<string, unknown>
+  stock: number
+  inStock: boolean
+  images: unknown[]
+  createdAt: string
+  updatedAt: string
+}
+
+export interface Page<T> {
+  items: T[]
+  nextCursor: string | null
+}
+
+export interface Category {
+  id: number
+  slug: string
+  name: string
+  parentId: number | null
+  productCount: number
+  children: Category[]
+}
+
+export interface Recommendations {
+  basedOn: string
+  items: Product[]
+}
+
+export interface CartLine {
+  productId: number
+  slug: string | null
+  name: string | null
+  quantity: number
+  unitPrice: Money | null
+  lineTotal: Money | null
+  available: boolean
+  inStock: boolean
+  stock: number
+  exceedsStock: boolean
+  priceChanged: boolean
+  previousUnitPrice: Money | null
+}
+
+export interface Cart {
+  token?: string
+  items: CartLine[]
+  subtotal: Money
+  itemCount: number
+  warnings: { code: string; productId?: number; message: string }[]
+}
+
+export type OrderStatus = 'pending_payment' | 'paid' | 'shipped' | 'delivered' | 'cancelled'
+
+export interface Order {
+  id: string
+  status: OrderStatus
+  customerEmail: string
+  lines: { productId: number; name: string; quantity: number; unitPrice: Money; lineTotal: Money }[]
+  subtotal: Money
+  total: Money
+  shippingAddress: Record<string, string>
+  payment: { status: 'unpaid' | 'pending' | 'declined' | 'paid' | 'refund_pending' | 'refunded'; declineCode: string | null; cardLast4: string | null }
+  trackingNumber: string | null
+  cancelReason: string | null
+  createdAt: string
+  paidAt: string | null
+  shippedAt: string | null
+  deliveredAt: string | null
+  cancelledAt: string | null
+}
+
+export interface User {
+  id: string
+  email: string
+  emailVerified: boolean
+  roles: string[]
+}
+
+export interface AuthSession {
+  user: User
+  accessToken: string
+  expiresIn: number
+  refreshToken: string
+  refreshTokenExpiresAt: string
+}

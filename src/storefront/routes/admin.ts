@@ -1,0 +1,90 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { ApiError } from '../api-client.js'
+import type { Category, Order, Page, Product } from '../api-types.js'
+import { apiFor, formText, queryText, redirectToSignIn, sendPage, type Shop } from '../context.js'
+import { messageFor } from '../messages.js'
+import { dashboardPage, adminOrderPage, adminOrdersPage, type Dashboard } from '../views/admin.js'
+import { errorPage } from '../views/errors.js'
+import { registerAdminCatalogPages } from './admin-catalog.js'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const STATUSES = new Set(['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled'])
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
+
+/**
+ * The admin area at /admin: for the admin role only (a guest is sent to sign
+ * in, a customer gets 403). Every action is the public admin API's; the API
+ * checks the role again on each call.
+ */
+export function registerAdminPages(app: FastifyInstance, shop: Shop) {
+  void app.register(
+    async (admin) => {
+      admin.addHook('preHandler', async (req, reply) => {
+        if (!req.shop.identity) return redirectToSignIn(req, reply)
+        if (!req.shop.identity.roles.includes('admin')) {
+          return sendPage(shop, req, reply, (v) => errorPage(v, 403, 'This area is for the shop’s administrators.'), 403)
+        }
+      })
+
+      admin.get('/', async (req, reply) => {
+        const api = apiFor(shop, req)
+        const count = (status: string) =>
+          api<Page<Order>>({ method: 'GET', path: '/api/orders', query: { status, limit: 100 } }).then((a) => ({ n: a.body.items.length, more: a.body.nextCursor !== null }))
+        const [toShip, awaitingPayment, latest, categories, deals] = await Promise.all([
+          count('paid'),
+          count('pending_payment'),
+          api<Page<Order>>({ method: 'GET', path: '/api/orders', query: { limit: 10 } }),
+          api<{ items: Category[] }>({ method: 'GET', path: '/api/categories' }),
+          api<Page<Product>>({ method: 'GET', path: '/api/deals', query: { limit: 100 } }),
+        ])
+        const data: Dashboard = {
+          toShip,
+          awaitingPayment,
+          latest: latest.body.items,
+          products: categories.body.items.reduce((n, c) => n + c.productCount, 0),
+          categories: categories.body.items,
+          deals: { n: deals.body.items.length, more: deals.body.nextCursor !== null },
+          devMail: shop.devMail && LOOPBACK.has(req.socket.remoteAddress ?? ''),
+        }
+        return sendPage(shop, req, reply, (v) => dashboardPage(v, data))
+      })
+
+      admin.get('/orders', async (req, reply) => {
+        const status = queryText(req, 'status')
+        const filter = status && STATUSES.has(status) ? status : undefined
+        const page = (await apiFor(shop, req)<Page<Order>>({ method: 'GET', path: '/api/orders', query: { status: filter, limit: 50, cursor: queryText(req, 'cursor') } })).body
+        return sendPage(shop, req, reply, (v) => adminOrdersPage(v, page, filter))
+      })
+
+      admin.get('/orders/:id', async (req, reply) => {
+        const order = await getOrder(req)
+        return sendPage(shop, req, reply, (v) => adminOrderPage(v, order, queryText(req, 'updated') === '1' ? { notice: 'The order was updated.' } : {}))
+      })
+
+      admin.post('/orders/:id/:action', async (req, reply) => {
+        const { id, action } = req.params as { id: string; action: string }
+        if (!UUID.test(id) || !['ship', 'deliver', 'cancel'].includes(action)) throw new ApiError('ORDER_NOT_FOUND', 'No such order', 404)
+        const tracking = formText(req, 'trackingNumber')
+        const body = action === 'ship' ? (tracking ? { trackingNumber: tracking } : {}) : action === 'cancel' ? { reason: 'cancelled by the shop' } : undefined
+        try {
+          await apiFor(shop, req)({ method: 'POST', path: `/api/orders/${id}/${action}`, ...(body ? { body } : {}) })
+          return reply.redirect(`/admin/orders/${id}?updated=1`, 303)
+        } catch (err) {
+          if (!(err instanceof ApiError) || err.status >= 500 || err.status === 401 || err.code === 'ORDER_NOT_FOUND') throw err
+          const order = await getOrder(req)
+          return sendPage(shop, req, reply, (v) => adminOrderPage(v, order, { error: messageFor(err) }), err.status)
+        }
+      })
+
+      async function getOrder(req: FastifyRequest): Promise<Order> {
+        const id = (req.params as { id: string }).id
+        if (!UUID.test(id)) throw new ApiError('ORDER_NOT_FOUND', 'No such order', 404)
+        return (await apiFor(shop, req)<Order>({ method: 'GET', path: `/api/orders/${id}` })).body
+      }
+
+      registerAdminCatalogPages(admin, shop)
+    },
+    { prefix: '/admin' },
+  )
+}
+

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { ApiError } from '../api-client.js'
+import type { Order, Page } from '../api-types.js'
+import { apiFor, formText, queryText, redirectToSignIn, sendPage, type Shop } from '../context.js'
+import { messageFor } from '../messages.js'
+import { checkoutPage, type CheckoutForm } from '../views/checkout.js'
+import { orderPage, ordersPage } from '../views/orders.js'
+import { callCart } from './cart.js'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const ADDRESS_FIELDS = ['name', 'line1', 'line2', 'city', 'postalCode', 'country', 'phone'] as const
+
+function checkoutForm(req: FastifyRequest): CheckoutForm {
+  const form: CheckoutForm = {}
+  for (const f of [...ADDRESS_FIELDS, 'cardNumber', 'cardExpiry', 'idempotencyKey'] as const) form[f] = formText(req, f)
+  return form
+}
+
+/** "12/34" or "12 / 2034" -> month and four-digit year; undefined when not a date. */
+function parseExpiry(text: string | undefined): { expMonth: number; expYear: number } | undefined {
+  const m = /^(\d{1,2})\s*\/\s*(\d{2}|\d{4})$/.exec(text ?? '')
+  if (!m) return undefined
+  const expMonth = Number(m[1])
+  const expYear = m[2]!.length === 2 ? 2000 + Number(m[2]) : Number(m[2])
+  return expMonth >= 1 && expMonth <= 12 ? { expMonth, expYear } : undefined
+}
+
+function cardOf(req: FastifyRequest) {
+  const expiry = parseExpiry(formText(req, 'cardExpiry'))
+  if (!expiry) throw new ApiError('INVALID_EXPIRY', 'Please give the card’s expiry date as MM/YY.', 400)
+  return { number: formText(req, 'cardNumber'), ...expiry, cvc: formText(req, 'cardCvc') }
+}
+
+/** Checkout (signed-in customers only: the API has no guest orders), order history, order detail, cancel, pay again. */
+export function registerOrderPages(app: FastifyInstance, shop: Shop) {
+  app.get('/checkout', async (req, reply) => {
+    if (!req.shop.identity) return reply.redirect('/account/sign-in?next=%2Fcheckout', 303)
+    const cart = await callCart(shop, req, reply, { method: 'GET', path: '/api/cart' })
+    if (cart.items.length === 0) return reply.redirect('/cart', 303)
+    return sendPage(shop, req, reply, (v) => checkoutPage(v, cart, { idempotencyKey: randomUUID(), country: 'US' }))
+  })
+
+  app.post('/checkout', async (req, reply) => {
+    if (!req.shop.identity) return redirectToSignIn(req, reply)
+    const form = checkoutForm(req)
+    const address = Object.fromEntries(ADDRESS_FIELDS.filter((f) => form[f]).map((f) => [f, form[f]]))
+    try {
+      if (!form.idempotencyKey || !UUID.test(form.idempotencyKey)) throw new ApiError('VALIDATION', 'The form is incomplete', 400)
+      const order = (
+        await apiFor(shop, req)<Order>({
+          method: 'POST',
+          path: '/api/orders',
+          idempotencyKey: form.idempotencyKey,
+          body: { shippingAddress: address, payment: { card: cardOf(req) } },
+        })
+      ).body
+      await callCart(shop, req, reply, { method: 'GET', path: '/api/cart' }).catch(() => undefined)
+      return reply.redirect(`/account/orders/${order.id}?placed=1`, 303)
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status >= 500 || err.status === 401) throw err
+      // The first submission is still being processed (a double click): its order page will show it.
+      if (err.code === 'IDEMPOTENCY_IN_FLIGHT') return reply.redirect('/account/orders', 303)
+      const cart = await callCart(shop, req, reply, { method: 'GET', path: '/api/cart' })
+      if (cart.items.length === 0) return reply.redirect('/cart', 303)
+      // Nothing was stored for a refused checkout: a fresh key for the next try.
+      return sendPage(shop, req, reply, (v) => checkoutPage(v, cart, { ...form, idempotencyKey: randomUUID() }, messageFor(err)), err.status === 402 ? 402 : err.status)
+    }
+  })
+
+  app.get('/account/orders', async (req, reply) => {
+    if (!req.shop.identity) return redirectToSignIn(req, reply)
+    const cursor = queryText(req, 'cursor')
+    const page = (await apiFor(shop, req)<Page<Order>>({ method: 'GET', path: '/api/orders', query: { limit: 20, cursor } })).body
+    return sendPage(shop, req, reply, (v) => ordersPage(v, page))
+  })
+
+  app.get('/account/orders/:id', async (req, reply) => {
+    if (!req.shop.identity) return redirectToSignIn(req, reply)
+    const id = (req.params as { id: string }).id
+    if (!UUID.test(id)) throw new ApiError('ORDER_NOT_FOUND', 'No such order', 404)
+    const order = (await apiFor(shop, req)<Order>({ method: 'GET', path: `/api/orders/${id}` })).body
+    const notice = queryText(req, 'placed') === '1' ? 'placed' : queryText(req, 'updated') === '1' ? 'updated' : undefined
+    return sendPage(shop, req, reply, (v) => orderPage(v, order, { ...(notice ? { notice } : {}) }))
+  })
+
+  app.post('/account/orders/:id/:action', async (req, reply) => {
+    if (!req.shop.identity) return redirectToSignIn(req, reply)
+    const { id, action } = req.params as { id: string; action: string }
+    if (!UUID.test(id) || (action !== 'cancel' && action !== 'pay')) throw new ApiError('ORDER_NOT_FOUND', 'No such order', 404)
+    const api = apiFor(shop, req)
+    try {
+      if (action === 'cancel') await api({ method: 'POST', path: `/api/orders/${id}/cancel`, body: { reason: 'cancelled by the customer' } })
+      else await api({ method: 'POST', path: `/api/orders/${id}/pay`, body: { card: cardOf(req) } })
+      return reply.redirect(`/account/orders/${id}?updated=1`, 303)
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status >= 500 || err.status === 401 || err.code === 'ORDER_NOT_FOUND') throw err
+      const order = (await api<Order>({ method: 'GET', path: `/api/orders/${id}` })).body
+      return sendPage(shop, req, reply, (v) => orderPage(v, order, { error: messageFor(err) }), err.status)
+    }
+  })
+}
