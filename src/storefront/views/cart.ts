@@ -16,7 +16,7 @@ ${cart.items.length === 0
   ? html`<p class="empty">Your cart is empty. <a href="/">Continue shopping</a></p>`
   : html`<table class="cart-table">
   <caption class="visually-hidden">Products in your cart</caption>
-  <thead><tr><th scope="col">Product</th><th scope="col">Price</th><th scope="col">Quantity</th><th scope="col">Total</th></tr></thead>
+  <thead><tr><th scope="col">Product</th><th scope="col" class="num">Price</th><th scope="col">Quantity</th><th scope="col" class="num">Total</th></tr></thead>
   <tbody>${cart.items.map((line) => cartRow(v, line))}</tbody>
   <tfoot><tr><th scope="row" colspan="3">Subtotal (${cart.itemCount} ${cart.itemCount === 1 ? 'item' : 'items'})</th><td class="num">${money(cart.subtotal)}</td></tr></tfoot>
 </table>

@@ -13,7 +13,7 @@ export function statusBadge(o: Order): SafeHtml {
 export function orderLines(o: Order): SafeHtml {
   return html`<table class="order-lines">
     <caption class="visually-hidden">Products in order ${shortId(o.id)}</caption>
-    <thead><tr><th scope="col">Product</th><th scope="col">Price</th><th scope="col">Quantity</th><th scope="col">Total</th></tr></thead>
+    <thead><tr><th scope="col">Product</th><th scope="col" class="num">Price</th><th scope="col">Quantity</th><th scope="col" class="num">Total</th></tr></thead>
     <tbody>${o.lines.map((l) => html`<tr><td>${l.name}</td><td class="num">${money(l.unitPrice)}</td><td class="num">${l.quantity}</td><td class="num">${money(l.lineTotal)}</td></tr>`)}</tbody>
     <tfoot><tr><th scope="row" colspan="3">Total</th><td class="num">${money(o.total)}</td></tr></tfoot>
   </table>`
