@@ -63,7 +63,10 @@ export async function openPage(browser: Browser, viewport = DESKTOP): Promise<Wa
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()} on ${page.url()}: ${m.text()}`)
   })
   page.on('pageerror', (e) => problems.push(`uncaught on ${page.url()}: ${e.message}`))
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`))
+  page.on('requestfailed', (r) => {
+    // A navigation cancels what the page before it was still loading (its icon, say): not a fault.
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`)
+  })
   page.on('dialog', (d) => {
     dialogs.push(`${d.type()}: ${d.message()}`)
     void d.accept()

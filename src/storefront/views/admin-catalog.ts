@@ -24,7 +24,7 @@ export function productsPage(v: ViewContext, page: Page<Product>, q: string | un
     main: html`
 <h1>Products</h1>
 <p><a class="button primary" href="/admin/products/new">New product</a></p>
-<form class="filters inline-filters" action="/admin/products" method="get" role="search">
+<form class="filters inline-filters" action="/admin/products" method="get" role="search" aria-label="Search the catalog">
   <div class="field"><label for="admin-q">Search products</label><input id="admin-q" name="q" type="search" value="${q ?? ''}"></div>
   <button type="submit" class="button">Search</button>
 </form>

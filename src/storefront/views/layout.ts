@@ -66,7 +66,7 @@ ${page.main}
 }
 
 function searchForm(v: ViewContext): SafeHtml {
-  return html`<form class="search" role="search" action="/search" method="get">
+  return html`<form class="search" role="search" aria-label="Search the shop" action="/search" method="get">
       <label class="visually-hidden" for="search-q">Search products</label>
       <input id="search-q" name="q" type="search" value="${v.query ?? ''}" placeholder="Search products" maxlength="200" autocomplete="off" data-suggest="/search/suggest">
       <button type="submit">Search</button>

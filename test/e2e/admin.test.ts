@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { test } from 'node:test'
+import { bearer, PASSWORD, registerUser, uniqueEmail } from '../helpers/auth-fixture.js'
+import { assertAccessible, launchBrowser, openPage, screenshot, startShop, type WatchedPage } from './browser.js'
+
+const XSS = '<img src=x onerror=alert(1)>'
+
+async function signIn(w: WatchedPage, base: string, email: string, next = '/admin') {
+  await w.page.goto(`${base}/account/sign-in?next=${encodeURIComponent(next)}`)
+  await w.page.locator('#f-email').fill(email)
+  await w.page.locator('#f-password').fill(PASSWORD)
+  await w.page.getByRole('button', { name: 'Sign in' }).click()
+}
+
+test('the admin area: only admins get in; an admin creates a product (a hostile name shows as text), sets stock, adds a category and a deal, ships and delivers an order', async (t) => {
+  const { built, base } = await startShop(t)
+  const browser = await launchBrowser(t)
+  const admin = await registerUser(built, uniqueEmail('admin'))
+  // The operator's step (npm run admin:create does the same): give the account the admin role.
+  await built.deps.db.query(`update auth.users set roles = array['customer', 'admin'] where id = $1`, [admin.user.id])
+  const customer = await registerUser(built, uniqueEmail('customer'))
+
+  // A guest is sent to sign in; a customer is refused.
+  const guest = await openPage(browser)
+  await guest.page.goto(`${base}/admin`)
+  assert.match(guest.page.url(), /\/account\/sign-in\?next=%2Fadmin$/)
+  await signIn(guest, base, customer.user.email)
+  await guest.page.waitForURL(`${base}/admin`)
+  assert.equal(await guest.page.locator('h1').textContent(), 'Not allowed')
+  const refused = await guest.page.goto(`${base}/admin/products`)
+  assert.equal(refused?.status(), 403)
+  // Chromium logs a page answered 403 as a console error: those two are the refusals asked for, nothing else.
+  assert.deepEqual(guest.problems.filter((p) => !/status of 403/.test(p)), [])
+  assert.equal(guest.problems.length, 2)
+  await guest.context.close()
+
+  const w = await openPage(browser)
+  const { page } = w
+  await signIn(w, base, admin.user.email)
+  await page.waitForURL(`${base}/admin`)
+  assert.equal(await page.locator('h1').textContent(), 'Dashboard')
+  assert.equal(await page.getByRole('link', { name: 'the development mailbox' }).getAttribute('href'), '/dev/mail')
+  await assertAccessible(page, 'admin dashboard')
+
+  // A product whose name is markup: created through the admin pages (the admin API), shown as text everywhere.
+  await page.getByRole('link', { name: 'Products', exact: true }).click()
+  await assertAccessible(page, 'admin products')
+  await page.getByRole('link', { name: 'New product' }).click()
+  await assertAccessible(page, 'new product form')
+  await page.locator('#f-name').fill(XSS)
+  await page.locator('#f-slug').fill('hostile-name')
+  await page.locator('#f-description').fill('<script>alert(2)</script> A description.')
+  await page.locator('#f-price').fill('12.34')
+  await page.locator('#f-categoryId').selectOption({ index: 1 })
+  await page.locator('#f-stock').fill('7')
+  await page.getByRole('button', { name: 'Create product' }).click()
+  await page.waitForURL(/\/admin\/products\/\d+\?saved=1$/)
+  const productId = Number(/products\/(\d+)/.exec(page.url())![1])
+  assert.equal(await page.locator('h1').textContent(), `Edit ${XSS}`)
+  await assertAccessible(page, 'edit product')
+  await screenshot(page, 'admin-product')
+
+  await page.locator('#stock').fill('9')
+  await page.getByRole('button', { name: 'Set stock' }).click()
+  await page.waitForURL(/\?saved=1$/)
+  assert.equal(await page.locator('#stock').inputValue(), '9')
+
+  await page.getByRole('link', { name: 'View in the shop' }).click()
+  await page.waitForURL(`${base}/products/hostile-name`)
+  assert.equal(await page.locator('h1').textContent(), XSS)
+  assert.match((await page.locator('.description').textContent()) ?? '', /<script>alert\(2\)<\/script>/)
+  assert.equal(await page.locator('main img, main script').count(), 0, 'no element was made from the name')
+  assert.match((await page.locator('.stock').textContent()) ?? '', /In stock/)
+  await assertAccessible(page, 'hostile product page')
+  await page.goto(`${base}/search?sort=newest`)
+  assert.equal(await page.locator('.results .card-name').first().textContent(), XSS)
+
+  // A category and a deal.
+  await page.goto(`${base}/admin/categories`)
+  await assertAccessible(page, 'admin categories')
+  await page.locator('#f-name').fill('Gift Ideas')
+  await page.getByRole('button', { name: 'Create category' }).click()
+  await page.waitForURL(/\/admin\/categories\?saved=1$/)
+  assert.equal(await page.locator('input[value="Gift Ideas"]').count(), 1)
+  await page.goto(`${base}/admin/deals`)
+  await assertAccessible(page, 'admin deals')
+  await page.locator('#f-productId').fill(String(productId))
+  await page.locator('#f-title').fill('Launch week')
+  await page.locator('#f-discountPercent').fill('50')
+  await page.getByRole('button', { name: 'Start deal' }).click()
+  await page.waitForURL(/\/admin\/deals\?saved=1$/)
+  await page.goto(base)
+  const dealCard = page.locator('#deals-title + .grid .card', { hasText: XSS })
+  assert.match((await dealCard.locator('.price').textContent()) ?? '', /\$6\.17/)
+
+  // A customer's paid order, moved along by the admin.
+  const app = built.app
+  const auth = bearer(customer.accessToken)
+  assert.equal((await app.inject({ method: 'POST', url: '/api/cart/items', headers: auth, payload: { productId, quantity: 1 } })).statusCode, 200)
+  const placed = await app.inject({
+    method: 'POST',
+    url: '/api/orders',
+    headers: { ...auth, 'idempotency-key': randomUUID() },
+    payload: {
+      shippingAddress: { name: 'Grace Hopper', line1: '1 Harbor Way', city: 'Arlington', postalCode: '22201', country: 'US' },
+      payment: { card: { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2034, cvc: '123' } },
+    },
+  })
+  assert.equal(placed.statusCode, 201, placed.body)
+  const orderId = placed.json<{ id: string }>().id
+  await page.goto(`${base}/admin/orders`)
+  await page.locator('#status').selectOption('paid')
+  await page.getByRole('button', { name: 'Show' }).click()
+  await page.waitForURL(/status=paid/)
+  await assertAccessible(page, 'admin orders')
+  await page.locator(`a[href="/admin/orders/${orderId}"]`).click()
+  await assertAccessible(page, 'admin order')
+  await page.locator('#tracking').fill('1Z999')
+  await page.getByRole('button', { name: 'Mark shipped' }).click()
+  await page.waitForURL(/\?updated=1$/)
+  assert.equal(await page.locator('.status').first().textContent(), 'Shipped')
+  await page.getByRole('button', { name: 'Mark delivered' }).click()
+  await page.waitForURL(/\?updated=1$/)
+  assert.equal(await page.locator('.status').first().textContent(), 'Delivered')
+
+  await page.goto(`${base}/admin`)
+  assert.equal(await page.locator('table.orders tbody tr').count(), 1)
+  await screenshot(page, 'admin-dashboard')
+
+  assert.deepEqual(w.dialogs, [], 'no script from a product name ever ran')
+  w.assertClean()
+})
