@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import type { BuiltApp } from '../../src/app.js'
+import { ApiError, createHttpApiClient } from '../../src/storefront/api-client.js'
+import { bearer, PASSWORD, registerUser, uniqueEmail } from '../helpers/auth-fixture.js'
+import { buildTestApp } from '../helpers/build-app.js'
+
+/** The storefront's guarantees that need no browser: headers, CSRF, escaping, sessions, errors, the API client. */
+
+type Answer = { headers: Record<string, unknown>; body: string; statusCode: number }
+
+/** A browser's cookie jar, enough for these tests. */
+function jar() {
+  const cookies = new Map<string, string>()
+  return {
+    header: () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+    take(res: Answer) {
+      const set = res.headers['set-cookie']
+      for (const line of Array.isArray(set) ? set : set ? [set] : []) {
+        const [pair, ...attrs] = String(line).split(';')
+        const [name, value] = pair!.split('=', 2) as [string, string]
+        if (attrs.some((a) => /max-age=0|expires=thu, 01 jan 1970/i.test(a.trim()))) cookies.delete(name)
+        else cookies.set(name, value)
+      }
+      return res
+    },
+    get: (name: string) => cookies.get(name),
+    set: (name: string, value: string) => cookies.set(name, value),
+  }
+}
+
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!
+
+async function adminToken(built: BuiltApp) {
+  const account = await registerUser(built, uniqueEmail('admin'))
+  await built.deps.db.query(`update auth.users set roles = array['customer', 'admin'] where id = $1`, [account.user.id])
+  const login = await built.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: account.user.email, password: PASSWORD } })
+  return login.json<{ accessToken: string }>().accessToken
+}
+
+describe('storefront pages', () => {
+  test('pages carry a strict Content-Security-Policy (no inline script or style) while the API keeps its own', async (t) => {
+    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false' } })
+    const page = await built.app.inject({ method: 'GET', url: '/' })
+    assert.equal(page.statusCode, 200)
+    const csp = String(page.headers['content-security-policy'])
+    assert.match(csp, /script-src 'self'(;|$)/)
+    assert.match(csp, /style-src 'self'(;|$)/)
+    assert.match(csp, /frame-ancestors 'none'/)
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/)
+    assert.equal(page.headers['cache-control'], 'private, no-cache')
+    assert.doesNotMatch(page.body, /<script>|<style>| on[a-z]+=| style=/, 'no inline script, style or handler in the markup')
+    const api = await built.app.inject({ method: 'GET', url: '/api/products' })
+    assert.notEqual(api.headers['content-security-policy'], csp)
+  })
+
+  test('a form posted without the token of its page is refused with 403 and changes nothing', async (t) => {
+    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false', SEED_DEMO_PRODUCTS: '5' } })
+    const productId = (await built.app.inject({ method: 'GET', url: '/api/products?limit=1' })).json<{ items: { id: number }[] }>().items[0]!.id
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    const browser = jar()
+    const home = browser.take(await built.app.inject({ method: 'GET', url: '/' }))
+    const token = csrfOf(home.body)
+
+    const forged = await built.app.inject({ method: 'POST', url: '/cart/items', headers: { ...form, cookie: browser.header() }, payload: `productId=${productId}&quantity=1` })
+    assert.equal(forged.statusCode, 403)
+    assert.match(forged.body, /This form has expired/)
+    const noCookie = await built.app.inject({ method: 'POST', url: '/cart/items', headers: form, payload: `_csrf=${encodeURIComponent(token)}&productId=${productId}&quantity=1` })
+    assert.equal(noCookie.statusCode, 403)
+    assert.equal(browser.get('emp_cart'), undefined)
+
+    const real = browser.take(
+      await built.app.inject({ method: 'POST', url: '/cart/items', headers: { ...form, cookie: browser.header() }, payload: `_csrf=${encodeURIComponent(token)}&productId=${productId}&quantity=1` }),
+    )
+    assert.equal(real.statusCode, 303)
+    assert.ok(browser.get('emp_cart'), 'the guest cart token is kept in a cookie')
+    const cart = await built.app.inject({ method: 'GET', url: '/cart', headers: { cookie: browser.header() } })
+    assert.match(cart.body, /Subtotal \(1 item\)/)
+  })
+
+  test('names and descriptions from the catalog are escaped on every page that shows them', async (t) => {
+    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false' } })
+    const hostile = '<img src=x onerror=alert(1)>'
+    const created = await built.app.inject({
+      method: 'POST',
+      url: '/api/products',
+      headers: bearer(await adminToken(built)),
+      payload: { slug: 'hostile', name: hostile, description: '"><script>alert(2)</script>', price: { amount: 500, currency: 'USD' }, stock: 3 },
+    })
+    assert.equal(created.statusCode, 201, created.body)
+    for (const url of ['/products/hostile', '/search?sort=newest', '/search?q=onerror']) {
+      const res = await built.app.inject({ method: 'GET', url })
+      assert.equal(res.statusCode, 200, url)
+      assert.doesNotMatch(res.body, /<img src=x|<script>alert/, url)
+      if (url !== '/search?q=onerror') assert.match(res.body, /&lt;img src=x onerror=alert\(1\)&gt;/, url)
+    }
+  })
+
+  test('requests racing with one refresh token share one refresh: the session survives and every page is signed in', async (t) => {
+    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false', AUTH_RATE_LIMIT_MAX: '1000' } })
+    const account = await registerUser(built)
+    // The access cookie is gone (expired): only the refresh token is left.
+    const cookie = `emp_rt=${account.refreshToken}`
+    const pages = await Promise.all([1, 2, 3].map(() => built.app.inject({ method: 'GET', url: '/account', headers: { cookie } })))
+    for (const page of pages) {
+      assert.equal(page.statusCode, 200, 'signed in, not sent to the sign-in page')
+      assert.match(page.body, new RegExp(account.user.email.replace('.', '\\.')))
+    }
+    const renewed = jar()
+    renewed.take(pages[2]!)
+    assert.ok(renewed.get('emp_at'))
+    assert.notEqual(renewed.get('emp_rt'), account.refreshToken, 'the refresh token rotated')
+    // The rotated token still works: one refresh happened, so the family was not revoked as reused.
+    const later = await built.app.inject({ method: 'GET', url: '/account', headers: { cookie: `emp_rt=${renewed.get('emp_rt')}` } })
+    assert.equal(later.statusCode, 200)
+  })
+
+  test('API refusals become readable messages with their status, never a stack', async (t) => {
+    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false' } })
+    const missing = await built.app.inject({ method: 'GET', url: '/products/no-such-thing' })
+    assert.equal(missing.statusCode, 404)
+    assert.match(missing.body, /We could not find that product\./)
+    const upsideDown = await built.app.inject({ method: 'GET', url: '/search?minPrice=50&maxPrice=10' })
+    assert.equal(upsideDown.statusCode, 200)
+    assert.match(upsideDown.body, /The lowest price must not be above the highest price\./)
+    const badLogin = await built.app.inject({ method: 'GET', url: '/account/sign-in' })
+    const browser = jar()
+    browser.take(badLogin)
+    const refused = await built.app.inject({
+      method: 'POST',
+      url: '/account/sign-in',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.header() },
+      payload: `_csrf=${encodeURIComponent(csrfOf(badLogin.body))}&email=nobody%40example.com&password=wrong-password`,
+    })
+    assert.equal(refused.statusCode, 401)
+    assert.match(refused.body, /The e-mail address or the password is not right\./)
+    assert.doesNotMatch(refused.body, /at .*\.ts:\d+|Error:/)
+  })
+
+  test('the API rate limits count each shopper, not the storefront', async (t) => {
+    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false', PRODUCT_RATE_LIMIT_MAX: '6' } })
+    let status = 200
+    for (let i = 0; i < 10 && status === 200; i++) status = (await built.app.inject({ method: 'GET', url: '/search', remoteAddress: '127.0.0.7' })).statusCode
+    assert.equal(status, 429, 'one shopper hits the limit')
+    const other = await built.app.inject({ method: 'GET', url: '/search', remoteAddress: '127.0.0.8' })
+    assert.equal(other.statusCode, 200, 'another shopper is not limited by the first')
+  })
+
+  test('static files have fingerprinted names and are cached for a year', async (t) => {
+    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false' } })
+    const home = await built.app.inject({ method: 'GET', url: '/' })
+    const css = /href="(\/assets\/app\.[0-9a-f]{10}\.css)"/.exec(home.body)![1]!
+    const res = await built.app.inject({ method: 'GET', url: css })
+    assert.equal(res.statusCode, 200)
+    assert.match(String(res.headers['cache-control']), /max-age=31536000.*immutable/)
+    assert.equal((await built.app.inject({ method: 'GET', url: '/assets/app.0000000000.css' })).statusCode, 404)
+  })
+})
+
+describe('the storefront API client over HTTP', () => {
+  test('answers as in process: the body of a 2xx, ApiError with the code of a refusal, API_UNAVAILABLE when unreachable', async (t) => {
+    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false', SEED_DEMO_PRODUCTS: '3' } })
+    await built.app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = built.app.server.address() as { port: number }
+    const api = createHttpApiClient(`http://127.0.0.1:${port}`, 2000)
+    const page = await api.call<{ items: unknown[] }>({ method: 'GET', path: '/api/products', query: { limit: 2 } })
+    assert.equal(page.body.items.length, 2)
+    await assert.rejects(api.call({ method: 'GET', path: '/api/products/no-such-thing' }), (e: ApiError) => e.code === 'PRODUCT_NOT_FOUND' && e.status === 404)
+    await built.app.close()
+    await assert.rejects(api.call({ method: 'GET', path: '/api/products' }), (e: ApiError) => e.code === 'API_UNAVAILABLE' && e.status === 503)
+  })
+})
