@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { describe, test } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
 import { ApiError, createHttpApiClient } from '../../src/storefront/api-client.js'
+import { writeAssets } from '../../src/storefront/assets.js'
 import { bearer, PASSWORD, registerUser, uniqueEmail } from '../helpers/auth-fixture.js'
 import { buildTestApp } from '../helpers/build-app.js'
 
@@ -168,5 +172,17 @@ describe('the storefront API client over HTTP', () => {
     await assert.rejects(api.call({ method: 'GET', path: '/api/products/no-such-thing' }), (e: ApiError) => e.code === 'PRODUCT_NOT_FOUND' && e.status === 404)
     await built.app.close()
     await assert.rejects(api.call({ method: 'GET', path: '/api/products' }), (e: ApiError) => e.code === 'API_UNAVAILABLE' && e.status === 503)
+  })
+})
+
+describe('storefront assets for nginx', () => {
+  test('npm run storefront:assets writes the files under the names the pages link to', async (t) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'emporium-assets-'))
+    t.after(() => rm(dir, { recursive: true, force: true }))
+    const written = writeAssets(dir)
+    assert.deepEqual((await readdir(dir)).sort(), [...written].sort())
+    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false' } })
+    const home = (await built.app.inject({ method: 'GET', url: '/' })).body
+    for (const linked of home.match(/\/assets\/[a-z0-9.-]+/g) ?? []) assert.ok(written.includes(linked.slice('/assets/'.length)), linked)
   })
 })
