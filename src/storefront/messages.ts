@@ -27,7 +27,6 @@ const MESSAGES: Record<string, string> = {
   CART_ITEM_NOT_FOUND: 'That product is no longer in your cart.',
   EMPTY_CART: 'Your cart is empty.',
   INVALID_CARD: 'The card number is not valid. Please check it.',
-  PAYMENT_DECLINED: 'Your card was declined.',
   PAYMENT_IN_PROGRESS: 'A payment for this order is already being processed. Please wait a moment.',
   IDEMPOTENCY_IN_FLIGHT: 'Your order is already being placed. Please wait a moment and reload.',
   IDEMPOTENCY_KEY_REUSED: 'This checkout form was already sent with other details. Please start the checkout again.',

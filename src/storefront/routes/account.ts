@@ -24,29 +24,24 @@ export function registerAccountPages(app: FastifyInstance, shop: Shop) {
 
   const nextOf = (req: FastifyRequest) => safeNext(queryText(req, 'next'))
 
-  app.get('/account/sign-in', async (req, reply) => page(req, reply, (v) => signInPage(v, { next: nextOf(req) })))
-  app.post('/account/sign-in', async (req, reply) => {
-    const state: FormState = { next: safeNext(formText(req, 'next')), email: formText(req, 'email') }
-    try {
-      const auth = await apiFor(shop, req)<AuthSession>({ method: 'POST', path: '/api/auth/login', body: { email: state.email, password: formRaw(req, 'password') } })
-      return await startSession(req, reply, auth.body)
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status >= 500) throw err
-      return page(req, reply, (v) => signInPage(v, { ...state, error: messageFor(err) }), err.status)
-    }
-  })
-
-  app.get('/account/sign-up', async (req, reply) => page(req, reply, (v) => signUpPage(v, { next: nextOf(req) })))
-  app.post('/account/sign-up', async (req, reply) => {
-    const state: FormState = { next: safeNext(formText(req, 'next')), email: formText(req, 'email') }
-    try {
-      const auth = await apiFor(shop, req)<AuthSession>({ method: 'POST', path: '/api/auth/register', body: { email: state.email, password: formRaw(req, 'password') } })
-      return await startSession(req, reply, auth.body)
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status >= 500) throw err
-      return page(req, reply, (v) => signUpPage(v, { ...state, error: messageFor(err) }), err.status)
-    }
-  })
+  // Sign in and sign up: the same form, two API routes; both start a session and merge the guest cart.
+  const forms = [
+    { path: '/account/sign-in', api: '/api/auth/login', view: signInPage },
+    { path: '/account/sign-up', api: '/api/auth/register', view: signUpPage },
+  ]
+  for (const form of forms) {
+    app.get(form.path, async (req, reply) => page(req, reply, (v) => form.view(v, { next: nextOf(req) })))
+    app.post(form.path, async (req, reply) => {
+      const state: FormState = { next: safeNext(formText(req, 'next')), email: formText(req, 'email') }
+      try {
+        const auth = await apiFor(shop, req)<AuthSession>({ method: 'POST', path: form.api, body: { email: state.email, password: formRaw(req, 'password') } })
+        return await startSession(req, reply, auth.body)
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status >= 500) throw err
+        return page(req, reply, (v) => form.view(v, { ...state, error: messageFor(err) }), err.status)
+      }
+    })
+  }
 
   app.post('/account/sign-out', async (req, reply) => {
     const refreshToken = req.cookies[COOKIES.refresh]

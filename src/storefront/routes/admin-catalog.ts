@@ -107,13 +107,33 @@ export function registerAdminCatalogPages(admin: FastifyInstance, shop: Shop) {
     return sendPage(shop, req, reply, (v) => categoriesPage(v, tree, queryText(req, 'saved') === '1' ? { notice: 'Saved.' } : {}))
   })
 
-  admin.post('/categories', async (req, reply) => categoryWrite(req, reply, async () => {
+  /** A write, then back to its list page; a refusal shows the list again with the reason. */
+  function writeThen(list: 'categories' | 'deals', write: (req: FastifyRequest) => Promise<unknown>) {
+    return async (req: FastifyRequest, reply: Parameters<typeof sendPage>[2]) => {
+      try {
+        await write(req)
+        return reply.redirect(`/admin/${list}?saved=1`, 303)
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status >= 500 || err.status === 401) throw err
+        const error = { error: messageFor(err) }
+        if (list === 'categories') {
+          const tree = await categoriesOf(req)
+          return sendPage(shop, req, reply, (v) => categoriesPage(v, tree, error), err.status)
+        }
+        const deals = await dealsOf(req)
+        return sendPage(shop, req, reply, (v) => dealsPage(v, deals, error), err.status)
+      }
+    }
+  }
+  const dealsOf = async (req: FastifyRequest) => (await apiFor(shop, req)<Page<Product>>({ method: 'GET', path: '/api/deals', query: { limit: 100 } })).body.items
+
+  admin.post('/categories', writeThen('categories', async (req) => {
     const name = formText(req, 'name')
     const parentId = formText(req, 'parentId')
     await apiFor(shop, req)({ method: 'POST', path: '/api/categories', body: { name, slug: formText(req, 'slug') || slugify(name), parentId: ID.test(parentId) ? Number(parentId) : null } })
   }))
 
-  admin.post('/categories/:id/:action', async (req, reply) => categoryWrite(req, reply, async () => {
+  admin.post('/categories/:id/:action', writeThen('categories', async (req) => {
     const id = idParam(req)
     const action = (req.params as { action: string }).action
     if (action === 'rename') await apiFor(shop, req)({ method: 'PATCH', path: `/api/categories/${id}`, body: { name: formText(req, 'name') } })
@@ -121,27 +141,16 @@ export function registerAdminCatalogPages(admin: FastifyInstance, shop: Shop) {
     else throw new ApiError('NOT_FOUND', 'No such action', 404)
   }))
 
-  async function categoryWrite(req: FastifyRequest, reply: Parameters<typeof sendPage>[2], write: () => Promise<void>) {
-    try {
-      await write()
-      return reply.redirect('/admin/categories?saved=1', 303)
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status >= 500 || err.status === 401) throw err
-      const tree = await categoriesOf(req)
-      return sendPage(shop, req, reply, (v) => categoriesPage(v, tree, { error: messageFor(err) }), err.status)
-    }
-  }
-
   admin.get('/deals', async (req, reply) => {
-    const deals = (await apiFor(shop, req)<Page<Product>>({ method: 'GET', path: '/api/deals', query: { limit: 100 } })).body
-    return sendPage(shop, req, reply, (v) => dealsPage(v, deals.items, queryText(req, 'saved') === '1' ? { notice: 'Saved.' } : {}))
+    const deals = await dealsOf(req)
+    return sendPage(shop, req, reply, (v) => dealsPage(v, deals, queryText(req, 'saved') === '1' ? { notice: 'Saved.' } : {}))
   })
 
-  admin.post('/deals', async (req, reply) => dealWrite(req, reply, async () => {
+  admin.post('/deals', writeThen('deals', async (req) => {
     const productId = formText(req, 'productId')
     const percent = formText(req, 'discountPercent')
     const days = formText(req, 'days')
-    if (!ID.test(productId) || !/^\d{1,2}$/.test(percent) || !/^\d{1,3}$/.test(days)) throw new ApiError('VALIDATION', 'Product id, discount and days must be whole numbers.', 400)
+    if (!ID.test(productId) || !/^\d{1,2}$/.test(percent) || !/^\d{1,3}$/.test(days)) throw new ApiError('INVALID_DEAL_FORM', 'Product id, discount and days must be whole numbers.', 400)
     const startsAt = new Date()
     const endsAt = new Date(startsAt.getTime() + Number(days) * 24 * 3600 * 1000)
     await apiFor(shop, req)({
@@ -151,18 +160,7 @@ export function registerAdminCatalogPages(admin: FastifyInstance, shop: Shop) {
     })
   }))
 
-  admin.post('/deals/:id/delete', async (req, reply) => dealWrite(req, reply, async () => {
+  admin.post('/deals/:id/delete', writeThen('deals', async (req) => {
     await apiFor(shop, req)({ method: 'DELETE', path: `/api/deals/${idParam(req)}` })
   }))
-
-  async function dealWrite(req: FastifyRequest, reply: Parameters<typeof sendPage>[2], write: () => Promise<void>) {
-    try {
-      await write()
-      return reply.redirect('/admin/deals?saved=1', 303)
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status >= 500 || err.status === 401) throw err
-      const deals = (await apiFor(shop, req)<Page<Product>>({ method: 'GET', path: '/api/deals', query: { limit: 100 } })).body
-      return sendPage(shop, req, reply, (v) => dealsPage(v, deals.items, { error: messageFor(err) }), err.status)
-    }
-  }
 }

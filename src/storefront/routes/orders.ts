@@ -64,7 +64,7 @@ export function registerOrderPages(app: FastifyInstance, shop: Shop) {
       const cart = await callCart(shop, req, reply, { method: 'GET', path: '/api/cart' })
       if (cart.items.length === 0) return reply.redirect('/cart', 303)
       // Nothing was stored for a refused checkout: a fresh key for the next try.
-      return sendPage(shop, req, reply, (v) => checkoutPage(v, cart, { ...form, idempotencyKey: randomUUID() }, messageFor(err)), err.status === 402 ? 402 : err.status)
+      return sendPage(shop, req, reply, (v) => checkoutPage(v, cart, { ...form, idempotencyKey: randomUUID() }, messageFor(err)), err.status)
     }
   })
 
