@@ -44,7 +44,7 @@ async function adminToken(built: BuiltApp) {
 
 describe('storefront pages', () => {
   test('pages carry a strict Content-Security-Policy (no inline script or style) while the API keeps its own', async (t) => {
-    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false' } })
+    const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false' } })
     const page = await built.app.inject({ method: 'GET', url: '/' })
     assert.equal(page.statusCode, 200)
     const csp = String(page.headers['content-security-policy'])
@@ -59,7 +59,7 @@ describe('storefront pages', () => {
   })
 
   test('a form posted without the token of its page is refused with 403 and changes nothing', async (t) => {
-    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false', SEED_DEMO_PRODUCTS: '5' } })
+    const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false', SEED_DEMO_PRODUCTS: '5' } })
     const productId = (await built.app.inject({ method: 'GET', url: '/api/products?limit=1' })).json<{ items: { id: number }[] }>().items[0]!.id
     const form = { 'content-type': 'application/x-www-form-urlencoded' }
     const browser = jar()
@@ -83,7 +83,7 @@ describe('storefront pages', () => {
   })
 
   test('names and descriptions from the catalog are escaped on every page that shows them', async (t) => {
-    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false' } })
+    const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false' } })
     const hostile = '<img src=x onerror=alert(1)>'
     const created = await built.app.inject({
       method: 'POST',
@@ -101,7 +101,7 @@ describe('storefront pages', () => {
   })
 
   test('requests racing with one refresh token share one refresh: the session survives and every page is signed in', async (t) => {
-    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false', AUTH_RATE_LIMIT_MAX: '1000' } })
+    const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false', AUTH_RATE_LIMIT_MAX: '1000' } })
     const account = await registerUser(built)
     // The access cookie is gone (expired): only the refresh token is left.
     const cookie = `emp_rt=${account.refreshToken}`
@@ -120,7 +120,7 @@ describe('storefront pages', () => {
   })
 
   test('API refusals become readable messages with their status, never a stack', async (t) => {
-    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false' } })
+    const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false' } })
     const missing = await built.app.inject({ method: 'GET', url: '/products/no-such-thing' })
     assert.equal(missing.statusCode, 404)
     assert.match(missing.body, /We could not find that product\./)
@@ -142,7 +142,7 @@ describe('storefront pages', () => {
   })
 
   test('the API rate limits count each shopper, not the storefront', async (t) => {
-    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false', PRODUCT_RATE_LIMIT_MAX: '6' } })
+    const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false', PRODUCT_RATE_LIMIT_MAX: '6' } })
     let status = 200
     for (let i = 0; i < 10 && status === 200; i++) status = (await built.app.inject({ method: 'GET', url: '/search', remoteAddress: '127.0.0.7' })).statusCode
     assert.equal(status, 429, 'one shopper hits the limit')
@@ -151,7 +151,7 @@ describe('storefront pages', () => {
   })
 
   test('static files have fingerprinted names and are cached for a year', async (t) => {
-    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false' } })
+    const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false' } })
     const home = await built.app.inject({ method: 'GET', url: '/' })
     const css = /href="(\/assets\/app\.[0-9a-f]{10}\.css)"/.exec(home.body)![1]!
     const res = await built.app.inject({ method: 'GET', url: css })
@@ -163,7 +163,7 @@ describe('storefront pages', () => {
 
 describe('the storefront API client over HTTP', () => {
   test('answers as in process: the body of a 2xx, ApiError with the code of a refusal, API_UNAVAILABLE when unreachable', async (t) => {
-    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false', SEED_DEMO_PRODUCTS: '3' } })
+    const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false', SEED_DEMO_PRODUCTS: '3' } })
     await built.app.listen({ port: 0, host: '127.0.0.1' })
     const { port } = built.app.server.address() as { port: number }
     const api = createHttpApiClient(`http://127.0.0.1:${port}`, 2000)
@@ -181,7 +181,7 @@ describe('storefront assets for nginx', () => {
     t.after(() => rm(dir, { recursive: true, force: true }))
     const written = writeAssets(dir)
     assert.deepEqual((await readdir(dir)).sort(), [...written].sort())
-    const built = await buildTestApp(t, { env: { EVENTS_WORKERS: 'false' } })
+    const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false' } })
     const home = (await built.app.inject({ method: 'GET', url: '/' })).body
     for (const linked of home.match(/\/assets\/[a-z0-9.-]+/g) ?? []) assert.ok(written.includes(linked.slice('/assets/'.length)), linked)
   })
