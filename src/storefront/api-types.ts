@@ -64,7 +64,7 @@ export interface Cart {
   warnings: { code: string; productId?: number; message: string }[]
 }
 
-export type OrderStatus = 'pending_payment' | 'paid' | 'shipped' | 'delivered' | 'cancelled'
+export type OrderStatus = 'pending_payment' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'payment_failed'
 
 export interface Order {
   id: string

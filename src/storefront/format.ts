@@ -45,6 +45,8 @@ export const ORDER_STATUS_LABELS: Record<string, string> = {
   shipped: 'Shipped',
   delivered: 'Delivered',
   cancelled: 'Cancelled',
+  // Admins only: a declined checkout is never the customer's order.
+  payment_failed: 'Payment declined',
 }
 
 export function shortId(id: string): string {

@@ -27,9 +27,10 @@ const MESSAGES: Record<string, string> = {
   CART_ITEM_NOT_FOUND: 'That product is no longer in your cart.',
   EMPTY_CART: 'Your cart is empty.',
   INVALID_CARD: 'The card number is not valid. Please check it.',
+  PAYMENT_REQUIRED: 'Please give a card to pay with.',
   PAYMENT_IN_PROGRESS: 'A payment for this order is already being processed. Please wait a moment.',
   IDEMPOTENCY_IN_FLIGHT: 'Your order is already being placed. Please wait a moment and reload.',
-  IDEMPOTENCY_KEY_REUSED: 'This checkout form was already sent with other details. Please start the checkout again.',
+  IDEMPOTENCY_KEY_REUSED: 'This checkout form was already sent with other details. Please check the details and send the form again.',
   INVALID_TRANSITION: 'This order cannot be changed that way any more.',
   INVALID_PRICE_RANGE: 'The lowest price must not be above the highest price.',
   INVALID_CURSOR: 'That page of results is out of date. Please start from the first page.',
@@ -49,11 +50,18 @@ const DECLINES: Record<string, string> = {
 
 export function messageFor(err: unknown): string {
   if (err instanceof ApiError) {
+    if (err.code === 'PAYMENT_DECLINED') return declinedMessage(err.message)
     const known = MESSAGES[err.code]
     if (known) return known
     return err.status < 500 ? err.message : 'Something went wrong on our side. Please try again in a moment.'
   }
   return 'Something went wrong on our side. Please try again in a moment.'
+}
+
+/** The API's 402 names the provider's reason in brackets: "The payment was declined (card_declined); ...". */
+function declinedMessage(apiMessage: string): string {
+  const code = /\(([a-z0-9_]+)\)/.exec(apiMessage)?.[1] ?? null
+  return `Your payment did not go through: ${declineReason(code)}. Nothing was charged and your cart is unchanged: please try another card.`
 }
 
 /** The payment provider's reason, in words, with its code for support: "the card was declined (card_declined)". */

@@ -10,7 +10,7 @@ interface ApiProduct {
   stock: number
 }
 
-test('a guest browses, searches, fills a cart, signs up at checkout (the cart comes along), pays with the test card, gets the e-mail; a declined card shows why', async (t) => {
+test('a guest browses, searches, fills a cart, signs up at checkout (the cart comes along), pays with the test card, gets the e-mail; a declined card shows why and another card pays', async (t) => {
   const { base } = await startShop(t)
   const browser = await launchBrowser(t)
   const products = ((await (await fetch(`${base}/api/products?limit=50`)).json()) as { items: ApiProduct[] }).items.filter((p) => p.stock >= 5)
@@ -121,7 +121,7 @@ test('a guest browses, searches, fills a cart, signs up at checkout (the cart co
   await visit('/account/orders', 'order history')
   assert.equal(await page.locator('table.orders tbody tr').count(), 1)
 
-  // A declined card: the order page says why, and the order can be cancelled.
+  // A declined card: the checkout page says why and keeps the cart; another card pays; a paid order can be cancelled.
   await visit(`/products/${second.slug}`, 'product again')
   await page.locator('.product form.add-to-cart button').click()
   await page.locator('[data-cart-count]', { hasText: '1' }).waitFor()
@@ -129,14 +129,22 @@ test('a guest browses, searches, fills a cart, signs up at checkout (the cart co
   await fillAddress()
   await fillCard('4000 0000 0000 0002')
   await page.getByRole('button', { name: /^Pay / }).click()
+  await page.locator('.alert.error').waitFor()
+  assert.equal(page.url(), `${base}/checkout`)
+  assert.match((await page.locator('.alert.error').textContent()) ?? '', /declined \(card_declined\)\. Nothing was charged and your cart is unchanged/)
+  assert.equal(await page.locator('.summary li').count(), 1, 'the cart is kept')
+  assert.equal(await page.locator('#f-line1').inputValue(), '12 Analytical Row', 'the address is kept')
+  await assertAccessible(page, 'declined checkout')
+  await fillCard('4242 4242 4242 4242')
+  await page.getByRole('button', { name: /^Pay / }).click()
   await page.waitForURL(/\/account\/orders\/[0-9a-f-]{36}\?placed=1$/)
-  assert.match((await page.locator('.alert.error').textContent()) ?? '', /declined \(card_declined\)/)
-  assert.equal(await page.locator('.status').first().textContent(), 'Awaiting payment')
-  await assertAccessible(page, 'declined order')
+  assert.equal(await page.locator('.status').first().textContent(), 'Paid')
   await page.getByRole('button', { name: 'Cancel order' }).click()
   await page.waitForURL(/\?updated=1$/)
   assert.equal(await page.locator('.status').first().textContent(), 'Cancelled')
   assert.deepEqual(dialogs, ['confirm: Cancel this order?'])
+  await visit('/account/orders', 'order history after the second order')
+  assert.equal(await page.locator('table.orders tbody tr').count(), 2, 'the declined attempt is not an order')
 
   assertClean()
 })

@@ -119,6 +119,51 @@ describe('storefront pages', () => {
     assert.equal(later.statusCode, 200)
   })
 
+  test('a declined card answers the checkout page with the reason and the cart kept; the same form sent again is one attempt; another card pays', async (t) => {
+    const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false', SEED_DEMO_PRODUCTS: '5', AUTH_RATE_LIMIT_MAX: '1000' } })
+    const account = await registerUser(built)
+    const product = (await built.app.inject({ method: 'GET', url: '/api/products?limit=5' })).json<{ items: { id: number; stock: number }[] }>().items.find((p) => p.stock > 0)!
+    const added = await built.app.inject({ method: 'POST', url: '/api/cart/items', headers: bearer(account.accessToken), payload: { productId: product.id, quantity: 1 } })
+    assert.equal(added.statusCode, 200, added.body)
+    const browser = jar()
+    browser.set('emp_rt', account.refreshToken)
+    const get = async (url: string) => browser.take(await built.app.inject({ method: 'GET', url, headers: { cookie: browser.header() } }))
+    const post = async (url: string, fields: Record<string, string>) =>
+      browser.take(await built.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.header() }, payload: new URLSearchParams(fields).toString() }))
+    const keyOf = (html: string) => /name="idempotencyKey" value="([0-9a-f-]{36})"/.exec(html)![1]!
+    const address = { name: 'Ada Lovelace', line1: '12 Analytical Row', city: 'London', postalCode: 'N1 9GU', country: 'GB', cardExpiry: '12/34', cardCvc: '123' }
+
+    const checkout = await get('/checkout')
+    assert.equal(checkout.statusCode, 200)
+    const declinedForm = { _csrf: csrfOf(checkout.body), idempotencyKey: keyOf(checkout.body), ...address, cardNumber: '4000 0000 0000 0002' }
+    const declined = await post('/checkout', declinedForm)
+    assert.equal(declined.statusCode, 402)
+    assert.match(declined.body, /Your payment did not go through: the card was declined \(card_declined\)\. Nothing was charged and your cart is unchanged/)
+    assert.match(declined.body, /1 × /, 'the cart is still there')
+    assert.match(declined.body, /value="12 Analytical Row"/, 'the address is kept')
+    assert.doesNotMatch(declined.body, /value="4000 0000 0000 0002"/, 'the declined number is not offered again')
+    assert.notEqual(keyOf(declined.body), declinedForm.idempotencyKey, 'a new attempt gets a new key')
+    assert.doesNotMatch(declined.body, /\/pay"/, 'no pay form: there is no order to pay')
+
+    // The same form sent again (a reload of the answer): the API replays its answer, no second attempt.
+    const resent = await post('/checkout', declinedForm)
+    assert.equal(resent.statusCode, 402)
+    const admin = bearer(await adminToken(built))
+    const failed = (await built.app.inject({ method: 'GET', url: '/api/orders?status=payment_failed', headers: admin })).json<{ items: unknown[] }>()
+    assert.equal(failed.items.length, 1, 'one declined attempt')
+    const mine = (await built.app.inject({ method: 'GET', url: '/api/orders', headers: bearer(account.accessToken) })).json<{ items: unknown[] }>()
+    assert.equal(mine.items.length, 0, 'no order for the customer')
+
+    const paid = await post('/checkout', { ...declinedForm, _csrf: csrfOf(declined.body), idempotencyKey: keyOf(declined.body), cardNumber: '4242 4242 4242 4242' })
+    assert.equal(paid.statusCode, 303, paid.body)
+    const orderUrl = String(paid.headers.location)
+    assert.match(orderUrl, /^\/account\/orders\/[0-9a-f-]{36}\?placed=1$/)
+    const order = await get(orderUrl)
+    assert.match(order.body, /Your order is placed and paid/)
+    assert.match(order.body, /class="status status-paid"/)
+    assert.equal((await get('/cart')).body.includes('Your cart is empty'), true)
+  })
+
   test('API refusals become readable messages with their status, never a stack', async (t) => {
     const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false' } })
     const missing = await built.app.inject({ method: 'GET', url: '/products/no-such-thing' })

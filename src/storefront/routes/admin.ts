@@ -8,7 +8,7 @@ import { errorPage } from '../views/errors.js'
 import { registerAdminCatalogPages } from './admin-catalog.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-const STATUSES = new Set(['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled'])
+const STATUSES = new Set(['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled', 'payment_failed'])
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
 
 /**

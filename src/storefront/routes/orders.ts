@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { setTimeout } from 'node:timers/promises'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError } from '../api-client.js'
 import type { Order, Page } from '../api-types.js'
@@ -32,7 +33,30 @@ function cardOf(req: FastifyRequest) {
   return { number: formText(req, 'cardNumber'), ...expiry, cvc: formText(req, 'cardCvc') }
 }
 
-/** Checkout (signed-in customers only: the API has no guest orders), order history, order detail, cancel, pay again. */
+/** The API answers 409 IDEMPOTENCY_IN_FLIGHT (Retry-After: 1) while the first submission of a form is still running: ask again, as any client would. */
+const IN_FLIGHT_RETRIES = 5
+const IN_FLIGHT_WAIT_MS = 1000
+
+async function placeOrder(shop: Shop, req: FastifyRequest, form: CheckoutForm): Promise<Order> {
+  const address = Object.fromEntries(ADDRESS_FIELDS.filter((f) => form[f]).map((f) => [f, form[f]]))
+  const call = { method: 'POST' as const, path: '/api/orders', idempotencyKey: form.idempotencyKey!, body: { shippingAddress: address, payment: { card: cardOf(req) } } }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await apiFor(shop, req)<Order>(call)).body
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'IDEMPOTENCY_IN_FLIGHT' || attempt >= IN_FLIGHT_RETRIES) throw err
+      await setTimeout(IN_FLIGHT_WAIT_MS)
+    }
+  }
+}
+
+/**
+ * Checkout (signed-in customers only: the API has no guest orders), order history, order detail, cancel.
+ * Each checkout form carries its own Idempotency-Key: a form sent twice (a double click, a reload of
+ * the answer) is one checkout, and the page that answers a refusal carries a new key, since what the
+ * customer sends from it (another card, say) is a new attempt. A declined card leaves no order and the
+ * cart as it was, so the answer is the checkout page again, with the provider's reason.
+ */
 export function registerOrderPages(app: FastifyInstance, shop: Shop) {
   app.get('/checkout', async (req, reply) => {
     if (!req.shop.identity) return reply.redirect('/account/sign-in?next=%2Fcheckout', 303)
@@ -44,27 +68,20 @@ export function registerOrderPages(app: FastifyInstance, shop: Shop) {
   app.post('/checkout', async (req, reply) => {
     if (!req.shop.identity) return redirectToSignIn(req, reply)
     const form = checkoutForm(req)
-    const address = Object.fromEntries(ADDRESS_FIELDS.filter((f) => form[f]).map((f) => [f, form[f]]))
     try {
       if (!form.idempotencyKey || !UUID.test(form.idempotencyKey)) throw new ApiError('VALIDATION', 'The form is incomplete', 400)
-      const order = (
-        await apiFor(shop, req)<Order>({
-          method: 'POST',
-          path: '/api/orders',
-          idempotencyKey: form.idempotencyKey,
-          body: { shippingAddress: address, payment: { card: cardOf(req) } },
-        })
-      ).body
+      const order = await placeOrder(shop, req, form)
       await callCart(shop, req, reply, { method: 'GET', path: '/api/cart' }).catch(() => undefined)
       return reply.redirect(`/account/orders/${order.id}?placed=1`, 303)
     } catch (err) {
       if (!(err instanceof ApiError) || err.status >= 500 || err.status === 401) throw err
-      // The first submission is still being processed (a double click): its order page will show it.
+      // Still running after the retries: its outcome shows in the order history (or, declined, on a new checkout).
       if (err.code === 'IDEMPOTENCY_IN_FLIGHT') return reply.redirect('/account/orders', 303)
       const cart = await callCart(shop, req, reply, { method: 'GET', path: '/api/cart' })
       if (cart.items.length === 0) return reply.redirect('/cart', 303)
-      // Nothing was stored for a refused checkout: a fresh key for the next try.
-      return sendPage(shop, req, reply, (v) => checkoutPage(v, cart, { ...form, idempotencyKey: randomUUID() }, messageFor(err)), err.status)
+      // Another card is another attempt: the declined number is not offered again.
+      const next: CheckoutForm = { ...form, idempotencyKey: randomUUID(), ...(err.code === 'PAYMENT_DECLINED' ? { cardNumber: '', cardExpiry: '' } : {}) }
+      return sendPage(shop, req, reply, (v) => checkoutPage(v, cart, next, messageFor(err)), err.status)
     }
   })
 
@@ -84,14 +101,13 @@ export function registerOrderPages(app: FastifyInstance, shop: Shop) {
     return sendPage(shop, req, reply, (v) => orderPage(v, order, { ...(notice ? { notice } : {}) }))
   })
 
-  app.post('/account/orders/:id/:action', async (req, reply) => {
+  app.post('/account/orders/:id/cancel', async (req, reply) => {
     if (!req.shop.identity) return redirectToSignIn(req, reply)
-    const { id, action } = req.params as { id: string; action: string }
-    if (!UUID.test(id) || (action !== 'cancel' && action !== 'pay')) throw new ApiError('ORDER_NOT_FOUND', 'No such order', 404)
+    const { id } = req.params as { id: string }
+    if (!UUID.test(id)) throw new ApiError('ORDER_NOT_FOUND', 'No such order', 404)
     const api = apiFor(shop, req)
     try {
-      if (action === 'cancel') await api({ method: 'POST', path: `/api/orders/${id}/cancel`, body: { reason: 'cancelled by the customer' } })
-      else await api({ method: 'POST', path: `/api/orders/${id}/pay`, body: { card: cardOf(req) } })
+      await api({ method: 'POST', path: `/api/orders/${id}/cancel`, body: { reason: 'cancelled by the customer' } })
       return reply.redirect(`/account/orders/${id}?updated=1`, 303)
     } catch (err) {
       if (!(err instanceof ApiError) || err.status >= 500 || err.status === 401 || err.code === 'ORDER_NOT_FOUND') throw err

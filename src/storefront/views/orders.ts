@@ -1,8 +1,6 @@
 import type { Order, Page } from '../api-types.js'
 import { dateTime, money, ORDER_STATUS_LABELS, shortId } from '../format.js'
 import { html, queryString, type SafeHtml } from '../html.js'
-import { declineReason } from '../messages.js'
-import { cardFields } from './checkout.js'
 import type { PageContent, ViewContext } from './layout.js'
 import { alert, breadcrumbs, csrfField } from './parts.js'
 
@@ -51,23 +49,21 @@ ${page.nextCursor && html`<p class="pager"><a class="button" rel="next" href="/a
 }
 
 export function orderPage(v: ViewContext, o: Order, m: { notice?: 'placed' | 'updated'; error?: string }): PageContent {
-  const declined = o.status === 'pending_payment' && o.payment.status === 'declined'
-  const cancellable = o.status === 'pending_payment' || o.status === 'paid'
+  // A customer cancels a paid order (refunded); one still being charged is settled by the shop first.
+  const cancellable = o.status === 'paid'
   return {
     title: `Order ${shortId(o.id)}`,
     main: html`
 ${breadcrumbs([{ href: '/account', label: 'Your account' }, { href: '/account/orders', label: 'Orders' }, { label: shortId(o.id) }])}
 <h1>Order ${shortId(o.id)}</h1>
-${m.notice === 'placed' && !declined && alert(html`Thank you! Your order is placed${o.status === 'paid' ? ' and paid' : ''}. We have sent a confirmation to ${o.customerEmail}.`, 'info')}
+${m.notice === 'placed' && alert(html`Thank you! Your order is placed${o.status === 'paid' ? ' and paid' : ''}. We have sent a confirmation to ${o.customerEmail}.`, 'info')}
 ${m.notice === 'updated' && alert('Your order was updated.', 'info')}
-${declined && alert(html`Your payment did not go through: ${declineReason(o.payment.declineCode)}. Your order is kept for a while: pay with another card below.`)}
+${o.status === 'pending_payment' && alert('The payment of this order is being processed. Please reload this page in a moment.', 'info')}
 ${alert(m.error)}
 ${orderFacts(o)}
 ${orderLines(o)}
-${o.status === 'pending_payment' && html`<form class="stack" action="/account/orders/${o.id}/pay" method="post">${csrfField(v)}${cardFields({})}
-  <button type="submit" class="button primary">Pay ${money(o.total)}</button></form>`}
 ${cancellable && html`<form action="/account/orders/${o.id}/cancel" method="post" data-confirm="Cancel this order?">${csrfField(v)}
   <button type="submit" class="button danger">Cancel order</button>
-  ${o.status === 'paid' && html`<span class="hint">The payment will be refunded.</span>`}</form>`}`,
+  <span class="hint">The payment will be refunded.</span></form>`}`,
   }
 }
