@@ -1,4 +1,7 @@
 import type { FastifyInstance } from 'fastify'
+import { ApiError, apiUnavailable } from './errors.js'
+
+export { ApiError }
 
 /**
  * The storefront's only way to the shop's data: the public API, the same routes
@@ -26,18 +29,6 @@ export interface ApiCall {
 export interface ApiAnswer<T> {
   status: number
   body: T
-}
-
-/** A refusal or failure of the API, with its stable error code. */
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number,
-  ) {
-    super(message)
-    this.name = 'ApiError'
-  }
 }
 
 export interface ApiClient {
@@ -74,12 +65,12 @@ function toAnswer<T>(raw: Raw): ApiAnswer<T> {
   try {
     body = raw.text ? JSON.parse(raw.text) : undefined
   } catch {
-    throw new ApiError('API_UNAVAILABLE', 'The shop answered something unexpected', 502)
+    throw apiUnavailable('The shop answered something unexpected')
   }
   if (raw.status < 400) return { status: raw.status, body: body as T }
   const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error
   if (typeof error?.code === 'string') throw new ApiError(error.code, typeof error.message === 'string' ? error.message : error.code, raw.status)
-  throw new ApiError('API_UNAVAILABLE', `The shop is not available (${raw.status})`, raw.status >= 500 ? raw.status : 502)
+  throw apiUnavailable(`The shop is not available (${raw.status})`)
 }
 
 export function createInjectApiClient(server: FastifyInstance): ApiClient {
@@ -110,7 +101,7 @@ export function createHttpApiClient(baseUrl: string, timeoutMs: number): ApiClie
           signal: AbortSignal.timeout(timeoutMs),
         })
       } catch {
-        throw new ApiError('API_UNAVAILABLE', 'The shop cannot be reached right now', 503)
+        throw apiUnavailable('The shop cannot be reached right now')
       }
       return toAnswer<T>({ status: res.status, text: await res.text() })
     },

@@ -3,6 +3,7 @@ import cookie from '@fastify/cookie'
 import csrf from '@fastify/csrf-protection'
 import formbody from '@fastify/formbody'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { securityHeaders } from '../platform/security-headers.js'
 import { ApiError, createHttpApiClient, createInjectApiClient } from './api-client.js'
 import { registerAssets } from './assets.js'
 import { loadStorefrontConfig } from './config.js'
@@ -25,18 +26,24 @@ import { errorPage } from './views/errors.js'
  */
 
 // Stricter than the app's global policy (which allows inline styles for /docs): no inline script or style at all.
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "object-src 'none'",
-].join('; ')
+// Computed once, by helmet like the platform's other headers (src/platform/security-headers.ts), which every page keeps.
+const CSP = securityHeaders({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      objectSrc: ["'none'"],
+    },
+  },
+})['content-security-policy']!
 
 const AUTH_CODES = new Set(['AUTH_REQUIRED', 'INVALID_TOKEN', 'TOKEN_EXPIRED', 'USER_NOT_FOUND'])
 

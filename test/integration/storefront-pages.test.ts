@@ -58,6 +58,29 @@ describe('storefront pages', () => {
     assert.notEqual(api.headers['content-security-policy'], csp)
   })
 
+  test("every storefront answer (page, error page, refusal, redirect) has the pages' policy and the platform's other security headers", async (t) => {
+    const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false' } })
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    const answers = {
+      page: await built.app.inject({ method: 'GET', url: '/' }),
+      'error page': await built.app.inject({ method: 'GET', url: '/products/no-such-thing' }),
+      'CSRF refusal': await built.app.inject({ method: 'POST', url: '/cart/items', headers: form, payload: 'productId=1&quantity=1' }),
+      redirect: await built.app.inject({ method: 'GET', url: '/admin' }),
+    }
+    assert.deepEqual(Object.values(answers).map((a) => a.statusCode), [200, 404, 403, 303])
+    for (const [what, res] of Object.entries(answers)) {
+      const csp = String(res.headers['content-security-policy']).split(';').map((d) => d.trim())
+      for (const directive of ["script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'", "form-action 'self'"]) {
+        assert.ok(csp.includes(directive), `${what}: ${directive} in ${csp.join('; ')}`)
+      }
+      assert.equal(res.headers['x-content-type-options'], 'nosniff', what)
+      assert.match(String(res.headers['strict-transport-security']), /max-age=31536000/, what)
+      assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN', what)
+      assert.equal(res.headers['referrer-policy'], 'no-referrer', what)
+      assert.equal(res.headers['cross-origin-opener-policy'], 'same-origin', what)
+    }
+  })
+
   test('a form posted without the token of its page is refused with 403 and changes nothing', async (t) => {
     const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false', SEED_DEMO_PRODUCTS: '5' } })
     const productId = (await built.app.inject({ method: 'GET', url: '/api/products?limit=1' })).json<{ items: { id: number }[] }>().items[0]!.id

@@ -6,6 +6,7 @@ import { messageFor } from '../messages.js'
 import { COOKIES } from '../session.js'
 import { accountPage, forgotPage, resetPage, signInPage, signUpPage, verifyPage, type FormState } from '../views/account.js'
 import { callCart } from './cart.js'
+import { invalidResetToken, invalidVerificationToken, passwordsDiffer } from '../errors.js'
 
 const ONE_TIME_TOKEN = /^[A-Za-z0-9_-]{16,200}$/
 
@@ -62,7 +63,7 @@ export function registerAccountPages(app: FastifyInstance, shop: Shop) {
   app.post('/account/verify-email', async (req, reply) => {
     const token = tokenOf(formText(req, 'token'))
     try {
-      if (!token) throw new ApiError('INVALID_VERIFICATION_TOKEN', 'No token', 400)
+      if (!token) throw invalidVerificationToken()
       await apiFor(shop, req)({ method: 'POST', path: '/api/auth/email-verifications/confirm', body: { token } })
       return page(req, reply, (v) => verifyPage(v, { done: true }))
     } catch (err) {
@@ -88,8 +89,8 @@ export function registerAccountPages(app: FastifyInstance, shop: Shop) {
     const token = tokenOf(formText(req, 'token'))
     const password = formRaw(req, 'password')
     try {
-      if (!token) throw new ApiError('INVALID_RESET_TOKEN', 'No token', 400)
-      if (password !== formRaw(req, 'confirm')) throw new ApiError('PASSWORDS_DIFFER', 'The two passwords are not the same.', 400)
+      if (!token) throw invalidResetToken()
+      if (password !== formRaw(req, 'confirm')) throw passwordsDiffer()
       await apiFor(shop, req)({ method: 'POST', path: '/api/auth/password-resets/confirm', body: { token, password } })
       // Every session of the account ended with the reset, this browser's too.
       shop.sessions.signOut(req, reply)

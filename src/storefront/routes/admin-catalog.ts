@@ -5,12 +5,13 @@ import { apiFor, formText, queryText, sendPage, type Shop } from '../context.js'
 import { parsePrice } from '../format.js'
 import { messageFor } from '../messages.js'
 import { categoriesPage, dealsPage, productFormPage, productsPage, type ProductForm } from '../views/admin-catalog.js'
+import { invalidDealForm, invalidPrice, invalidStock, notFound } from '../errors.js'
 
 const ID = /^[1-9][0-9]{0,14}$/
 
 function idParam(req: FastifyRequest): number {
   const id = (req.params as { id: string }).id
-  if (!ID.test(id)) throw new ApiError('NOT_FOUND', 'No such item', 404)
+  if (!ID.test(id)) throw notFound('item')
   return Number(id)
 }
 
@@ -33,7 +34,7 @@ function productForm(req: FastifyRequest): ProductForm {
 /** The API body of a product form; on create every field, on edit the ones that changed are sent anyway (PATCH is idempotent). */
 function productBody(form: ProductForm, creating: boolean) {
   const amount = parsePrice(form.price)
-  if (amount === undefined) throw new ApiError('INVALID_PRICE', 'The price must be a number like 19.99.', 400)
+  if (amount === undefined) throw invalidPrice()
   const body: Record<string, unknown> = {
     name: form.name,
     slug: form.slug || slugify(form.name ?? ''),
@@ -88,12 +89,12 @@ export function registerAdminCatalogPages(admin: FastifyInstance, shop: Shop) {
       if (action === 'edit') await api({ method: 'PATCH', path: `/api/products/${id}`, body: productBody(productForm(req), false) })
       else if (action === 'stock') {
         const stock = formText(req, 'stock')
-        if (!/^\d{1,10}$/.test(stock)) throw new ApiError('INVALID_STOCK', 'Stock must be a whole number, 0 or more.', 400)
+        if (!/^\d{1,10}$/.test(stock)) throw invalidStock()
         await api({ method: 'PUT', path: `/api/products/${id}/stock`, body: { stock: Number(stock) } })
       } else if (action === 'delete') {
         await api({ method: 'DELETE', path: `/api/products/${id}` })
         return reply.redirect('/admin/products', 303)
-      } else throw new ApiError('NOT_FOUND', 'No such action', 404)
+      } else throw notFound('action')
       return reply.redirect(formText(req, 'back') === 'list' ? '/admin/products' : `/admin/products/${id}?saved=1`, 303)
     } catch (err) {
       if (!(err instanceof ApiError) || err.status >= 500 || err.status === 401 || err.code === 'PRODUCT_NOT_FOUND') throw err
@@ -138,7 +139,7 @@ export function registerAdminCatalogPages(admin: FastifyInstance, shop: Shop) {
     const action = (req.params as { action: string }).action
     if (action === 'rename') await apiFor(shop, req)({ method: 'PATCH', path: `/api/categories/${id}`, body: { name: formText(req, 'name') } })
     else if (action === 'delete') await apiFor(shop, req)({ method: 'DELETE', path: `/api/categories/${id}` })
-    else throw new ApiError('NOT_FOUND', 'No such action', 404)
+    else throw notFound('action')
   }))
 
   admin.get('/deals', async (req, reply) => {
@@ -150,7 +151,7 @@ export function registerAdminCatalogPages(admin: FastifyInstance, shop: Shop) {
     const productId = formText(req, 'productId')
     const percent = formText(req, 'discountPercent')
     const days = formText(req, 'days')
-    if (!ID.test(productId) || !/^\d{1,2}$/.test(percent) || !/^\d{1,3}$/.test(days)) throw new ApiError('INVALID_DEAL_FORM', 'Product id, discount and days must be whole numbers.', 400)
+    if (!ID.test(productId) || !/^\d{1,2}$/.test(percent) || !/^\d{1,3}$/.test(days)) throw invalidDealForm()
     const startsAt = new Date()
     const endsAt = new Date(startsAt.getTime() + Number(days) * 24 * 3600 * 1000)
     await apiFor(shop, req)({

@@ -6,6 +6,7 @@ import { messageFor } from '../messages.js'
 import { dashboardPage, adminOrderPage, adminOrdersPage, type Dashboard } from '../views/admin.js'
 import { errorPage } from '../views/errors.js'
 import { registerAdminCatalogPages } from './admin-catalog.js'
+import { orderNotFound } from '../errors.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const STATUSES = new Set(['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled', 'payment_failed'])
@@ -63,7 +64,7 @@ export function registerAdminPages(app: FastifyInstance, shop: Shop) {
 
       admin.post('/orders/:id/:action', async (req, reply) => {
         const { id, action } = req.params as { id: string; action: string }
-        if (!UUID.test(id) || !['ship', 'deliver', 'cancel'].includes(action)) throw new ApiError('ORDER_NOT_FOUND', 'No such order', 404)
+        if (!UUID.test(id) || !['ship', 'deliver', 'cancel'].includes(action)) throw orderNotFound()
         const tracking = formText(req, 'trackingNumber')
         const body = action === 'ship' ? (tracking ? { trackingNumber: tracking } : {}) : action === 'cancel' ? { reason: 'cancelled by the shop' } : undefined
         try {
@@ -78,7 +79,7 @@ export function registerAdminPages(app: FastifyInstance, shop: Shop) {
 
       async function getOrder(req: FastifyRequest): Promise<Order> {
         const id = (req.params as { id: string }).id
-        if (!UUID.test(id)) throw new ApiError('ORDER_NOT_FOUND', 'No such order', 404)
+        if (!UUID.test(id)) throw orderNotFound()
         return (await apiFor(shop, req)<Order>({ method: 'GET', path: `/api/orders/${id}` })).body
       }
 

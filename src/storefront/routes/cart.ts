@@ -5,6 +5,7 @@ import { apiFor, formText, sendPage, wantsJson, type Shop } from '../context.js'
 import { money } from '../format.js'
 import { messageFor } from '../messages.js'
 import { cartPage } from '../views/cart.js'
+import { cartItemNotFound, productNotFound, validation } from '../errors.js'
 
 /**
  * The cart: a guest's (token in a cookie) or the signed-in user's (a guest
@@ -31,7 +32,7 @@ export function registerCartPages(app: FastifyInstance, shop: Shop) {
     const productId = Number(formText(req, 'productId'))
     const quantity = quantityOf(formText(req, 'quantity')) ?? 1
     try {
-      if (!Number.isSafeInteger(productId) || productId < 1) throw new ApiError('PRODUCT_NOT_FOUND', 'No such product', 404)
+      if (!Number.isSafeInteger(productId) || productId < 1) throw productNotFound()
       const cart = await callCart(shop, req, reply, { method: 'POST', path: '/api/cart/items', body: { productId, quantity } })
       const line = cart.items.find((i) => i.productId === productId)
       if (wantsJson(req)) {
@@ -51,11 +52,11 @@ export function registerCartPages(app: FastifyInstance, shop: Shop) {
     const remove = formText(req, 'action') === 'remove'
     const quantity = quantityOf(formText(req, 'quantity'))
     try {
-      if (!Number.isSafeInteger(productId) || productId < 1) throw new ApiError('CART_ITEM_NOT_FOUND', 'Not in the cart', 404)
+      if (!Number.isSafeInteger(productId) || productId < 1) throw cartItemNotFound()
       if (remove || quantity === 0) {
         await callCart(shop, req, reply, { method: 'DELETE', path: `/api/cart/items/${productId}` })
       } else {
-        if (quantity === undefined) throw new ApiError('VALIDATION', 'Quantity must be a whole number', 400)
+        if (quantity === undefined) throw validation('Quantity must be a whole number')
         await callCart(shop, req, reply, { method: 'PATCH', path: `/api/cart/items/${productId}`, body: { quantity } })
       }
       return reply.redirect('/cart?updated=1', 303)

@@ -6,6 +6,7 @@ import { money, parsePrice } from '../format.js'
 import { homePage } from '../views/home.js'
 import { listingPage, type Listing } from '../views/listing.js'
 import { productPage } from '../views/product.js'
+import { categoryNotFound, productNotFound } from '../errors.js'
 
 const SORTS = new Set(['relevance', 'newest', 'price_asc', 'price_desc'])
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/
@@ -24,10 +25,10 @@ export function registerCatalogPages(app: FastifyInstance, shop: Shop) {
 
   app.get('/category/:slug', async (req, reply) => {
     const slug = (req.params as { slug: string }).slug
-    if (!SLUG.test(slug)) throw new ApiError('CATEGORY_NOT_FOUND', 'No such category', 404)
+    if (!SLUG.test(slug)) throw categoryNotFound()
     const tree = (await apiFor(shop, req)<{ items: Category[] }>({ method: 'GET', path: '/api/categories' })).body.items
     const trail = findTrail(tree, slug)
-    if (!trail) throw new ApiError('CATEGORY_NOT_FOUND', 'No such category', 404)
+    if (!trail) throw categoryNotFound()
     return sendListing(shop, req, reply, { category: slug, trail, tree })
   })
 
@@ -39,7 +40,7 @@ export function registerCatalogPages(app: FastifyInstance, shop: Shop) {
 
   app.get('/products/:slug', async (req, reply) => {
     const slug = (req.params as { slug: string }).slug
-    if (!/^[a-z0-9-]{1,120}$/.test(slug)) throw new ApiError('PRODUCT_NOT_FOUND', 'No such product', 404)
+    if (!/^[a-z0-9-]{1,120}$/.test(slug)) throw productNotFound()
     const api = apiFor(shop, req)
     const product = (await api<Product>({ method: 'GET', path: `/api/products/${slug}` })).body
     const recommended = await api<Recommendations>({ method: 'GET', path: '/api/recommendations', query: { productId: product.id, limit: 4 } }).then(

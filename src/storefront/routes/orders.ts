@@ -8,6 +8,7 @@ import { messageFor } from '../messages.js'
 import { checkoutPage, type CheckoutForm } from '../views/checkout.js'
 import { orderPage, ordersPage } from '../views/orders.js'
 import { callCart } from './cart.js'
+import { invalidExpiry, orderNotFound, validation } from '../errors.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const ADDRESS_FIELDS = ['name', 'line1', 'line2', 'city', 'postalCode', 'country', 'phone'] as const
@@ -29,7 +30,7 @@ function parseExpiry(text: string | undefined): { expMonth: number; expYear: num
 
 function cardOf(req: FastifyRequest) {
   const expiry = parseExpiry(formText(req, 'cardExpiry'))
-  if (!expiry) throw new ApiError('INVALID_EXPIRY', 'Please give the card’s expiry date as MM/YY.', 400)
+  if (!expiry) throw invalidExpiry()
   return { number: formText(req, 'cardNumber'), ...expiry, cvc: formText(req, 'cardCvc') }
 }
 
@@ -69,7 +70,7 @@ export function registerOrderPages(app: FastifyInstance, shop: Shop) {
     if (!req.shop.identity) return redirectToSignIn(req, reply)
     const form = checkoutForm(req)
     try {
-      if (!form.idempotencyKey || !UUID.test(form.idempotencyKey)) throw new ApiError('VALIDATION', 'The form is incomplete', 400)
+      if (!form.idempotencyKey || !UUID.test(form.idempotencyKey)) throw validation('The form is incomplete')
       const order = await placeOrder(shop, req, form)
       await callCart(shop, req, reply, { method: 'GET', path: '/api/cart' }).catch(() => undefined)
       return reply.redirect(`/account/orders/${order.id}?placed=1`, 303)
@@ -95,7 +96,7 @@ export function registerOrderPages(app: FastifyInstance, shop: Shop) {
   app.get('/account/orders/:id', async (req, reply) => {
     if (!req.shop.identity) return redirectToSignIn(req, reply)
     const id = (req.params as { id: string }).id
-    if (!UUID.test(id)) throw new ApiError('ORDER_NOT_FOUND', 'No such order', 404)
+    if (!UUID.test(id)) throw orderNotFound()
     const order = (await apiFor(shop, req)<Order>({ method: 'GET', path: `/api/orders/${id}` })).body
     const notice = queryText(req, 'placed') === '1' ? 'placed' : queryText(req, 'updated') === '1' ? 'updated' : undefined
     return sendPage(shop, req, reply, (v) => orderPage(v, order, { ...(notice ? { notice } : {}) }))
@@ -104,7 +105,7 @@ export function registerOrderPages(app: FastifyInstance, shop: Shop) {
   app.post('/account/orders/:id/cancel', async (req, reply) => {
     if (!req.shop.identity) return redirectToSignIn(req, reply)
     const { id } = req.params as { id: string }
-    if (!UUID.test(id)) throw new ApiError('ORDER_NOT_FOUND', 'No such order', 404)
+    if (!UUID.test(id)) throw orderNotFound()
     const api = apiFor(shop, req)
     try {
       await api({ method: 'POST', path: `/api/orders/${id}/cancel`, body: { reason: 'cancelled by the customer' } })
