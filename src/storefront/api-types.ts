@@ -17,9 +17,23 @@ export interface Product {
   attributes: Record<string, unknown>
   stock: number
   inStock: boolean
-  images: unknown[]
+  images: ProductImage[]
   createdAt: string
   updatedAt: string
+}
+
+export interface ImageVariant {
+  url: string
+  width: number
+  height: number
+}
+
+/** A ready picture, one list per format, ascending by width (docs/images.md). */
+export interface ProductImage {
+  id: string
+  alt: string
+  position: number
+  variants: { avif: ImageVariant[]; webp: ImageVariant[]; jpeg: ImageVariant[] }
 }
 
 export interface Page<T> {
@@ -45,6 +59,8 @@ export interface CartLine {
   productId: number
   slug: string | null
   name: string | null
+  /** The first picture's smallest JPEG, or null. */
+  image: string | null
   quantity: number
   unitPrice: Money | null
   lineTotal: Money | null

@@ -27,23 +27,27 @@ import { errorPage } from './views/errors.js'
 
 // Stricter than the app's global policy (which allows inline styles for /docs): no inline script or style at all.
 // Computed once, by helmet like the platform's other headers (src/platform/security-headers.ts), which every page keeps.
-const CSP = securityHeaders({
-  contentSecurityPolicy: {
-    useDefaults: false,
-    directives: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
-      styleSrc: ["'self'"],
-      imgSrc: ["'self'", 'data:'],
-      fontSrc: ["'self'"],
-      connectSrc: ["'self'"],
-      formAction: ["'self'"],
-      frameAncestors: ["'none'"],
-      baseUri: ["'none'"],
-      objectSrc: ["'none'"],
+// Product pictures come from IMAGES_BASE_URL: this site's /images, or a CDN's origin, which the policy then names.
+function pagePolicy(imagesBaseUrl: string | undefined): string {
+  const imageOrigin = imagesBaseUrl && /^https?:\/\//.test(imagesBaseUrl) ? [new URL(imagesBaseUrl).origin] : []
+  return securityHeaders({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', ...imageOrigin],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
     },
-  },
-})['content-security-policy']!
+  })['content-security-policy']!
+}
 
 const AUTH_CODES = new Set(['AUTH_REQUIRED', 'INVALID_TOKEN', 'TOKEN_EXPIRED', 'USER_NOT_FOUND'])
 
@@ -55,6 +59,7 @@ export interface StorefrontOptions {
 
 export async function storefront(app: FastifyInstance, { env, server }: StorefrontOptions) {
   const config = loadStorefrontConfig(env)
+  const csp = pagePolicy(env.IMAGES_BASE_URL)
   const api = config.STOREFRONT_API_URL ? createHttpApiClient(config.STOREFRONT_API_URL, config.STOREFRONT_API_TIMEOUT_MS) : createInjectApiClient(server)
   await app.register(cookie, { secret: config.STOREFRONT_COOKIE_SECRET ?? randomBytes(32).toString('base64url') })
   await app.register(formbody, { bodyLimit: 64 * 1024 })
@@ -71,7 +76,7 @@ export async function storefront(app: FastifyInstance, { env, server }: Storefro
   app.decorateRequest('shop', null as never)
   app.addHook('onSend', async (req, reply, payload) => {
     if (req.url.startsWith('/assets/')) return payload
-    reply.header('content-security-policy', CSP)
+    reply.header('content-security-policy', csp)
     if (req.method === 'GET' || req.method === 'HEAD') reply.header('cache-control', 'private, no-cache')
     return payload
   })

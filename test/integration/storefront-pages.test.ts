@@ -8,6 +8,8 @@ import { ApiError, createHttpApiClient } from '../../src/storefront/api-client.j
 import { writeAssets } from '../../src/storefront/assets.js'
 import { bearer, PASSWORD, registerUser, uniqueEmail } from '../helpers/auth-fixture.js'
 import { buildTestApp } from '../helpers/build-app.js'
+import { photoJpeg } from '../helpers/image-fixtures.js'
+import { IMAGE_TEST_ENV, productShowing, uploadReady } from '../helpers/product-images-fixture.js'
 
 /** The storefront's guarantees that need no browser: headers, CSRF, escaping, sessions, errors, the API client. */
 
@@ -121,6 +123,35 @@ describe('storefront pages', () => {
       assert.doesNotMatch(res.body, /<img src=x|<script>alert/, url)
       if (url !== '/search?q=onerror') assert.match(res.body, /&lt;img src=x onerror=alert\(1\)&gt;/, url)
     }
+  })
+
+  test('a product picture is a <picture> with AVIF, WebP and JPEG srcsets, its size set, lazy below the fold; a product without one shows a placeholder', async (t) => {
+    // The workers on: a finished picture reaches the product's answers through the product.image_ready event.
+    const built = await buildTestApp(t, { env: { SEED_DEMO_PRODUCTS: '0', PRODUCT_RATE_LIMIT_MAX: '100000', ...IMAGE_TEST_ENV } })
+    const admin = bearer(await adminToken(built))
+    const create = async (slug: string) => {
+      const res = await built.app.inject({ method: 'POST', url: '/api/products', headers: admin, payload: { slug, name: `Lamp ${slug}`, price: { amount: 1500, currency: 'USD' }, stock: 3 } })
+      assert.equal(res.statusCode, 201, res.body)
+      return res.json<{ id: number; slug: string }>()
+    }
+    const without = await create('lamp-without')
+    const withPicture = await create('lamp-with')
+    const image = await uploadReady(built, withPicture.id, admin, await photoJpeg(900, 600), 'A test photo')
+    assert.equal(image.status, 'ready')
+    await productShowing(built, withPicture.id, [image.id])
+
+    const page = (await built.app.inject({ method: 'GET', url: `/products/${withPicture.slug}` })).body
+    const picture = /<picture class="product-image large">([\s\S]*?)<\/picture>/.exec(page)?.[1]
+    assert.ok(picture, 'the product page has the picture')
+    assert.match(picture, /<source type="image\/avif" srcset="[^"]+\.avif 200w, [^"]+\.avif 600w, [^"]+\.avif 900w"/)
+    assert.match(picture, /<source type="image\/webp" srcset="[^"]+ 200w, [^"]+ 600w, [^"]+ 900w"/)
+    assert.match(picture, /<img src="[^"]+\/900\.jpg" srcset="[^"]+\/200\.jpg 200w, [^"]+\/600\.jpg 600w, [^"]+\/900\.jpg 900w" sizes="[^"]+" width="900" height="600" alt="A test photo" fetchpriority="high"/)
+    const url = /<img src="([^"]+)"/.exec(picture)![1]!
+    assert.equal((await built.app.inject({ method: 'GET', url })).statusCode, 200, 'the picture is served')
+
+    const listing = (await built.app.inject({ method: 'GET', url: '/search?sort=newest' })).body
+    assert.match(listing, /<img src="[^"]+\/600\.jpg"[^>]* width="900" height="600" alt="" fetchpriority="high"/, 'a card in view: a medium fallback, loaded at once, decorative in its link')
+    assert.match(listing, new RegExp(`href="/products/${without.slug}">\\s*<div class="product-image placeholder card" role="img" aria-label="No photo of [^"]+ yet">`))
   })
 
   test('requests racing with one refresh token share one refresh: the session survives and every page is signed in', async (t) => {

@@ -3,6 +3,9 @@ import { test } from 'node:test'
 import { html, queryString, trusted } from '../../src/storefront/html.js'
 import { parsePrice, priceInput } from '../../src/storefront/format.js'
 import { safeNext } from '../../src/storefront/context.js'
+import type { Product } from '../../src/storefront/api-types.js'
+import type { ViewContext } from '../../src/storefront/views/layout.js'
+import { productGrid } from '../../src/storefront/views/parts.js'
 
 test('every interpolated value is escaped, in text and in quoted attributes', () => {
   const name = `<img src=x onerror=alert(1)> & "quotes" 'too' \`tick\``
@@ -35,4 +38,19 @@ test('prices typed in a filter become minor units, and anything else is ignored'
 test('after signing in, only local paths are followed (no open redirect)', () => {
   assert.equal(safeNext('/checkout'), '/checkout')
   for (const bad of ['https://evil.example', '//evil.example', '/\\evil.example', 'checkout', undefined]) assert.equal(safeNext(bad), '/', String(bad))
+})
+
+test('in a grid, the pictures of the first cards (in view) load at once, the others lazily', () => {
+  const variant = (width: number, format: string) => ({ url: `/images/ab/abcd/${width}.${format}`, width, height: width })
+  const product = (id: number): Product => ({
+    id, slug: `p-${id}`, name: `Product ${id}`, description: '', price: { amount: 100, currency: 'USD' }, salePrice: { amount: 100, currency: 'USD' },
+    deal: null, category: null, attributes: {}, stock: 0, inStock: false, createdAt: '', updatedAt: '',
+    images: [{ id: `i${id}`, alt: '', position: 0, variants: { avif: [variant(200, 'avif')], webp: [variant(200, 'webp')], jpeg: [variant(200, 'jpg')] } }],
+  })
+  const v = { csrf: 't' } as ViewContext
+  const grid = productGrid(v, [1, 2, 3, 4, 5, 6].map(product), '', 4).toString()
+  const imgs = grid.match(/<img [^>]+>/g) ?? []
+  assert.equal(imgs.length, 6)
+  assert.deepEqual(imgs.map((i) => (/fetchpriority="high"/.test(i) ? 'eager' : /loading="lazy"/.test(i) ? 'lazy' : '?')), ['eager', 'eager', 'eager', 'eager', 'lazy', 'lazy'])
+  assert.ok(imgs.every((i) => /width="200" height="200"/.test(i)))
 })

@@ -32,7 +32,7 @@ function cartRow(v: ViewContext, line: CartLine): SafeHtml {
   const name = line.available && line.name ? html`<a href="/products/${line.slug ?? ''}">${line.name}</a>` : html`<span>A product that is no longer sold</span>`
   const id = `qty-${line.productId}`
   return html`<tr>
-    <td>${name}
+    <td>${line.image && html`<img class="cart-thumb" src="${line.image}" alt="" width="64" height="64" loading="lazy" decoding="async">`}${name}
       ${line.priceChanged && line.previousUnitPrice && html`<br><small>Price changed from ${money(line.previousUnitPrice)}</small>`}
       ${line.exceedsStock && html`<br><small class="stock out">Only ${line.stock} in stock</small>`}
     </td>

@@ -20,7 +20,7 @@ export function homePage(v: ViewContext, d: HomeData): PageContent {
 </section>
 <section aria-labelledby="deals-title">
   <h2 id="deals-title">Today's deals</h2>
-  ${productGrid(v, d.deals, 'No deals running right now.')}
+  ${productGrid(v, d.deals, 'No deals running right now.', 4)}
 </section>
 <section aria-labelledby="categories-title">
   <h2 id="categories-title">Shop by category</h2>

@@ -37,7 +37,7 @@ ${current && current.children.length > 0 && html`<nav aria-label="Subcategories"
   <section class="results" aria-labelledby="results-title">
     <h2 id="results-title" class="visually-hidden">Products</h2>
     ${l.error && alert(messageFor(l.error))}
-    ${productGrid(v, page.items, l.q ? 'No products match your search. Try other words or fewer filters.' : 'No products match these filters.')}
+    ${productGrid(v, page.items, l.q ? 'No products match your search. Try other words or fewer filters.' : 'No products match these filters.', 4)}
     <p class="pager">
       ${isLaterPage && html`<a href="${action}${queryString(params)}">First page</a>`}
       ${page.nextCursor && html`<a class="button" rel="next" href="${action}${queryString({ ...params, cursor: page.nextCursor })}">Next page</a>`}

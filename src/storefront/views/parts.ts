@@ -1,4 +1,4 @@
-import type { Money, Product } from '../api-types.js'
+import type { ImageVariant, Money, Product } from '../api-types.js'
 import { money } from '../format.js'
 import { html, type HtmlValue, type SafeHtml } from '../html.js'
 import type { ViewContext } from './layout.js'
@@ -16,9 +16,34 @@ export function price(p: { price: Money; salePrice: Money }): SafeHtml {
   return html`<span class="price">${money(p.price)}</span>`
 }
 
-/** Where a product photo goes: the product has none yet (image upload comes with the image service). */
-export function productImage(p: Product, size: 'card' | 'large'): SafeHtml {
-  return html`<div class="product-image ${size}" role="img" aria-label="No photo of ${p.name} yet"><span aria-hidden="true">${initials(p.name)}</span></div>`
+/** How wide a picture is drawn: a grid card (columns of at least 10.5rem), or the product page's (at most 30rem). */
+const SIZES = { card: '(min-width: 40rem) 14rem, 45vw', large: '(min-width: 48rem) 30rem, 100vw' }
+
+const srcset = (variants: ImageVariant[]) => variants.map((x) => `${x.url} ${x.width}w`).join(', ')
+
+/**
+ * A product's first picture: AVIF, then WebP, then JPEG (every browser), each at
+ * every width, so the browser picks what the slot and the screen need. width and
+ * height are the largest variant's, so the space is kept before the bytes arrive.
+ * Pictures below the fold load lazily; `eager` is for the first ones on a page.
+ * A product without a picture yet gets a placeholder with its initials.
+ */
+export function productImage(p: Product, size: 'card' | 'large', eager = false): SafeHtml {
+  const image = [...p.images].sort((a, b) => a.position - b.position)[0]
+  const jpeg = image?.variants.jpeg ?? []
+  const largest = jpeg[jpeg.length - 1]
+  if (!image || !largest) {
+    return html`<div class="product-image placeholder ${size}" role="img" aria-label="No photo of ${p.name} yet"><span aria-hidden="true">${initials(p.name)}</span></div>`
+  }
+  // In a card the picture sits in a link that names the product: it is decorative there (alt="").
+  // A card never needs the largest width as its fallback: the smallest at or above 600 px, or the largest.
+  const fallback = size === 'card' ? (jpeg.find((x) => x.width >= 600) ?? largest) : largest
+  const sizes = SIZES[size]
+  return html`<picture class="product-image ${size}">
+    ${image.variants.avif.length > 0 && html`<source type="image/avif" srcset="${srcset(image.variants.avif)}" sizes="${sizes}">`}
+    ${image.variants.webp.length > 0 && html`<source type="image/webp" srcset="${srcset(image.variants.webp)}" sizes="${sizes}">`}
+    <img src="${fallback.url}" srcset="${srcset(jpeg)}" sizes="${sizes}" width="${largest.width}" height="${largest.height}" alt="${size === 'card' ? '' : image.alt || p.name}"${eager ? html` fetchpriority="high"` : html` loading="lazy"`} decoding="async">
+  </picture>`
 }
 
 function initials(name: string): string {
@@ -45,10 +70,10 @@ export function addToCartForm(v: ViewContext, p: Product, withQuantity = false):
   </form>`
 }
 
-export function productCard(v: ViewContext, p: Product): SafeHtml {
+export function productCard(v: ViewContext, p: Product, eager = false): SafeHtml {
   return html`<li class="card">
     <a class="card-link" href="/products/${p.slug}">
-      ${productImage(p, 'card')}
+      ${productImage(p, 'card', eager)}
       <span class="card-name">${p.name}</span>
     </a>
     ${p.deal && html`<span class="badge">−${p.deal.discountPercent}%</span>`}
@@ -57,9 +82,10 @@ export function productCard(v: ViewContext, p: Product): SafeHtml {
   </li>`
 }
 
-export function productGrid(v: ViewContext, products: Product[], empty = 'No products here yet.'): SafeHtml {
+/** `eager`: how many of the first cards are in view when the page opens (their pictures load at once). */
+export function productGrid(v: ViewContext, products: Product[], empty = 'No products here yet.', eager = 0): SafeHtml {
   if (products.length === 0) return html`<p class="empty">${empty}</p>`
-  return html`<ul class="grid">${products.map((p) => productCard(v, p))}</ul>`
+  return html`<ul class="grid">${products.map((p, i) => productCard(v, p, i < eager))}</ul>`
 }
 
 export function alert(message: HtmlValue, kind: 'error' | 'info' = 'error'): HtmlValue {

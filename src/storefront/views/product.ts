@@ -13,7 +13,7 @@ export function productPage(v: ViewContext, p: Product, recommended: Product[], 
 ${breadcrumbs([{ href: '/', label: 'Home' }, ...(p.category ? [{ href: `/category/${p.category.slug}`, label: p.category.name }] : []), { label: p.name }])}
 ${added && alert(html`Added to your cart. <a href="/cart">View cart</a>`, 'info')}
 <article class="product">
-  <div class="product-media">${productImage(p, 'large')}</div>
+  <div class="product-media">${productImage(p, 'large', true)}</div>
   <div class="product-info">
     <h1>${p.name}</h1>
     <p class="product-price">${price(p)}</p>
