@@ -36,6 +36,12 @@ export interface ProductImage {
   variants: { avif: ImageVariant[]; webp: ImageVariant[]; jpeg: ImageVariant[] }
 }
 
+export interface Suggestions {
+  items: { name: string; slug: string }[]
+  /** The query the items are for, when what was typed found nothing and a typo was corrected. */
+  correctedQuery?: string
+}
+
 export interface Page<T> {
   items: T[]
   nextCursor: string | null

@@ -154,6 +154,27 @@ describe('storefront pages', () => {
     assert.match(listing, new RegExp(`href="/products/${without.slug}">\\s*<div class="product-image placeholder card" role="img" aria-label="No photo of [^"]+ yet">`))
   })
 
+  test('the search box suggests from the first letters of a word, and past a typo', async (t) => {
+    const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false', SEED_DEMO_PRODUCTS: '0' } })
+    const created = await built.app.inject({
+      method: 'POST',
+      url: '/api/products',
+      headers: bearer(await adminToken(built)),
+      payload: { slug: 'studio-headphones', name: 'Studio Headphones', price: { amount: 9900, currency: 'USD' }, stock: 3 },
+    })
+    assert.equal(created.statusCode, 201, created.body)
+    const suggest = async (q: string) => {
+      const res = await built.app.inject({ method: 'GET', url: `/search/suggest?q=${encodeURIComponent(q)}`, headers: { accept: 'application/json' } })
+      assert.equal(res.statusCode, 200)
+      return res.json<{ items: { name: string; url: string }[]; correctedQuery?: string }>()
+    }
+    assert.deepEqual((await suggest('headph')).items, [{ name: 'Studio Headphones', url: '/products/studio-headphones' }])
+    const typo = await suggest('studoi headphones')
+    assert.deepEqual(typo.items.map((i) => i.name), ['Studio Headphones'])
+    assert.equal(typo.correctedQuery, 'studio headphones')
+    assert.deepEqual((await suggest('h')).items, [], 'one letter asks nothing')
+  })
+
   test('requests racing with one refresh token share one refresh: the session survives and every page is signed in', async (t) => {
     const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false', AUTH_RATE_LIMIT_MAX: '1000' } })
     const account = await registerUser(built)

@@ -56,10 +56,7 @@
         a.tabIndex = -1
         var name = document.createElement('span')
         name.textContent = item.name // text, never HTML: names come from the catalog
-        var price = document.createElement('span')
-        price.textContent = item.price
         a.appendChild(name)
-        a.appendChild(price)
         li.appendChild(a)
         list.appendChild(li)
       })

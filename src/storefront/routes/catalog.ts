@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { ApiError } from '../api-client.js'
-import type { Category, Page, Product, Recommendations } from '../api-types.js'
+import type { Category, Page, Product, Recommendations, Suggestions } from '../api-types.js'
 import { apiFor, queryText, sendPage, type Shop } from '../context.js'
-import { money, parsePrice } from '../format.js'
+import { parsePrice } from '../format.js'
 import { homePage } from '../views/home.js'
 import { listingPage, type Listing } from '../views/listing.js'
 import { productPage } from '../views/product.js'
@@ -50,15 +50,17 @@ export function registerCatalogPages(app: FastifyInstance, shop: Shop) {
     return sendPage(shop, req, reply, (v) => productPage(v, product, recommended, queryText(req, 'added') === '1'))
   })
 
-  // Suggestions as you type (the page's script asks); whole words today, prefixes when the API learns them.
+  // Suggestions as you type (the page's script asks): the API's, where the last word is a prefix
+  // ("headph" finds headphones) and a typo is corrected; names and slugs only, cached per prefix.
   app.get('/search/suggest', async (req, reply) => {
     const q = queryText(req, 'q')
     reply.header('cache-control', 'private, max-age=60')
-    if (!q || q.length > 200) return { items: [] }
+    if (!q || q.length < 2 || q.length > 100) return { items: [] }
     try {
-      const page = await apiFor(shop, req)<Page<Product>>({ method: 'GET', path: '/api/products', query: { q, limit: 6 } })
-      return { items: page.body.items.map((p) => ({ name: p.name, url: `/products/${p.slug}`, price: money(p.salePrice) })) }
+      const { body } = await apiFor(shop, req)<Suggestions>({ method: 'GET', path: '/api/products/suggestions', query: { q, limit: 6 } })
+      return { items: body.items.map((s) => ({ name: s.name, url: `/products/${s.slug}` })), ...(body.correctedQuery ? { correctedQuery: body.correctedQuery } : {}) }
     } catch {
+      // Suggestions are a convenience: the search itself still works.
       return { items: [] }
     }
   })
