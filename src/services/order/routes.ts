@@ -8,6 +8,7 @@ import type { OrderDeps } from './order-deps.js'
 import { getOrder, listOrders } from './order-views.js'
 import { checkCard } from './payment-provider.js'
 import * as S from './schemas.js'
+import { orderStats } from './stats-store.js'
 import type { OrderStatus } from './state-machine.js'
 
 const errors = { 400: S.ErrorResponse, 401: S.ErrorResponse, 403: S.ErrorResponse, 404: S.ErrorResponse, 409: S.ErrorResponse, 422: S.ErrorResponse, 429: S.ErrorResponse }
@@ -71,6 +72,15 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
         ...(cursor !== undefined ? { cursor } : {}),
       })
     },
+  )
+
+  app.get(
+    '/stats',
+    {
+      preValidation: requireAdmin,
+      schema: { tags, security, summary: 'Admin: orders and revenue today, orders by status, orders per day (UTC)', querystring: S.StatsQuery, response: { 200: S.OrderStats, ...errors } },
+    },
+    async (req) => orderStats(deps.db, req.query.days),
   )
 
   app.get(

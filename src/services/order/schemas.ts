@@ -87,4 +87,11 @@ export const Order = Type.Object({
 })
 
 export const OrderPage = Type.Object({ items: Type.Array(Order), nextCursor: Type.Union([Type.String(), Type.Null()]) })
+export const StatsQuery = Type.Object({ days: Type.Integer({ minimum: 1, maximum: 90, default: 14, description: 'UTC days in the series, today included.' }) }, { additionalProperties: false })
+const Count = Type.Integer({ minimum: 0 })
+export const OrderStats = Type.Object({
+  today: Type.Object({ orders: Count, revenue: Type.Array(Type.Object({ currency: Type.String(), amount: Type.Integer({ description: 'Minor units' }) })) }),
+  byStatus: Type.Record(Type.String(), Count),
+  daily: Type.Array(Type.Object({ date: Type.String(), orders: Count })),
+})
 export const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) })
