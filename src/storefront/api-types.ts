@@ -42,6 +42,12 @@ export interface Suggestions {
   correctedQuery?: string
 }
 
+export interface OrderStats {
+  today: { orders: number; revenue: Money[] }
+  byStatus: Record<string, number>
+  daily: { date: string; orders: number }[]
+}
+
 export interface Page<T> {
   items: T[]
   nextCursor: string | null

@@ -126,6 +126,9 @@ test('the admin area: only admins get in; an admin creates a product (a hostile 
 
   await page.goto(`${base}/admin`)
   assert.equal(await page.locator('table.orders tbody tr').count(), 1)
+  assert.equal(await page.locator('.stats li', { hasText: 'orders today' }).locator('strong').textContent(), '1')
+  assert.equal(await page.locator('.chart svg rect.bar').count(), 14, 'a bar per day')
+  await assertAccessible(page, 'dashboard with figures')
   await screenshot(page, 'admin-dashboard')
 
   assert.deepEqual(w.dialogs, [], 'no script from a product name ever ran')

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { AxeBuilder } from '@axe-core/playwright'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import sharp from 'sharp'
 import type { BuiltApp } from '../../src/app.js'
 import { buildTestApp } from '../helpers/build-app.js'
 import { until } from '../helpers/events.js'
@@ -96,9 +97,31 @@ export async function assertAccessible(page: Page, what: string) {
   assert.deepEqual(violations, [], `axe found violations on ${what} (${page.url()})`)
 }
 
+/** Share of pixels that may differ (a date, a demo picture drawn a moment later) before a screenshot is rewritten. */
+const SCREENSHOT_CHANGE = 0.02
+
+/**
+ * Saves the README's screenshot, unless it looks like the one already there: a
+ * run leaves the worktree clean when the pages did not change meaningfully
+ * (PNG bytes differ from run to run even when the pictures do not).
+ */
 export async function screenshot(page: Page, name: string, fullPage = false) {
   await mkdir(SCREENSHOTS, { recursive: true })
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage, animations: 'disabled' })
+  const file = path.join(SCREENSHOTS, `${name}.png`)
+  const shot = await page.screenshot({ fullPage, animations: 'disabled' })
+  const old = await readFile(file).catch(() => undefined)
+  if (old && (await changedShare(old, shot)) <= SCREENSHOT_CHANGE) return
+  await writeFile(file, shot)
+}
+
+async function changedShare(a: Buffer, b: Buffer): Promise<number> {
+  const [x, y] = await Promise.all([a, b].map((png) => sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true })))
+  if (x!.info.width !== y!.info.width || x!.info.height !== y!.info.height) return 1
+  let changed = 0
+  for (let i = 0; i < x!.data.length; i += 4) {
+    if (Math.abs(x!.data[i]! - y!.data[i]!) + Math.abs(x!.data[i + 1]! - y!.data[i + 1]!) + Math.abs(x!.data[i + 2]! - y!.data[i + 2]!) > 24) changed++
+  }
+  return changed / (x!.info.width * x!.info.height)
 }
 
 interface MailSummary {

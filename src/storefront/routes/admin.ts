@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError } from '../api-client.js'
-import type { Category, Order, Page, Product } from '../api-types.js'
+import type { Category, Order, OrderStats, Page, Product } from '../api-types.js'
 import { apiFor, formText, queryText, redirectToSignIn, sendPage, type Shop } from '../context.js'
 import { messageFor } from '../messages.js'
 import { dashboardPage, adminOrderPage, adminOrdersPage, type Dashboard } from '../views/admin.js'
@@ -29,18 +29,14 @@ export function registerAdminPages(app: FastifyInstance, shop: Shop) {
 
       admin.get('/', async (req, reply) => {
         const api = apiFor(shop, req)
-        const count = (status: string) =>
-          api<Page<Order>>({ method: 'GET', path: '/api/orders', query: { status, limit: 100 } }).then((a) => ({ n: a.body.items.length, more: a.body.nextCursor !== null }))
-        const [toShip, awaitingPayment, latest, categories, deals] = await Promise.all([
-          count('paid'),
-          count('pending_payment'),
+        const [stats, latest, categories, deals] = await Promise.all([
+          api<OrderStats>({ method: 'GET', path: '/api/orders/stats' }),
           api<Page<Order>>({ method: 'GET', path: '/api/orders', query: { limit: 10 } }),
           api<{ items: Category[] }>({ method: 'GET', path: '/api/categories' }),
           api<Page<Product>>({ method: 'GET', path: '/api/deals', query: { limit: 100 } }),
         ])
         const data: Dashboard = {
-          toShip,
-          awaitingPayment,
+          stats: stats.body,
           latest: latest.body.items,
           products: categories.body.items.reduce((n, c) => n + c.productCount, 0),
           categories: categories.body.items,
