@@ -20,6 +20,8 @@ export interface Shop {
   shopName: string
   /** The embedded shop's mailbox exists (no SMTP_URL): the admin area links to it. */
   devMail: boolean
+  /** /docs is served (API_DOCS): the footer links it. */
+  apiDocs: boolean
 }
 
 export type Api = <T>(call: ApiCall) => Promise<ApiAnswer<T>>
@@ -45,6 +47,7 @@ export async function viewContext(shop: Shop, req: FastifyRequest, reply: Fastif
   const q = (req.query as Record<string, unknown> | undefined)?.q
   return {
     shopName: shop.shopName,
+    apiDocs: shop.apiDocs,
     identity: req.shop?.identity ?? null,
     cartCount: req.shop?.cartCount ?? 0,
     csrf: reply.generateCsrf(),

@@ -71,6 +71,7 @@ export async function storefront(app: FastifyInstance, { env, server }: Storefro
     assets: await registerAssets(app),
     shopName: config.shopName,
     devMail: !config.realEmail,
+    apiDocs: config.API_DOCS,
   }
 
   app.decorateRequest('shop', null as never)

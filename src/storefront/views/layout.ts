@@ -6,6 +6,7 @@ import { html, type HtmlValue, type SafeHtml } from '../html.js'
 /** What every page needs to know about the request, besides its own data. */
 export interface ViewContext {
   shopName: string
+  apiDocs: boolean
   identity: Identity | null
   cartCount: number
   /** CSRF token for the page's forms. */
@@ -58,7 +59,7 @@ ${page.main}
 </main>
 <footer class="site-footer">
   <p>${v.shopName} runs on an open-source shop backend.
-  <a href="/docs">API documentation</a> · <a href="/api/products">Products as JSON</a></p>
+  ${v.apiDocs && html`<a href="/docs">API documentation</a> · `}<a href="/api/products">Products as JSON</a></p>
 </footer>
 </body>
 </html>
