@@ -7,6 +7,8 @@ test('stopping a periodic job aborts the signal of its run and waits for the run
   let started!: () => void
   const running = new Promise<void>((resolve) => (started = resolve))
   let sawAbort = false
+  // The job's timer does not hold the process open (unref): this test does, until it is done.
+  const alive = setInterval(() => {}, 1000)
   const stop = startPeriodic({
     name: 'long',
     everyMs: 10,
@@ -19,5 +21,6 @@ test('stopping a periodic job aborts the signal of its run and waits for the run
   })
   await running
   await stop()
+  clearInterval(alive)
   assert.equal(sawAbort, true)
 })
