@@ -45,7 +45,12 @@ export interface OrderEventBase {
 
 /** Published by the order service: what each order event carries besides OrderEventBase. */
 export interface OrderEventDetails {
-  'order.placed': { lines: OrderLinePayload[]; total: MoneyPayload }
+  'order.placed': {
+    lines: OrderLinePayload[]
+    total: MoneyPayload
+    /** What the total is made of (added in version 1 as optional: older events lack it). */
+    charges?: { subtotal: MoneyPayload; discountCode: string | null; discount: MoneyPayload; shipping: MoneyPayload; tax: MoneyPayload; pricesIncludeTax: boolean }
+  }
   'order.paid': { paymentId: string; total: MoneyPayload }
   'order.payment_failed': { reason: string }
   'order.cancelled': { reason: string; lines: OrderLinePayload[] }

@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto'
 import type { CartLine } from '../../contracts/cart.js'
 import type { Reservation } from '../../contracts/product.js'
 import type { Identity } from '../../platform/auth/token-verifier.js'
+import type { Queryable } from '../../platform/db/db.js'
 import { AppError } from '../../platform/errors.js'
 import { outboxRow } from '../../platform/events/outbox.js'
 import { currencyMismatch, emptyCart, markNothingWritten, NothingWritten, paymentDeclined, paymentRequired, reservationExpired } from './errors.js'
 import type { OrderDeps } from './order-deps.js'
-import { linePayloads, orderEvent } from './order-events.js'
+import { orderEvent, placedEvent } from './order-events.js'
 import * as store from './order-store.js'
 import * as paymentStore from './payment-store.js'
 import type { LineRow, OrderRow } from './order-store.js'
 import { loadView, toOrderView, type OrderView } from './order-views.js'
+import { precheck, priceOrder, type PricingChoice, type PricingContext } from './pricing.js'
+import { choiceOf, loadPricing, pricedCart, redeemDiscount } from './quote.js'
 import { chargeAttempt } from './payment-flow.js'
 import { cardLast4, type CardInput } from './payment-provider.js'
 import { INITIAL_STATUS, PAYMENT_INITIAL_STATUS, PAYMENT_TRANSITIONS, TRANSITIONS } from './state-machine.js'
@@ -19,6 +22,8 @@ export interface PlaceOrderInput {
   user: Identity
   orderId: string
   shippingAddress: Record<string, string>
+  discountCode?: string
+  shippingOption?: number
   card?: CardInput
   /** A retry took over this order id from an earlier attempt that stopped midway. */
   resumed?: boolean
@@ -40,10 +45,14 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput): Promi
   if (existing) return resumeOrder(deps, existing, input)
   const cart = await deps.cart.getUserCart(user.userId)
   if (cart.length === 0) throw emptyCart()
+  const request = pricingRequest(input)
+  const pricing = await loadPricing(deps, user.userId, request)
+  const choice = choiceOf(request)
   // Asked before any stock is held (an unknown product is the reservation's to refuse); checked again on the reserved prices.
-  if (!input.card && (await costsMoney(deps, cart))) throw paymentRequired()
+  precheck(pricing, choice)
+  if (!input.card && (await costsMoney(deps, cart, pricing, choice))) throw paymentRequired()
   const reservation = await reserve(deps, orderId, cart)
-  const created = await writeOrder(deps, input, reservation)
+  const created = await writeOrder(deps, input, reservation, pricing, choice)
   // Another attempt with this order id got there first.
   if (!created) return resumeOrder(deps, (await store.findOrder(deps.db, orderId))!, input)
   if (created.order.status === TRANSITIONS.pay.to) return accepted(deps, created.order, created.lines, created.payment)
@@ -51,28 +60,52 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput): Promi
   return accepted(deps, settled.order, created.lines, settled.payment)
 }
 
+/** The address's country and region, the code and the shipping option: what the order's price depends on besides its lines. */
+function pricingRequest(input: PlaceOrderInput) {
+  const { country, region } = input.shippingAddress
+  return {
+    country: country!,
+    ...(region ? { region } : {}),
+    ...(input.discountCode !== undefined ? { discountCode: input.discountCode } : {}),
+    ...(input.shippingOption !== undefined ? { shippingOption: input.shippingOption } : {}),
+  }
+}
+
 /**
- * The order, its lines and first charge in one statement. Any failure between
- * the reservation and this write gives the stock back before the answer,
- * unless the order did get written (then only the answer was lost).
+ * The order, its lines and first charge in one statement; with a discount code,
+ * in one transaction with the code's use (redeemDiscount). Any failure between
+ * the reservation and this write (a code used up meanwhile included) gives the
+ * stock back before the answer, unless the order did get written (then only
+ * the answer was lost).
  */
-async function writeOrder(deps: OrderDeps, input: PlaceOrderInput, reservation: Reservation) {
+async function writeOrder(deps: OrderDeps, input: PlaceOrderInput, reservation: Reservation, pricing: PricingContext, choice: PricingChoice) {
   try {
     const currency = reservation.lines[0]!.unitPrice.currency
     if (reservation.lines.some((l) => l.unitPrice.currency !== currency)) throw currencyMismatch()
     const lines = reservation.lines.map((l) => ({ productId: l.productId, name: l.name, quantity: l.quantity, unitAmount: l.unitPrice.amount }))
-    const total = lines.reduce((sum, l) => sum + l.unitAmount * l.quantity, 0)
+    const subtotal = lines.reduce((sum, l) => sum + l.unitAmount * l.quantity, 0)
+    const price = priceOrder(pricing, choice, currency, subtotal)
+    const total = price.total
     if (total > 0 && !input.card) throw paymentRequired()
-    const order = { id: input.orderId, userId: input.user.userId, customerEmail: input.user.email, currency, subtotal: total, total, shippingAddress: input.shippingAddress, lines }
+    const order = { id: input.orderId, userId: input.user.userId, customerEmail: input.user.email, currency, subtotal, total, shippingAddress: input.shippingAddress, lines, charges: price }
     const charge = { id: randomUUID(), cardLast4: input.card ? cardLast4(input.card) : null }
-    if (total > 0) return await store.insertOrder(deps.db, { ...order, status: INITIAL_STATUS }, { ...charge, status: PAYMENT_INITIAL_STATUS }, [])
-    // Nothing to charge: written paid, and placed, at once.
-    const ref = { id: order.id, user_id: order.userId, customer_email: order.customerEmail }
-    const events = [
-      outboxRow(orderEvent('order.placed', ref, { lines: linePayloads(lines.map(toLineRow), currency), total: { amount: 0, currency } })),
-      outboxRow(orderEvent('order.paid', ref, { paymentId: charge.id, total: { amount: 0, currency } })),
-    ]
-    return await store.insertOrder(deps.db, { ...order, status: TRANSITIONS.pay.to }, { ...charge, status: PAYMENT_TRANSITIONS.succeed.to }, events)
+    const insert = (q: Queryable) => {
+      if (total > 0) return store.insertOrder(q, { ...order, status: INITIAL_STATUS }, { ...charge, status: PAYMENT_INITIAL_STATUS }, [])
+      // Nothing to charge: written paid, and placed, at once.
+      const row = {
+        id: order.id, user_id: order.userId, customer_email: order.customerEmail, currency, total_amount: 0, subtotal_amount: subtotal,
+        discount_code: price.discount?.code ?? null, discount_amount: price.discount?.amount ?? 0, shipping_amount: price.shipping?.amount ?? 0,
+        tax_amount: price.tax, prices_include_tax: price.pricesIncludeTax,
+      }
+      const events = [placedEvent(row, lines.map(toLineRow)), outboxRow(orderEvent('order.paid', row, { paymentId: charge.id, total: { amount: 0, currency } }))]
+      return store.insertOrder(q, { ...order, status: TRANSITIONS.pay.to }, { ...charge, status: PAYMENT_TRANSITIONS.succeed.to }, events)
+    }
+    const discount = price.discount
+    if (!discount) return await insert(deps.db)
+    return await deps.db.transaction(async (tx) => {
+      await redeemDiscount(tx, discount.codeId, input.user.userId)
+      return insert(tx)
+    })
   } catch (err) {
     await releaseUnlessWritten(deps, input.orderId, err)
     throw err
@@ -117,10 +150,10 @@ async function resumeOrder(deps: OrderDeps, order: OrderRow, input: PlaceOrderIn
   return (await loadView(deps.db, order.id))!
 }
 
-/** Whether the cart's current prices add up to more than 0. */
-async function costsMoney(deps: OrderDeps, cart: CartLine[]): Promise<boolean> {
-  const products = await deps.products.getProducts(cart.map((l) => l.productId))
-  return cart.some((l) => (products.get(l.productId)?.salePrice.amount ?? 0) * l.quantity > 0)
+/** Whether the cart at its current prices, with its code, shipping and tax, costs more than 0. */
+async function costsMoney(deps: OrderDeps, cart: CartLine[], pricing: PricingContext, choice: PricingChoice): Promise<boolean> {
+  const priced = await pricedCart(deps, cart)
+  return priced.currency !== undefined && priceOrder(pricing, choice, priced.currency, priced.subtotal).total > 0
 }
 
 function toLineRow(l: { productId: number; name: string; quantity: number; unitAmount: number }) {

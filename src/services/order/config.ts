@@ -41,5 +41,9 @@ export const orderConfig = Type.Object({
     default: 10_000,
     description: 'How often each instance looks for expired unpaid orders, abandoned payment attempts and unfinished refunds.',
   }),
+  ORDER_PRICES_INCLUDE_TAX: Type.Boolean({
+    default: false,
+    description: "The catalog's prices include tax (gross: tax is the part of the total that is tax) or not (net: tax is added to the total).",
+  }),
   PAYMENT_PROVIDER: Type.Literal('test', { default: 'test', description: 'Only the built-in test provider so far.' }),
 })

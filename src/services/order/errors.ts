@@ -56,3 +56,36 @@ export const invalidTransition = declareError('INVALID_TRANSITION', 409, (status
 export const paymentInProgress = declareError('PAYMENT_IN_PROGRESS', 409, 'A payment of this order is in progress; try again in a moment', {
   headers: { 'retry-after': '2' },
 })
+
+// Discount codes, shipping and tax (pricing.ts): refusals of the checkout or the quote, nothing written.
+export const discountCodeInvalid = declareError('DISCOUNT_CODE_INVALID', 422, (code: string) => `'${code}' is not a discount code of this shop, or it was deactivated`, { type: NothingWritten })
+export const discountCodeNotStarted = declareError('DISCOUNT_CODE_NOT_STARTED', 422, (code: string, startsAt: string) => `The discount code '${code}' is valid from ${startsAt}`, { type: NothingWritten })
+export const discountCodeExpired = declareError('DISCOUNT_CODE_EXPIRED', 422, (code: string, endsAt: string) => `The discount code '${code}' ended at ${endsAt}`, { type: NothingWritten })
+export const discountCodeCurrency = declareError('DISCOUNT_CODE_CURRENCY', 422, (code: string, currency: string) => `The discount code '${code}' applies to carts in ${currency}`, { type: NothingWritten })
+export const discountCodeMinimum = declareError(
+  'DISCOUNT_CODE_MINIMUM_NOT_MET',
+  422,
+  (code: string, minimum: number, currency: string) => `The discount code '${code}' needs a subtotal of at least ${minimum} (minor units of ${currency})`,
+  { type: NothingWritten },
+)
+export const discountCodeUsedUp = declareError('DISCOUNT_CODE_USED_UP', 409, (code: string) => `The discount code '${code}' has been used as often as it may be`, { type: NothingWritten })
+export const discountCodeCustomerLimit = declareError(
+  'DISCOUNT_CODE_CUSTOMER_LIMIT',
+  409,
+  (code: string) => `You have used the discount code '${code}' as often as one customer may`,
+  { type: NothingWritten },
+)
+export const shippingUnavailable = declareError('SHIPPING_UNAVAILABLE', 422, (country: string) => `The shop does not ship to ${country}`, { type: NothingWritten })
+export const shippingOptionUnavailable = declareError(
+  'SHIPPING_OPTION_UNAVAILABLE',
+  422,
+  (id: number, country: string) => `Shipping option ${id} is not offered for ${country} and this cart's currency`,
+  { type: NothingWritten },
+)
+
+// Admin writes of codes, shipping options and tax rates.
+export const discountCodeExists = declareError('DISCOUNT_CODE_EXISTS', 409, (code: string) => `A discount code '${code}' exists already`)
+export const invalidDiscountRules = declareError('INVALID_DISCOUNT_RULES', 400, (why: string) => why)
+export const discountCodeNotFound = declareError('DISCOUNT_CODE_NOT_FOUND', 404, (code: string) => `No discount code '${code}'`)
+export const shippingOptionNotFound = declareError('SHIPPING_OPTION_NOT_FOUND', 404, (id: number) => `No shipping option ${id}`)
+export const taxRateNotFound = declareError('TAX_RATE_NOT_FOUND', 404, (country: string, region: string) => `No tax rate for ${country}${region ? ` / ${region}` : ''}`)

@@ -6,6 +6,7 @@ import { defineService } from '../../platform/service.js'
 import { orderConfig } from './config.js'
 import { deleteOldIdempotencyKeys } from './idempotency-store.js'
 import type { OrderDeps } from './order-deps.js'
+import { registerPricingRoutes } from './pricing-routes.js'
 import { registerOrderRoutes } from './routes.js'
 import { sweep } from './sweeper.js'
 import { createTestProvider } from './test-provider.js'
@@ -32,7 +33,7 @@ export const orderService = defineService({
     payments: createTestProvider(deps.db),
     log: deps.log.child({ service: 'order' }),
     cursors: deps.cursors,
-    settings: { reservationTtlSeconds: c.ORDER_RESERVATION_TTL_SECONDS },
+    settings: { reservationTtlSeconds: c.ORDER_RESERVATION_TTL_SECONDS, pricesIncludeTax: c.ORDER_PRICES_INCLUDE_TAX },
   }),
   jobs: [
     {
@@ -49,6 +50,7 @@ export const orderService = defineService({
   plugin: async (app, { deps, config, domain }) => {
     app.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (req, reply) => app.health(req, reply))
     registerIdentity(app, deps.tokens)
+    registerPricingRoutes(app, domain)
     registerOrderRoutes(app, domain, { idempotencyLockMs: config.ORDER_IDEMPOTENCY_LOCK_MS })
   },
 })

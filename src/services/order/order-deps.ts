@@ -14,7 +14,7 @@ export interface OrderDeps {
   payments: PaymentProvider
   log: Logger
   cursors: CursorCodec
-  settings: { reservationTtlSeconds: number }
+  settings: { reservationTtlSeconds: number; pricesIncludeTax: boolean }
 }
 
 /** Who moves an order: a signed-in customer or admin, or the service itself (the expiry sweep). */

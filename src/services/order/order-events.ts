@@ -1,6 +1,6 @@
 import type { OrderEventDetails, OrderEventType, OrderLinePayload } from '../../contracts/events.js'
 import type { Queryable } from '../../platform/db/db.js'
-import { appendEvent, type NewEvent } from '../../platform/events/outbox.js'
+import { appendEvent, outboxRow, type NewEvent } from '../../platform/events/outbox.js'
 import type { LineRow, OrderRow } from './order-store.js'
 
 /** The order's events, shaped by contracts/events.ts: the order's ids plus what each event adds. */
@@ -26,4 +26,23 @@ export async function emitOrderEvent<T extends OrderEventType>(tx: Queryable, ty
 
 export function linePayloads(lines: readonly Omit<LineRow, 'order_id'>[], currency: string): OrderLinePayload[] {
   return lines.map((l) => ({ productId: l.product_id, name: l.name, quantity: l.quantity, unitPrice: { amount: l.unit_amount, currency } }))
+}
+
+/** order.placed of an order (paid, or free): its lines, its total and what the total is made of. */
+export function placedEvent(order: OrderRef & Pick<OrderRow, 'currency' | 'total_amount' | 'subtotal_amount' | 'discount_code' | 'discount_amount' | 'shipping_amount' | 'tax_amount' | 'prices_include_tax'>, lines: readonly Omit<LineRow, 'order_id'>[]) {
+  const money = (amount: number) => ({ amount, currency: order.currency })
+  return outboxRow(
+    orderEvent('order.placed', order, {
+      lines: linePayloads(lines, order.currency),
+      total: money(order.total_amount),
+      charges: {
+        subtotal: money(order.subtotal_amount),
+        discountCode: order.discount_code,
+        discount: money(order.discount_amount),
+        shipping: money(order.shipping_amount),
+        tax: money(order.tax_amount),
+        pricesIncludeTax: order.prices_include_tax,
+      },
+    }),
+  )
 }

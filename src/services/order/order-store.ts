@@ -1,6 +1,7 @@
 import type { Queryable } from '../../platform/db/db.js'
 import { outboxInsertWhen } from '../../platform/events/outbox.js'
 import { PAYMENT_COLUMNS, type PaymentRow } from './payment-store.js'
+import type { Breakdown, TaxLine } from './pricing.js'
 import { INITIAL_STATUS, PAYMENT_INITIAL_STATUS, PAYMENT_TRANSITIONS, TRANSITIONS, type OrderStatus, type PaymentStatus, type Transition } from './state-machine.js'
 
 /**
@@ -26,6 +27,14 @@ export interface OrderRow {
   shipped_at: Date | null
   delivered_at: Date | null
   cancelled_at: Date | null
+  discount_code: string | null
+  discount_amount: number
+  shipping_option_id: number | null
+  shipping_name: string | null
+  shipping_amount: number
+  tax_amount: number
+  tax_lines: TaxLine[]
+  prices_include_tax: boolean
 }
 
 export interface LineRow {
@@ -37,7 +46,8 @@ export interface LineRow {
 }
 
 const ORDER_COLUMNS = `id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address,
-  tracking_number, cancel_reason, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at`
+  tracking_number, cancel_reason, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at,
+  discount_code, discount_amount, shipping_option_id, shipping_name, shipping_amount, tax_amount, tax_lines, prices_include_tax`
 
 export interface NewOrder {
   id: string
@@ -48,6 +58,8 @@ export interface NewOrder {
   total: number
   shippingAddress: Record<string, string>
   lines: { productId: number; name: string; quantity: number; unitAmount: number }[]
+  /** What the order costs beyond its lines (pricing.ts); total is already the sum. */
+  charges: Pick<Breakdown, 'discount' | 'shipping' | 'taxLines' | 'tax' | 'pricesIncludeTax'>
 }
 
 /** An outbox row (outboxRow), written in the same statement as the change it reports. */
@@ -69,8 +81,10 @@ export async function insertOrder(
 ): Promise<{ order: OrderRow; lines: LineRow[]; payment: PaymentRow } | undefined> {
   const { rows } = await tx.query<OrderRow & { payment: Omit<PaymentRow, 'created_at'> & { created_at: string } }>(
     `with o as (
-       insert into orders.orders (id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address, paid_at)
-       values ($1, $2, $3, $14, $4, $5, $6, $7, case when $14 = $16 then now() end) on conflict (id) do nothing
+       insert into orders.orders (id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address, paid_at,
+         discount_code_id, discount_code, discount_amount, shipping_option_id, shipping_name, shipping_amount, tax_amount, tax_lines, prices_include_tax)
+       values ($1, $2, $3, $14, $4, $5, $6, $7, case when $14 = $16 then now() end, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+       on conflict (id) do nothing
        returning ${ORDER_COLUMNS}
      ), l as (
        insert into orders.order_lines (order_id, product_id, name, quantity, unit_amount)
@@ -80,13 +94,14 @@ export async function insertOrder(
        insert into orders.payments (id, order_id, kind, status, attempt, amount, currency, card_last4)
        select $12::uuid, o.id, 'charge', $15::text, 1, o.total_amount, o.currency, $13 from o
        returning ${PAYMENT_COLUMNS}
-     )${eventsWhen(17, events, 'exists (select 1 from o)')}
+     )${eventsWhen(26, events, 'exists (select 1 from o)')}
      select o.*, (select to_jsonb(p) from p) as payment, (select count(*) from l) as line_count from o`,
     [
       o.id, o.userId, o.customerEmail, o.currency, o.subtotal, o.total, JSON.stringify(o.shippingAddress),
       o.lines.map((l) => l.productId), o.lines.map((l) => l.name), o.lines.map((l) => l.quantity), o.lines.map((l) => l.unitAmount),
       charge.id, charge.cardLast4,
       o.status, charge.status, TRANSITIONS.pay.to,
+      ...chargeParams(o.charges),
       ...events.flatMap((e) => e.params),
     ],
   )
@@ -98,6 +113,14 @@ export async function insertOrder(
     .map((l) => ({ order_id: o.id, product_id: l.productId, name: l.name, quantity: l.quantity, unit_amount: l.unitAmount }))
     .sort((a, b) => a.product_id - b.product_id)
   return { order, lines, payment: { ...payment, created_at: new Date(payment.created_at) } }
+}
+
+function chargeParams(c: NewOrder['charges']): unknown[] {
+  return [
+    c.discount?.codeId ?? null, c.discount?.code ?? null, c.discount?.amount ?? 0,
+    c.shipping?.optionId ?? null, c.shipping?.name ?? null, c.shipping?.amount ?? 0,
+    c.tax, JSON.stringify(c.taxLines), c.pricesIncludeTax,
+  ]
 }
 
 /** The CTE that writes these events (from parameter $first on) when the condition holds; nothing when there are none. */

@@ -9,11 +9,53 @@ import * as store from './order-store.js'
 import * as paymentStore from './payment-store.js'
 import type { LineRow, OrderRow } from './order-store.js'
 import type { PaymentRow } from './payment-store.js'
+import type { TaxLine } from './pricing.js'
 import { UNLISTED_FOR_CUSTOMERS, type OrderStatus } from './state-machine.js'
 
 /** What customers and admins see of orders: one order, and pages of them; another customer's order does not exist. */
 
-export interface OrderView {
+/** What an order (or a quote) costs beyond its lines. */
+export interface ChargesView {
+  discount: { code: string; amount: Money } | null
+  shipping: { optionId: number; name: string; price: Money } | null
+  taxLines: { name: string; country: string; region: string | null; rateBasisPoints: number; amount: Money }[]
+  tax: Money
+  /** The shop's prices include tax (the tax is part of the total), else it is added. */
+  pricesIncludeTax: boolean
+}
+
+/** The same in minor units without a currency: a Breakdown of pricing.ts is one. */
+export interface Charges {
+  discount: { code: string; amount: number } | null
+  shipping: { optionId: number; name: string; amount: number } | null
+  taxLines: TaxLine[]
+  tax: number
+  pricesIncludeTax: boolean
+}
+
+export function chargesView(currency: string, c: Charges): ChargesView {
+  const money = (amount: number) => ({ amount, currency })
+  return {
+    discount: c.discount ? { code: c.discount.code, amount: money(c.discount.amount) } : null,
+    shipping: c.shipping ? { optionId: c.shipping.optionId, name: c.shipping.name, price: money(c.shipping.amount) } : null,
+    taxLines: c.taxLines.map((l) => ({ ...l, amount: money(l.amount) })),
+    tax: money(c.tax),
+    pricesIncludeTax: c.pricesIncludeTax,
+  }
+}
+
+/** The charges an order was written with, from its row. */
+function orderCharges(o: OrderRow): Charges {
+  return {
+    discount: o.discount_code !== null ? { code: o.discount_code, amount: o.discount_amount } : null,
+    shipping: o.shipping_name !== null ? { optionId: o.shipping_option_id!, name: o.shipping_name, amount: o.shipping_amount } : null,
+    taxLines: o.tax_lines,
+    tax: o.tax_amount,
+    pricesIncludeTax: o.prices_include_tax,
+  }
+}
+
+export interface OrderView extends ChargesView {
   id: string
   status: OrderStatus
   customerEmail: string
@@ -54,6 +96,7 @@ export function toOrderView(o: OrderRow, lines: LineRow[], payments: PaymentRow[
       lineTotal: money(l.unit_amount * l.quantity),
     })),
     subtotal: money(o.subtotal_amount),
+    ...chargesView(o.currency, orderCharges(o)),
     total: money(o.total_amount),
     shippingAddress: o.shipping_address,
     payment: { status, declineCode: paid ? null : (last?.decline_code ?? null), cardLast4: (paid ?? last)?.card_last4 ?? null },

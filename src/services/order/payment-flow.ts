@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Queryable } from '../../platform/db/db.js'
 import { outboxRow } from '../../platform/events/outbox.js'
 import type { OrderDeps } from './order-deps.js'
-import { linePayloads, orderEvent } from './order-events.js'
+import { orderEvent, placedEvent } from './order-events.js'
 import * as store from './order-store.js'
 import * as paymentStore from './payment-store.js'
 import type { LineRow, OrderRow } from './order-store.js'
@@ -49,7 +49,7 @@ export async function settleCharge(
     }
   }
   const total = { amount: order.total_amount, currency: order.currency }
-  const placed = outboxRow(orderEvent('order.placed', order, { lines: linePayloads(lines, order.currency), total }))
+  const placed = placedEvent(order, lines)
   const paid = outboxRow(orderEvent('order.paid', order, { paymentId: attempt.id, total }))
   // The expiry sweep never cancels an order with an attempt in flight, so it is still pending here.
   return store.settleSucceededCharge(deps.db, attempt.id, result.reference, [placed, paid])

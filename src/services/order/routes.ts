@@ -50,6 +50,8 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
             orderId,
             resumed,
             shippingAddress: req.body.shippingAddress as Record<string, string>,
+            ...(req.body.discountCode !== undefined ? { discountCode: req.body.discountCode } : {}),
+            ...(req.body.shippingOption !== undefined ? { shippingOption: req.body.shippingOption } : {}),
             ...(req.body.payment ? { card: req.body.payment.card } : {}),
           }),
         }),

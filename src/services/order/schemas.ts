@@ -18,10 +18,13 @@ export const ShippingAddress = Type.Object(
     city: Text(100),
     postalCode: Text(20),
     country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' }),
+    region: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: "State or province: picks the region's own tax rate where the shop has one." })),
     phone: Type.Optional(Type.String({ pattern: '^[+0-9 ()-]{5,30}$' })),
   },
   { additionalProperties: false },
 )
+
+export const DiscountCodeText = Type.String({ pattern: '^[A-Za-z0-9_-]{3,40}$', description: 'A discount code (matched without regard to case).' })
 
 export const Card = Type.Object(
   {
@@ -36,6 +39,8 @@ export const Card = Type.Object(
 export const CheckoutBody = Type.Object(
   {
     shippingAddress: ShippingAddress,
+    discountCode: Type.Optional(DiscountCodeText),
+    shippingOption: Type.Optional(Type.Integer({ minimum: 1, description: 'A shipping option id from GET /api/orders/quote; without it, the cheapest for the country.' })),
     payment: Type.Optional(Type.Object({ card: Card }, { additionalProperties: false })),
   },
   { additionalProperties: false },
@@ -60,8 +65,17 @@ export const ListQuery = Type.Object(
   { additionalProperties: false },
 )
 
-const Money = Type.Object({ amount: Type.Integer(), currency: Type.String() })
+export const Money = Type.Object({ amount: Type.Integer(), currency: Type.String() })
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()])
+
+/** What an order or a quote costs beyond its lines. */
+export const Charges = {
+  discount: Type.Union([Type.Object({ code: Type.String(), amount: Money }), Type.Null()]),
+  shipping: Type.Union([Type.Object({ optionId: Type.Integer(), name: Type.String(), price: Money }), Type.Null()]),
+  taxLines: Type.Array(Type.Object({ name: Type.String(), country: Type.String(), region: Type.Union([Type.String(), Type.Null()]), rateBasisPoints: Type.Integer(), amount: Money })),
+  tax: Money,
+  pricesIncludeTax: Type.Boolean(),
+}
 
 export const Order = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -69,6 +83,7 @@ export const Order = Type.Object({
   customerEmail: Type.String(),
   lines: Type.Array(Type.Object({ productId: Type.Integer(), name: Type.String(), quantity: Type.Integer(), unitPrice: Money, lineTotal: Money })),
   subtotal: Money,
+  ...Charges,
   total: Money,
   shippingAddress: Type.Record(Type.String(), Type.String()),
   payment: Type.Object({

@@ -73,3 +73,6 @@ export const PAYMENT_TRANSITIONS: Record<'succeed' | 'decline', Transition<Payme
 export function settleTransition(outcome: 'succeeded' | 'declined'): Transition<PaymentStatus> {
   return outcome === 'succeeded' ? PAYMENT_TRANSITIONS.succeed : PAYMENT_TRANSITIONS.decline
 }
+
+/** Orders that no longer stand (never placed, or cancelled): they hold no discount-code use. */
+export const NOT_STANDING: readonly OrderStatus[] = [TRANSITIONS.fail.to, TRANSITIONS.cancel.to]
