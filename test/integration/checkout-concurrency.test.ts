@@ -154,6 +154,32 @@ describe('checkout under concurrency (2 processes, real PostgreSQL + Redis)', ()
     assert.equal(await stock(id), 4)
   })
 
+  test('a discount code with 10 uses, 200 buyers at once: exactly 10 orders carry it, the rest 409 DISCOUNT_CODE_USED_UP with their stock back, no 5xx', async () => {
+    // Plenty of stock: the code's limit is the only scarce thing.
+    const id = await product(1000)
+    const code = `RUSH${randomBytes(3).toString('hex').toUpperCase()}`
+    await db.query("insert into orders.discount_codes (code, kind, percent_off, max_uses) values ($1, 'percentage', 10, 10)", [code])
+    const list = await buyers(200, () => [{ productId: id, quantity: 1 }])
+    const answers = await Promise.all(
+      list.map((b, i) =>
+        call(i, 'POST', '/api/orders', { ...b.headers, 'idempotency-key': randomUUID() }, { shippingAddress: ADDRESS, discountCode: code, payment: { card: GOOD_CARD } }),
+      ),
+    )
+    const count = (s: number) => answers.filter((a) => a.status === s).length
+    assert.equal(answers.filter((a) => a.status >= 500).length, 0, JSON.stringify(answers.find((a) => a.status >= 500)?.body))
+    assert.equal(count(201), 10)
+    assert.ok(answers.filter((a) => a.status === 201).every((a) => a.body.discount.code === code && a.body.discount.amount.amount === 250 && a.body.total.amount === 2250))
+    assert.equal(count(409), 190)
+    assert.ok(answers.filter((a) => a.status === 409).every((a) => a.body.error.code === 'DISCOUNT_CODE_USED_UP'), JSON.stringify(answers.find((a) => a.status === 409 && a.body.error.code !== 'DISCOUNT_CODE_USED_UP')?.body))
+    const { rows } = await db.query<{ n: number }>(
+      'select count(*)::int as n from orders.orders o join orders.discount_codes d on d.id = o.discount_code_id where d.code = $1',
+      [code],
+    )
+    assert.equal(rows[0]!.n, 10, 'exactly the limit was used')
+    // Refusals after the reservation (the code's last use taken meanwhile) gave their stock back.
+    assert.equal(await stock(id), 1000 - 10)
+  })
+
   test('the oracle catches oversell: a naive SELECT-then-UPDATE judged by it fails', async () => {
     // What Vendure does: read the stock, check it in the application, write back the difference.
     const id = await product(10)
