@@ -43,10 +43,10 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput): Promi
   const { user, orderId } = input
   const existing = input.resumed ? await store.findOrder(deps.db, orderId) : undefined
   if (existing) return resumeOrder(deps, existing, input)
-  const cart = await deps.cart.getUserCart(user.userId)
-  if (cart.length === 0) throw emptyCart()
   const request = pricingRequest(input)
-  const pricing = await loadPricing(deps, user.userId, request)
+  // The shop's rules do not depend on the cart: both are read at once.
+  const [cart, pricing] = await Promise.all([deps.cart.getUserCart(user.userId), loadPricing(deps, user.userId, request)])
+  if (cart.length === 0) throw emptyCart()
   const choice = choiceOf(request)
   // Asked before any stock is held (an unknown product is the reservation's to refuse); checked again on the reserved prices.
   precheck(pricing, choice)

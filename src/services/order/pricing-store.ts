@@ -13,26 +13,35 @@ import { NOT_STANDING } from './state-machine.js'
 const CODE_COLUMNS = `id, code, kind, percent_off, amount_off, currency, min_subtotal, starts_at, ends_at,
   max_uses, max_uses_per_customer, active`
 
-/** Everything a checkout or a quote needs of the shop's rules, in one round trip. */
+/** Everything a checkout or a quote needs of the shop's rules, in one round trip (the code's part only when one is asked for). */
 export async function loadPricingContext(
   q: Queryable,
   input: { country: string; region: string; code: string | null; userId: string },
 ): Promise<Omit<PricingContext, 'pricesIncludeTax'>> {
+  const params: unknown[] = [input.country, input.region]
+  const code = input.code === null ? 'null::jsonb' : codeWithUses(params, input.code, input.userId)
   const { rows } = await q.query<{ now: Date; ships: boolean; options: ShippingOption[]; tax: TaxRate | null; code: PricingContext['code'] }>(
     `select now() as now,
        exists (select 1 from orders.shipping_options where active) as ships,
        (select coalesce(json_agg(json_build_object('id', id, 'name', name, 'currency', currency, 'price', price, 'free_above', free_above) order by price, id), '[]')
           from orders.shipping_options where active and $1 = any(countries)) as options,
        (select to_jsonb(t) - 'updated_at' from orders.tax_rates t where country = $1 and region in ('', $2) order by region desc limit 1) as tax,
-       (select to_jsonb(d) || jsonb_build_object(
-                 'uses', case when d.max_uses is null then 0 else (select count(*) from orders.orders o where o.discount_code_id = d.id and o.status <> all($4::text[])) end,
-                 'customer_uses', case when d.max_uses_per_customer is null then 0 else (select count(*) from orders.orders o
-                    where o.discount_code_id = d.id and o.user_id = $5 and o.status <> all($4::text[])) end)
-          from (select ${CODE_COLUMNS} from orders.discount_codes where code = $3) d) as code`,
-    [input.country, input.region, input.code, NOT_STANDING, input.userId],
+       ${code} as code`,
+    params,
   )
   const r = rows[0]!
   return { now: new Date(r.now), shipsAnywhere: r.ships, shippingOptions: r.options, taxRate: r.tax, code: r.code }
+}
+
+/** The asked code with its standing uses (counted only when it has a limit), as a subquery; its parameters go on params. */
+function codeWithUses(params: unknown[], code: string, userId: string): string {
+  params.push(code, NOT_STANDING, userId)
+  const [c, statuses, user] = [params.length - 2, params.length - 1, params.length].map((n) => `$${n}`)
+  return `(select to_jsonb(d) || jsonb_build_object(
+             'uses', case when d.max_uses is null then 0 else (select count(*) from orders.orders o where o.discount_code_id = d.id and o.status <> all(${statuses}::text[])) end,
+             'customer_uses', case when d.max_uses_per_customer is null then 0 else (select count(*) from orders.orders o
+                where o.discount_code_id = d.id and o.user_id = ${user} and o.status <> all(${statuses}::text[])) end)
+           from (select ${CODE_COLUMNS} from orders.discount_codes where code = ${c}) d)`
 }
 
 /**
