@@ -6,6 +6,7 @@ import type { Queryable } from '../../platform/db/db.js'
 import { AppError } from '../../platform/errors.js'
 import { outboxRow } from '../../platform/events/outbox.js'
 import { currencyMismatch, emptyCart, markNothingWritten, NothingWritten, paymentDeclined, paymentRequired, reservationExpired } from './errors.js'
+import { checkoutAddress, type AddressChoice } from './address-book.js'
 import type { OrderDeps } from './order-deps.js'
 import { orderEvent, placedEvent } from './order-events.js'
 import * as store from './order-store.js'
@@ -18,10 +19,9 @@ import { chargeAttempt } from './payment-flow.js'
 import { cardLast4, type CardInput } from './payment-provider.js'
 import { INITIAL_STATUS, PAYMENT_INITIAL_STATUS, PAYMENT_TRANSITIONS, TRANSITIONS } from './state-machine.js'
 
-export interface PlaceOrderInput {
+export interface PlaceOrderInput extends AddressChoice {
   user: Identity
   orderId: string
-  shippingAddress: Record<string, string>
   discountCode?: string
   shippingOption?: number
   card?: CardInput
@@ -37,13 +37,16 @@ export interface PlaceOrderInput {
  * with the provider's reason, the order ends as payment_failed (never placed:
  * no order.placed, no e-mail, not in the customer's list), its stock goes back
  * in this request and the cart stays. A free order (total 0) needs no card.
+ * The order is priced with the shop's discount code, shipping and tax rules
+ * (pricing.ts); refusals that need no prices come before any stock is held.
  * Safe to run again with the same order id (a retry after a crash resumes).
  */
 export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput): Promise<OrderView> {
   const { user, orderId } = input
   const existing = input.resumed ? await store.findOrder(deps.db, orderId) : undefined
   if (existing) return resumeOrder(deps, existing, input)
-  const request = pricingRequest(input)
+  const placing = { ...input, shippingAddress: await checkoutAddress(deps.db, user.userId, input) }
+  const request = pricingRequest(placing)
   // The shop's rules do not depend on the cart: both are read at once.
   const [cart, pricing] = await Promise.all([deps.cart.getUserCart(user.userId), loadPricing(deps, user.userId, request)])
   if (cart.length === 0) throw emptyCart()
@@ -52,7 +55,7 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput): Promi
   precheck(pricing, choice)
   if (!input.card && (await costsMoney(deps, cart, pricing, choice))) throw paymentRequired()
   const reservation = await reserve(deps, orderId, cart)
-  const created = await writeOrder(deps, input, reservation, pricing, choice)
+  const created = await writeOrder(deps, placing, reservation, pricing, choice)
   // Another attempt with this order id got there first.
   if (!created) return resumeOrder(deps, (await store.findOrder(deps.db, orderId))!, input)
   if (created.order.status === TRANSITIONS.pay.to) return accepted(deps, created.order, created.lines, created.payment)
@@ -60,8 +63,11 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput): Promi
   return accepted(deps, settled.order, created.lines, settled.payment)
 }
 
+/** A checkout whose address is known (its own, or the address book's). */
+type Placing = PlaceOrderInput & { shippingAddress: Record<string, string> }
+
 /** The address's country and region, the code and the shipping option: what the order's price depends on besides its lines. */
-function pricingRequest(input: PlaceOrderInput) {
+function pricingRequest(input: Placing) {
   const { country, region } = input.shippingAddress
   return {
     country: country!,
@@ -78,7 +84,7 @@ function pricingRequest(input: PlaceOrderInput) {
  * stock back before the answer, unless the order did get written (then only
  * the answer was lost).
  */
-async function writeOrder(deps: OrderDeps, input: PlaceOrderInput, reservation: Reservation, pricing: PricingContext, choice: PricingChoice) {
+async function writeOrder(deps: OrderDeps, input: Placing, reservation: Reservation, pricing: PricingContext, choice: PricingChoice) {
   try {
     const currency = reservation.lines[0]!.unitPrice.currency
     if (reservation.lines.some((l) => l.unitPrice.currency !== currency)) throw currencyMismatch()

@@ -89,3 +89,10 @@ export const invalidDiscountRules = declareError('INVALID_DISCOUNT_RULES', 400, 
 export const discountCodeNotFound = declareError('DISCOUNT_CODE_NOT_FOUND', 404, (code: string) => `No discount code '${code}'`)
 export const shippingOptionNotFound = declareError('SHIPPING_OPTION_NOT_FOUND', 404, (id: number) => `No shipping option ${id}`)
 export const taxRateNotFound = declareError('TAX_RATE_NOT_FOUND', 404, (country: string, region: string) => `No tax rate for ${country}${region ? ` / ${region}` : ''}`)
+
+// The address book.
+export const addressNotFound = declareError('ADDRESS_NOT_FOUND', 404, (id: string) => `No address '${id}' in your address book`, { type: NothingWritten })
+export const addressBookFull = declareError('ADDRESS_BOOK_FULL', 409, (max: number) => `An address book holds at most ${max} addresses; delete one first`)
+export const shippingAddressChoice = declareError('SHIPPING_ADDRESS_CHOICE', 400, 'Send either shippingAddress or shippingAddressId (an address of your address book), not both and not neither', {
+  type: NothingWritten,
+})

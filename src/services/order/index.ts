@@ -6,6 +6,7 @@ import { defineService } from '../../platform/service.js'
 import { orderConfig } from './config.js'
 import { deleteOldIdempotencyKeys } from './idempotency-store.js'
 import type { OrderDeps } from './order-deps.js'
+import { registerAddressRoutes } from './address-routes.js'
 import { registerPricingRoutes } from './pricing-routes.js'
 import { registerOrderRoutes } from './routes.js'
 import { sweep } from './sweeper.js'
@@ -51,6 +52,7 @@ export const orderService = defineService({
     app.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (req, reply) => app.health(req, reply))
     registerIdentity(app, deps.tokens)
     registerPricingRoutes(app, domain)
+    registerAddressRoutes(app, domain)
     registerOrderRoutes(app, domain, { idempotencyLockMs: config.ORDER_IDEMPOTENCY_LOCK_MS })
   },
 })

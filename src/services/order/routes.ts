@@ -2,6 +2,7 @@ import { identityOf, requireAdmin, requireUser } from '../../platform/auth/ident
 import type { App } from '../../platform/server.js'
 import { idempotencyKeyInvalid, idempotencyKeyRequired } from './errors.js'
 import { fingerprint, runIdempotent } from './idempotency.js'
+import { checkAddressChoice } from './address-book.js'
 import { placeOrder } from './checkout.js'
 import { transition } from './lifecycle.js'
 import type { OrderDeps } from './order-deps.js'
@@ -39,6 +40,7 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
       const user = identityOf(req)
       const key = req.headers['idempotency-key']
       // Refusals of the request itself store nothing: the same key stays usable.
+      checkAddressChoice(req.body)
       if (req.body.payment) checkCard(req.body.payment.card)
       const answer = await runIdempotent(
         deps.db,
@@ -49,7 +51,8 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
             user,
             orderId,
             resumed,
-            shippingAddress: req.body.shippingAddress as Record<string, string>,
+            ...(req.body.shippingAddress ? { shippingAddress: req.body.shippingAddress as Record<string, string> } : {}),
+            ...(req.body.shippingAddressId ? { shippingAddressId: req.body.shippingAddressId } : {}),
             ...(req.body.discountCode !== undefined ? { discountCode: req.body.discountCode } : {}),
             ...(req.body.shippingOption !== undefined ? { shippingOption: req.body.shippingOption } : {}),
             ...(req.body.payment ? { card: req.body.payment.card } : {}),

@@ -38,12 +38,14 @@ export const Card = Type.Object(
 
 export const CheckoutBody = Type.Object(
   {
-    shippingAddress: ShippingAddress,
+    shippingAddress: Type.Optional(ShippingAddress),
+    shippingAddressId: Type.Optional(Type.String({ format: 'uuid', description: 'An address of your address book (GET /api/orders/addresses), instead of shippingAddress: one of the two is required.' })),
     discountCode: Type.Optional(DiscountCodeText),
     shippingOption: Type.Optional(Type.Integer({ minimum: 1, description: 'A shipping option id from GET /api/orders/quote; without it, the cheapest for the country.' })),
     payment: Type.Optional(Type.Object({ card: Card }, { additionalProperties: false })),
   },
-  { additionalProperties: false },
+  // One of shippingAddress and shippingAddressId is required (checked by the route: 400 SHIPPING_ADDRESS_CHOICE).
+  { additionalProperties: false, minProperties: 1, description: 'Send shippingAddress or shippingAddressId (exactly one).' },
 )
 
 export const CancelBody = OptionalBody(Type.Object({ reason: Type.Optional(Text(200)) }, { additionalProperties: false }))
