@@ -43,7 +43,7 @@ export function registerPricingRoutes(app: App, deps: OrderDeps) {
 
   app.get(
     '/discount-codes',
-    { preValidation: requireAdmin, schema: { ...admin, summary: 'Every discount code with its uses, newest first', response: { 200: { type: 'object', properties: { items: { type: 'array', items: S.DiscountCode } } }, ...errors } } },
+    { preValidation: requireAdmin, schema: { ...admin, summary: 'Every discount code with its uses, newest first', response: { 200: S.ItemsOf(S.DiscountCode), ...errors } } },
     async () => ({ items: (await store.listDiscountCodes(deps.db)).map(codeView) }),
   )
 
@@ -70,7 +70,7 @@ export function registerPricingRoutes(app: App, deps: OrderDeps) {
 
   app.get(
     '/shipping-options',
-    { preValidation: requireAdmin, schema: { ...admin, summary: 'Every shipping option', response: { 200: { type: 'object', properties: { items: { type: 'array', items: S.ShippingOption } } }, ...errors } } },
+    { preValidation: requireAdmin, schema: { ...admin, summary: 'Every shipping option', response: { 200: S.ItemsOf(S.ShippingOption), ...errors } } },
     async () => ({ items: (await store.listShippingOptions(deps.db)).map(optionView) }),
   )
 
@@ -95,7 +95,7 @@ export function registerPricingRoutes(app: App, deps: OrderDeps) {
 
   app.get(
     '/tax-rates',
-    { preValidation: requireAdmin, schema: { ...admin, summary: 'Every tax rate', response: { 200: { type: 'object', properties: { items: { type: 'array', items: S.TaxRate } } }, ...errors } } },
+    { preValidation: requireAdmin, schema: { ...admin, summary: 'Every tax rate', response: { 200: S.ItemsOf(S.TaxRate), ...errors } } },
     async () => ({ items: (await store.listTaxRates(deps.db)).map(rateView) }),
   )
 

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox'
+import { Type, type TSchema } from '@sinclair/typebox'
 import { Charges, DiscountCodeText, Money } from './schemas.js'
 
 /** Shapes of the quote and of the admin routes for discount codes, shipping options and tax rates. */
@@ -9,6 +9,9 @@ const Amount = (description: string) => Type.Integer({ minimum: 0, maximum: 2_00
 const Region = Type.String({ minLength: 1, maxLength: 50 })
 const NullableMoney = Type.Union([Money, Type.Null()])
 const Stamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+
+/** A list answer: { items }. */
+export const ItemsOf = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item) })
 
 export const QuoteQuery = Type.Object(
   {
