@@ -49,7 +49,8 @@ export async function runProd(command: string, env: Record<string, string>, time
 export async function startTopology(scope: Scope, options: { instances: Record<string, number>; env?: Record<string, string> }): Promise<Topology> {
   const databaseUrl = await clonePgDatabase(scope)
   const bus = uniqueBusNames(scope)
-  const prodDir = mkdtempSync(path.join(tmpdir(), 'emporium-prod-'))
+  // Under npm test's directory for them (scripts/test.sh stops what a timed-out test left running).
+  const prodDir = mkdtempSync(path.join(process.env.EMPORIUM_PROD_TMP ?? tmpdir(), 'emporium-prod-'))
   // nginx's workers run as www-data when the master is root: they must reach the cache directory.
   chmodSync(prodDir, 0o755)
   const base: Record<string, string> = {
