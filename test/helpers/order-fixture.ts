@@ -2,7 +2,22 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import type { BuiltApp } from '../../src/app.js'
 import { bearer, registerUser, uniqueEmail } from './auth-fixture.js'
+import { buildTestApp } from './build-app.js'
+import type { Adapters } from './databases.js'
 import { until } from './events.js'
+import { seedProductFixture } from './product-fixture.js'
+
+export { errorCode } from './auth-fixture.js'
+
+/** Per-client rate limits out of the way: an order test sends more than one shopper would. */
+export const ORDER_TEST_ENV = { ORDER_RATE_LIMIT_MAX: '100000', CART_RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000' }
+
+/** The shop with these adapters and the product fixture seeded. */
+export async function orderShop(t: { after: (fn: () => Promise<void>) => void }, adapters: Adapters, extraEnv: Record<string, string> = {}) {
+  const built = await buildTestApp(t, { adapters, env: { ...ORDER_TEST_ENV, ...extraEnv } })
+  const fixture = await seedProductFixture(built.deps.db)
+  return { built, ...fixture }
+}
 
 /** A signed-in customer with helpers to fill the cart and check out, over HTTP. */
 export interface Shopper {

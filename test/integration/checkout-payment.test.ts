@@ -4,20 +4,9 @@ import { describe, test } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
 import { placeOrder } from '../../src/services/order/checkout.js'
 import { orderService } from '../../src/services/order/index.js'
-import { buildTestApp } from '../helpers/build-app.js'
-import { seedProductFixture } from '../helpers/product-fixture.js'
-import { addToCart, ADDRESS, admin, charges, checkout, DECLINED_CARD, eventually, GOOD_CARD, orderEvents, shopper, stockOf } from '../helpers/order-fixture.js'
+import { addToCart, ADDRESS, admin, charges, checkout, DECLINED_CARD, eventually, GOOD_CARD, orderEvents, shopper, stockOf, errorCode, orderShop } from '../helpers/order-fixture.js'
 
 /** Checkout takes payment or nothing (ARCHITECTURE, decisions made since): declines, missing payments, failures midway, crashes. */
-
-const env = { ORDER_RATE_LIMIT_MAX: '100000', CART_RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000' }
-const code = (res: { json: () => unknown }) => (res.json() as { error: { code: string } }).error.code
-
-async function setup(t: { after: (fn: () => Promise<void>) => void }, adapters: 'embedded' | 'real', extraEnv: Record<string, string> = {}) {
-  const built = await buildTestApp(t, { adapters, env: { ...env, ...extraEnv } })
-  const fixture = await seedProductFixture(built.deps.db)
-  return { built, ...fixture }
-}
 
 /** A checkout whose process "dies" at the provider call: the order and its charge attempt are written, the charge never sent. */
 async function checkoutThatCrashes(built: BuiltApp, who: { userId: string; email: string }): Promise<string> {
@@ -31,13 +20,13 @@ async function checkoutThatCrashes(built: BuiltApp, who: { userId: string; email
 for (const adapters of ['embedded', 'real'] as const) {
   describe(`checkout and payment (${adapters})`, () => {
     test('a declined card: 402 with the provider\'s reason, stock back at once, cart kept, no order to deal with; a replay is the same 402', async (t) => {
-      const { built, ids } = await setup(t, adapters)
+      const { built, ids } = await orderShop(t, adapters)
       const bob = await shopper(built)
       await addToCart(built, bob, ids.wok, 1)
       const key = randomUUID()
       const res = await checkout(built, bob, { key, card: DECLINED_CARD })
       assert.equal(res.statusCode, 402, res.body)
-      assert.equal(code(res), 'PAYMENT_DECLINED')
+      assert.equal(errorCode(res), 'PAYMENT_DECLINED')
       assert.match(res.json().error.message, /\(card_declined\)/)
       assert.equal(await stockOf(built, ids.wok), 10, 'stock released in the same request')
       const cart = (await built.app.inject({ method: 'GET', url: '/api/cart', headers: bob.headers })).json()
@@ -65,13 +54,13 @@ for (const adapters of ['embedded', 'real'] as const) {
     })
 
     test('a checkout without payment is 400 PAYMENT_REQUIRED with nothing held; a free order needs no card', async (t) => {
-      const { built, ids } = await setup(t, adapters)
+      const { built, ids } = await orderShop(t, adapters)
       const dee = await shopper(built)
       await addToCart(built, dee, ids.lamp, 1)
       const key = randomUUID()
       const res = await checkout(built, dee, { key, card: null })
       assert.equal(res.statusCode, 400, res.body)
-      assert.equal(code(res), 'PAYMENT_REQUIRED')
+      assert.equal(errorCode(res), 'PAYMENT_REQUIRED')
       assert.equal(await stockOf(built, ids.lamp), 10)
       const { rows } = await built.deps.db.query<{ n: number }>('select count(*)::int as n from catalog.reservations')
       assert.equal(rows[0]!.n, 0, 'no stock was reserved for it')
@@ -87,7 +76,7 @@ for (const adapters of ['embedded', 'real'] as const) {
     })
 
     test('regression: a failure after the stock was reserved gives it back before the answer, and the key stays usable', async (t) => {
-      const { built, ids } = await setup(t, adapters)
+      const { built, ids } = await orderShop(t, adapters)
       const gil = await shopper(built)
       await addToCart(built, gil, ids.kettle, 6)
       // The database refuses this order (as it refused a NUL in a name before the schema did).
@@ -108,7 +97,7 @@ for (const adapters of ['embedded', 'real'] as const) {
     })
 
     test('a charge a crash left in flight is settled by the sweep: never sent means payment_failed, stock back', async (t) => {
-      const { built, ids } = await setup(t, adapters, { ORDER_SWEEP_MS: '200' })
+      const { built, ids } = await orderShop(t, adapters, { ORDER_SWEEP_MS: '200' })
       const ivy = await shopper(built)
       await addToCart(built, ivy, ids.hose, 2)
       const orderId = await checkoutThatCrashes(built, ivy)
@@ -121,7 +110,7 @@ for (const adapters of ['embedded', 'real'] as const) {
     })
 
     test('an unpaid order from before checkout took payment is cancelled when its payment window closes, and its stock comes back', async (t) => {
-      const { built, ids } = await setup(t, adapters, { ORDER_PAYMENT_WINDOW_MS: '1000', ORDER_SWEEP_MS: '200' })
+      const { built, ids } = await orderShop(t, adapters, { ORDER_PAYMENT_WINDOW_MS: '1000', ORDER_SWEEP_MS: '200' })
       const hal = await shopper(built)
       await addToCart(built, hal, ids.wok, 2)
       // What a declined checkout used to leave: the order waiting, its attempt declined.

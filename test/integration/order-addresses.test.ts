@@ -2,13 +2,12 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { buildTestApp } from '../helpers/build-app.js'
-import { addToCart, ADDRESS, admin, checkout, GOOD_CARD, shopper, stockOf } from '../helpers/order-fixture.js'
+import { addToCart, ADDRESS, admin, checkout, GOOD_CARD, shopper, stockOf, errorCode, ORDER_TEST_ENV } from '../helpers/order-fixture.js'
 import { seedProductFixture } from '../helpers/product-fixture.js'
 
 /** The address book over HTTP, in both modes: chosen at checkout by id, copied into the order, private to its owner. */
 
-const env = { ORDER_RATE_LIMIT_MAX: '100000', CART_RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000' }
-const errorCode = (res: { json: () => unknown }) => (res.json() as { error: { code: string } }).error.code
+const env = ORDER_TEST_ENV
 const OFFICE = { name: 'Ada Lovelace', line1: '1 Engine Yard', city: 'Dublin', postalCode: 'D02', country: 'IE', region: 'Leinster' }
 
 for (const adapters of ['embedded', 'real'] as const) {

@@ -3,23 +3,13 @@ import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
 import * as products from '../../src/services/product/product.js'
-import { buildTestApp } from '../helpers/build-app.js'
-import { productDeps, seedProductFixture } from '../helpers/product-fixture.js'
-import { addToCart, ADDRESS, admin, charges, checkout, DECLINED_CARD, eventually, GOOD_CARD, orderEvents, shopper, stockOf } from '../helpers/order-fixture.js'
-
-const env = { ORDER_RATE_LIMIT_MAX: '100000', CART_RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000' }
-const code = (res: { json: () => unknown }) => (res.json() as { error: { code: string } }).error.code
-
-async function setup(t: { after: (fn: () => Promise<void>) => void }, adapters: 'embedded' | 'real', extraEnv: Record<string, string> = {}) {
-  const built = await buildTestApp(t, { adapters, env: { ...env, ...extraEnv } })
-  const fixture = await seedProductFixture(built.deps.db)
-  return { built, ...fixture }
-}
+import { productDeps } from '../helpers/product-fixture.js'
+import { addToCart, ADDRESS, admin, charges, checkout, DECLINED_CARD, eventually, GOOD_CARD, orderEvents, shopper, stockOf, errorCode, orderShop } from '../helpers/order-fixture.js'
 
 for (const adapters of ['embedded', 'real'] as const) {
   describe(`orders (${adapters})`, () => {
     test('checkout with a good card: a paid order priced by the catalog, stock taken, cart emptied, events written', async (t) => {
-      const { built, ids } = await setup(t, adapters)
+      const { built, ids } = await orderShop(t, adapters)
       const day = 86_400_000
       await products.createDeal(productDeps(built), { productId: ids.kettle, title: 'Sale', discountPercent: 10, startsAt: new Date(Date.now() - day), endsAt: new Date(Date.now() + day) })
       const ada = await shopper(built)
@@ -48,7 +38,7 @@ for (const adapters of ['embedded', 'real'] as const) {
     })
 
     test('the same Idempotency-Key and body replay the first answer byte for byte; another body is 422', async (t) => {
-      const { built, ids } = await setup(t, adapters)
+      const { built, ids } = await orderShop(t, adapters)
       const cy = await shopper(built)
       await addToCart(built, cy, ids.lamp, 1)
       const key = randomUUID()
@@ -66,7 +56,7 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.equal(reordered.body, first.body)
       const other = await checkout(built, cy, { key, body: { shippingAddress: { ...ADDRESS, city: 'Paris' } } })
       assert.equal(other.statusCode, 422)
-      assert.equal(code(other), 'IDEMPOTENCY_KEY_REUSED')
+      assert.equal(errorCode(other), 'IDEMPOTENCY_KEY_REUSED')
       assert.equal(await stockOf(built, ids.lamp), 9)
       const { rows } = await built.deps.db.query<{ n: number }>('select count(*)::int as n from orders.orders where user_id = $1', [cy.userId])
       assert.equal(rows[0]!.n, 1)
@@ -74,7 +64,7 @@ for (const adapters of ['embedded', 'real'] as const) {
     })
 
     test('keys are scoped to the user: the same key of two users makes two orders', async (t) => {
-      const { built, ids } = await setup(t, adapters)
+      const { built, ids } = await orderShop(t, adapters)
       const [a, b] = [await shopper(built), await shopper(built)]
       await addToCart(built, a, ids.hose, 1)
       await addToCart(built, b, ids.hose, 1)
@@ -87,16 +77,16 @@ for (const adapters of ['embedded', 'real'] as const) {
     })
 
     test('a missing or malformed key, a bad body or card stores nothing: the same key works afterwards', async (t) => {
-      const { built, ids } = await setup(t, adapters)
+      const { built, ids } = await orderShop(t, adapters)
       const dee = await shopper(built)
       await addToCart(built, dee, ids.lamp, 1)
       const missing = await checkout(built, dee, { key: null })
       assert.equal(missing.statusCode, 400)
-      assert.equal(code(missing), 'IDEMPOTENCY_KEY_REQUIRED')
+      assert.equal(errorCode(missing), 'IDEMPOTENCY_KEY_REQUIRED')
       for (const key of ['x'.repeat(256), 'has space', 'tab\there']) {
         const res = await checkout(built, dee, { key })
         assert.equal(res.statusCode, 400, key)
-        assert.equal(code(res), 'IDEMPOTENCY_KEY_INVALID')
+        assert.equal(errorCode(res), 'IDEMPOTENCY_KEY_INVALID')
       }
       const key = randomUUID()
       for (const body of [
@@ -107,7 +97,7 @@ for (const adapters of ['embedded', 'real'] as const) {
       ]) {
         const res = await checkout(built, dee, { key, body })
         assert.equal(res.statusCode, 400, JSON.stringify(body))
-        assert.ok(['VALIDATION', 'INVALID_CARD'].includes(code(res)))
+        assert.ok(['VALIDATION', 'INVALID_CARD'].includes(errorCode(res)))
       }
       assert.equal(await stockOf(built, ids.lamp), 10)
       const ok = await checkout(built, dee, { key })
@@ -115,17 +105,17 @@ for (const adapters of ['embedded', 'real'] as const) {
     })
 
     test('an empty cart or missing stock is refused with nothing written; the key can be used again', async (t) => {
-      const { built, ids } = await setup(t, adapters)
+      const { built, ids } = await orderShop(t, adapters)
       const eve = await shopper(built)
       const key = randomUUID()
       const empty = await checkout(built, eve, { key })
       assert.equal(empty.statusCode, 409)
-      assert.equal(code(empty), 'EMPTY_CART')
+      assert.equal(errorCode(empty), 'EMPTY_CART')
       await addToCart(built, eve, ids.wok, 3)
       await products.setStock(productDeps(built), ids.wok, 2)
       const short = await checkout(built, eve, { key })
       assert.equal(short.statusCode, 409)
-      assert.equal(code(short), 'OUT_OF_STOCK')
+      assert.equal(errorCode(short), 'OUT_OF_STOCK')
       assert.equal(await stockOf(built, ids.wok), 2)
       const { rows } = await built.deps.db.query<{ n: number }>('select count(*)::int as n from orders.orders')
       assert.equal(rows[0]!.n, 0)
@@ -136,7 +126,7 @@ for (const adapters of ['embedded', 'real'] as const) {
     })
 
     test('a customer never sees or touches another customer\'s order; ship and deliver are for admins', async (t) => {
-      const { built, ids } = await setup(t, adapters)
+      const { built, ids } = await orderShop(t, adapters)
       const [owner, other] = [await shopper(built), await shopper(built)]
       await addToCart(built, owner, ids.hose, 1)
       const order = (await checkout(built, owner)).json()
@@ -146,14 +136,14 @@ for (const adapters of ['embedded', 'real'] as const) {
       ] as const) {
         const res = await built.app.inject({ method, url, headers: other.headers, ...(payload ? { payload } : {}) })
         assert.equal(res.statusCode, 404, `${method} ${url}`)
-        assert.equal(code(res), 'ORDER_NOT_FOUND')
+        assert.equal(errorCode(res), 'ORDER_NOT_FOUND')
       }
       const ship = await built.app.inject({ method: 'POST', url: `/api/orders/${order.id}/ship`, headers: owner.headers, payload: {} })
       assert.equal(ship.statusCode, 403)
-      assert.equal(code(ship), 'FORBIDDEN')
+      assert.equal(errorCode(ship), 'FORBIDDEN')
       const anonymous = await built.app.inject({ method: 'GET', url: `/api/orders/${order.id}` })
       assert.equal(anonymous.statusCode, 401)
-      assert.equal(code(anonymous), 'AUTH_REQUIRED')
+      assert.equal(errorCode(anonymous), 'AUTH_REQUIRED')
       const bad = await built.app.inject({ method: 'GET', url: '/api/orders/not-a-uuid', headers: owner.headers })
       assert.equal(bad.statusCode, 400)
       const unknown = await built.app.inject({ method: 'GET', url: `/api/orders/${randomUUID()}`, headers: owner.headers })
@@ -164,7 +154,7 @@ for (const adapters of ['embedded', 'real'] as const) {
     })
 
     test('admins move orders along the state machine; forbidden transitions are 409 and write nothing', async (t) => {
-      const { built, ids } = await setup(t, adapters)
+      const { built, ids } = await orderShop(t, adapters)
       const [fay, boss] = [await shopper(built), await admin(built)]
       await addToCart(built, fay, ids.lamp, 1)
       assert.equal((await checkout(built, fay, { card: DECLINED_CARD })).statusCode, 402)
@@ -173,7 +163,7 @@ for (const adapters of ['embedded', 'real'] as const) {
       for (const action of ['ship', 'cancel', 'deliver']) {
         const ended = await act(rows[0]!.id, action)
         assert.equal(ended.statusCode, 409, `${action} of a payment_failed order`)
-        assert.equal(code(ended), 'INVALID_TRANSITION')
+        assert.equal(errorCode(ended), 'INVALID_TRANSITION')
       }
       await addToCart(built, fay, ids.hose, 1)
       const paid = (await checkout(built, fay)).json()
@@ -194,22 +184,22 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.notEqual(next.items[0].id, mine.items[0].id)
       assert.equal(next.nextCursor, null)
       const forged = await built.app.inject({ method: 'GET', url: '/api/orders?cursor=bm9wZQ', headers: boss.headers })
-      assert.equal(code(forged), 'INVALID_CURSOR')
+      assert.equal(errorCode(forged), 'INVALID_CURSOR')
       // Regression: an id of 36 dashes passed the old check and answered 500. Unsigned or signed, it is 400 now.
       const dashes = [Date.now() * 1000, '-'.repeat(36)]
       const list = JSON.stringify(['orders', 'admin', null, null])
       for (const cursor of [Buffer.from(JSON.stringify(dashes)).toString('base64url'), built.deps.cursors.encode(list, dashes), built.deps.cursors.encode(list, [-1, randomUUID()])]) {
         const res = await built.app.inject({ method: 'GET', url: `/api/orders?cursor=${cursor}`, headers: boss.headers })
         assert.equal(res.statusCode, 400, res.body)
-        assert.equal(code(res), 'INVALID_CURSOR')
+        assert.equal(errorCode(res), 'INVALID_CURSOR')
       }
       // A cursor is bound to its list: another filter does not take it.
       const other = await built.app.inject({ method: 'GET', url: `/api/orders?userId=${fay.userId}&status=paid&limit=1&cursor=${mine.nextCursor}`, headers: boss.headers })
-      assert.equal(code(other), 'INVALID_CURSOR')
+      assert.equal(errorCode(other), 'INVALID_CURSOR')
     })
 
     test('cancelling a paid order refunds it and gives the stock back', async (t) => {
-      const { built, ids } = await setup(t, adapters)
+      const { built, ids } = await orderShop(t, adapters)
       const gus = await shopper(built)
       await addToCart(built, gus, ids.kettle, 3)
       const order = (await checkout(built, gus)).json()
@@ -228,7 +218,7 @@ for (const adapters of ['embedded', 'real'] as const) {
     })
 
     test('paid orders teach the recommendations what is bought together', async (t) => {
-      const { built, ids } = await setup(t, adapters)
+      const { built, ids } = await orderShop(t, adapters)
       for (let i = 0; i < 2; i++) {
         const s = await shopper(built)
         await addToCart(built, s, ids.lamp, 1)
@@ -244,14 +234,14 @@ for (const adapters of ['embedded', 'real'] as const) {
     })
 
     test('50 parallel checkouts with one Idempotency-Key make one order and one charge', async (t) => {
-      const { built, ids } = await setup(t, adapters)
+      const { built, ids } = await orderShop(t, adapters)
       const ivy = await shopper(built)
       await addToCart(built, ivy, ids.kettle, 1)
       const key = randomUUID()
       const answers = await Promise.all(Array.from({ length: 50 }, () => checkout(built, ivy, { key })))
       const statuses = answers.map((a) => a.statusCode)
       assert.ok(statuses.every((s) => s === 201 || s === 409), statuses.join(','))
-      assert.ok(answers.filter((a) => a.statusCode === 409).every((a) => code(a) === 'IDEMPOTENCY_IN_FLIGHT' && a.headers['retry-after'] === '1'))
+      assert.ok(answers.filter((a) => a.statusCode === 409).every((a) => errorCode(a) === 'IDEMPOTENCY_IN_FLIGHT' && a.headers['retry-after'] === '1'))
       const created = answers.filter((a) => a.statusCode === 201)
       assert.ok(created.length >= 1)
       assert.ok(created.every((a) => a.body === created[0]!.body))

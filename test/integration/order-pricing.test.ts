@@ -3,13 +3,12 @@ import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
 import { buildTestApp } from '../helpers/build-app.js'
-import { addToCart, ADDRESS, admin, checkout, DECLINED_CARD, GOOD_CARD, shopper, stockOf, type Shopper } from '../helpers/order-fixture.js'
+import { addToCart, ADDRESS, admin, checkout, DECLINED_CARD, GOOD_CARD, shopper, stockOf, type Shopper, errorCode, ORDER_TEST_ENV } from '../helpers/order-fixture.js'
 import { seedProductFixture } from '../helpers/product-fixture.js'
 
 /** Discount codes, shipping and tax over HTTP, in both modes: what the quote says is what checkout charges and the order keeps. */
 
-const env = { ORDER_RATE_LIMIT_MAX: '100000', CART_RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000' }
-const errorCode = (res: { json: () => unknown }) => (res.json() as { error: { code: string } }).error.code
+const env = ORDER_TEST_ENV
 
 async function setup(t: { after: (fn: () => Promise<void>) => void }, adapters: 'embedded' | 'real', extraEnv: Record<string, string> = {}) {
   const built = await buildTestApp(t, { adapters, env: { ...env, ...extraEnv } })
