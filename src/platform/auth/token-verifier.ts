@@ -1,7 +1,9 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import {
   createRemoteJWKSet,
+  customFetch,
   errors,
+  type FetchImplementation,
   jwtVerify,
   type JSONWebKeySet,
   type JWTVerifyGetKey,
@@ -72,18 +74,26 @@ export function createTokenVerifier(settings: Partial<TokenVerifierConfig>, log?
   const audience = settings.AUTH_AUDIENCE ?? DEFAULT_AUDIENCE
   let local: Map<string, KeyObject> | undefined
   const configured = settings.AUTH_JWKS === undefined ? undefined : parseConfiguredJwks(settings.AUTH_JWKS)
-  let remote: RemoteJWKSet | undefined
-  if (settings.AUTH_JWKS_URL !== undefined) {
-    remote = createRemoteJWKSet(new URL(settings.AUTH_JWKS_URL), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: options.keysMaxAgeMs ?? 600_000 })
-  }
-  // The keys of the last successful fetch, for when a refresh fails.
+  // The keys of the last successful fetch, for when a refresh fails: taken as each fetch arrives, not per token.
   let lastFetched = new Map<string, KeyObject>()
   let servingStale = false
-  const fetched = () => {
-    const jwks = remote?.jwks()
+  const fetchKeys: FetchImplementation = async (url, init) => {
+    const res = await fetch(url, init)
+    if (!res.ok) return res
+    const jwks = (await res.clone().json().catch(() => undefined)) as JSONWebKeySet | undefined
     if (jwks) lastFetched = publicKeysOf(jwks)
     if (servingStale) log?.info('token verification keys fetched again')
     servingStale = false
+    return res
+  }
+  let remote: RemoteJWKSet | undefined
+  if (settings.AUTH_JWKS_URL !== undefined) {
+    remote = createRemoteJWKSet(new URL(settings.AUTH_JWKS_URL), {
+      timeoutDuration: 5000,
+      cooldownDuration: 30_000,
+      cacheMaxAge: options.keysMaxAgeMs ?? 600_000,
+      [customFetch]: fetchKeys,
+    })
   }
   let warned = false
   const verified = new LRUCache<string, { identity: Identity; validUntil: number }>({ max: 20_000 })
@@ -99,9 +109,7 @@ export function createTokenVerifier(settings: Partial<TokenVerifierConfig>, log?
     }
     if (remote) {
       try {
-        const key = await remote(header, token)
-        fetched()
-        return key
+        return await remote(header, token)
       } catch (err) {
         if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
           throw invalidToken('The access token was signed with an unknown key')
@@ -131,7 +139,6 @@ export function createTokenVerifier(settings: Partial<TokenVerifierConfig>, log?
       if (!remote || local || configured) return
       try {
         await remote.reload()
-        fetched()
       } catch (err) {
         log?.warn({ err }, 'cannot fetch the token verification keys yet: the first request that needs them tries again')
       }
