@@ -8,13 +8,20 @@
 const os = require('node:os')
 const path = require('node:path')
 
-/** The seed's apps. `health` is the service's readiness route; `prefix` what nginx routes to it. */
+/**
+ * The seed's apps, plus the storefront (server-rendered pages that call the services' public
+ * routes directly, not through nginx). `health` is each app's readiness route.
+ */
 const SERVICES = [
   { service: 'product', app: 'product-service', port: 3001, instances: 'max', health: '/api/products/health' },
   { service: 'cart', app: 'cart-service', port: 3002, instances: 'max', health: '/api/cart/health' },
   { service: 'order', app: 'order-service', port: 3003, instances: 4, health: '/api/orders/health' },
   { service: 'auth', app: 'auth-service', port: 3004, instances: 4, health: '/api/auth/health' },
   { service: 'notification', app: 'notification-service', port: 3005, instances: 2, health: '/api/notifications/health' },
+  // Not in the seed: nginx sends it every path outside /api, /images and /health. One instance by
+  // default: two could race one shopper's refresh token, which the auth service takes as reuse
+  // (README, "API additions the storefront needs next").
+  { service: 'storefront', app: 'storefront', port: 3006, instances: 1, health: '/health' },
 ]
 
 const DEFAULTS = { NGINX_PORT: 8080, NGINX_ADDRESS: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: 8000 }
@@ -72,6 +79,8 @@ function resolveTopology(env = process.env) {
       PRODUCT_SERVICE_URL: env.PRODUCT_SERVICE_URL || byName.product.url,
       CART_SERVICE_URL: env.CART_SERVICE_URL || byName.cart.url,
       ORDER_SERVICE_URL: env.ORDER_SERVICE_URL || byName.order.url,
+      // The storefront calls the auth service's public routes (sign-in, sign-up, refresh).
+      AUTH_SERVICE_URL: env.AUTH_SERVICE_URL || byName.auth.url,
       AUTH_JWKS_URL: env.AUTH_JWKS_URL || `${byName.auth.url}/api/auth/.well-known/jwks.json`,
       SYSTEM_HEALTH_URLS: env.SYSTEM_HEALTH_URLS || services.map((s) => `${s.service}=${s.url}${s.health}`).join(','),
       // nginx on this host is the only client: rate limits see X-Forwarded-For from it.

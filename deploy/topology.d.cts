@@ -1,5 +1,5 @@
 export interface ServiceSpec {
-  service: 'product' | 'cart' | 'order' | 'auth' | 'notification'
+  service: 'product' | 'cart' | 'order' | 'auth' | 'notification' | 'storefront'
   app: string
   port: number
   instances: number | 'max'

@@ -13,7 +13,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { envExample } from './prod/env-example.js'
-import { dockerLayout, ensureCertificate, ensureImagesDir, nginxPaths, renderNginxConf, startNginx, stopNginx } from './prod/nginx.js'
+import { dockerLayout, ensureCertificate, ensureImagesDir, nginxPaths, renderNginxConf, startNginx, stopNginx, writeStorefrontAssets } from './prod/nginx.js'
 import { ECOSYSTEM, pm2, pm2Kill } from './prod/pm2.js'
 import { assertConnectionsFit, assertPortsFree, localServerPorts, neededConnections, serversEnv, startLocalServer, stopLocalServer } from './prod/servers.js'
 import { loadSettings, ProdError, ROOT } from './prod/settings.js'
@@ -43,6 +43,7 @@ async function start(): Promise<void> {
     })
   }
   ensureCertificate(s)
+  await writeStorefrontAssets(s)
 
   const state: ProdState = {
     startedAt: new Date().toISOString(),

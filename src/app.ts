@@ -7,7 +7,7 @@ import { connect, type Deps } from './platform/deps.js'
 import type { ReadinessCheck } from './platform/health.js'
 import { loggerOptions } from './platform/logger.js'
 import { createMetrics } from './platform/metrics.js'
-import { probeLive } from './platform/peers.js'
+import { peerLivenessCheck } from './platform/peers.js'
 import { peerUrl, processNeeds, waitForPeers, type ProcessNeeds } from './platform/profile.js'
 import { createServer, type App, type Lifecycle } from './platform/server.js'
 import { loadServiceConfig, type Service, type SharedConfig } from './platform/service.js'
@@ -128,17 +128,6 @@ function readinessChecks(deps: Deps, needs: ProcessNeeds, config: SharedConfig):
     check,
     required: name === 'redis' ? needs.redis === 'required' : name === 'broker' ? needs.broker === 'required' : true,
   }))
-  for (const peer of needs.remotePeers) {
-    const url = peerUrl(config, peer)
-    checks.push({
-      name: `${peer}-service`,
-      required: true,
-      check: async () => {
-        if (!url) throw new Error('no address configured')
-        const answer = await probeLive(url)
-        if (answer !== 'ok') throw new Error(answer)
-      },
-    })
-  }
+  for (const peer of needs.remotePeers) checks.push(peerLivenessCheck(peer, peerUrl(config, peer)))
   return checks
 }

@@ -3,6 +3,7 @@ import { tokenVerifierConfig } from '../../src/platform/auth/config.js'
 import { busConfig } from '../../src/platform/bus/config.js'
 import { platformConfig } from '../../src/platform/config.js'
 import { SERVICES } from '../../src/services/registry.js'
+import { storefrontConfig } from '../../src/storefront/config.js'
 import { LOCAL_SERVER_DEFAULTS } from './settings.js'
 
 /** The settings of prod:start itself (not read by the services). */
@@ -19,6 +20,8 @@ const PROD_SETTINGS: [string, string, string][] = [
     [`${s}_PORT`, String(3001 + i), `Port of the ${s.toLowerCase()} service's instances (PM2 cluster mode shares it; loopback only).`],
     [`${s}_INSTANCES`, ['max', 'max', '4', '4', '2'][i]!, `PM2 instances of the ${s.toLowerCase()} service ('max' = one per core; the seed's count).`],
   ]),
+  ['STOREFRONT_PORT', '3006', "Port of the storefront's instances (the pages nginx serves outside /api; loopback only)."],
+  ['STOREFRONT_INSTANCES', '1', "PM2 instances of the storefront ('max' = one per core; more than one can race a shopper's refresh token, see the README)."],
   ...Object.entries(LOCAL_SERVER_DEFAULTS).map(([k, v]): [string, string, string] => [k, String(v), 'Port of the server prod:start runs itself when its URL is not set.']),
   ['PROD_SKIP_BUILD', '', 'Set to skip `npm run build` in prod:start (dist/ already built).'],
   ['PROD_START_TIMEOUT_MS', '120000', 'How long prod:start waits for every service and nginx to be healthy.'],
@@ -44,13 +47,14 @@ export function envExample(): string {
     ['Access tokens, every process (src/platform/auth/config.ts)', tokenVerifierConfig],
     ['Events, every process (src/platform/bus/config.ts)', busConfig],
     ...Object.values(SERVICES).map((s): [string, TObject] => [`The ${s.name} service (src/services/${s.name}/config.ts)`, s.config]),
+    ['The storefront (src/storefront/config.ts)', storefrontConfig],
   ]
   const seen = new Set<string>()
   const out = [
     '# Emporium, production settings. Copy to .env.production (read by npm run prod:start) and fill in.',
     '# GENERATED from the configuration schemas by `npm run prod:env-example`: do not edit by hand.',
-    '# An empty value means unset (the default applies). Secrets (JWT_SECRET, INTERNAL_API_TOKEN,',
-    '# CURSOR_SECRET, METRICS_TOKEN) left unset are made once by prod:start and kept in PROD_DIR/secrets.env.',
+    '# An empty value means unset (the default applies). Secrets (JWT_SECRET, INTERNAL_API_TOKEN, CURSOR_SECRET,',
+    '# METRICS_TOKEN, STOREFRONT_COOKIE_SECRET) left unset are made once by prod:start and kept in PROD_DIR/secrets.env.',
     '',
     '## prod:start itself (scripts/prod.ts, deploy/topology.cjs)',
     ...PROD_SETTINGS.flatMap(([name, def, text]) => {

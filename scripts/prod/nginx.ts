@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, type Stats } from 'node:fs'
 import path from 'node:path'
 import { mkdirPublic } from '../../src/services/product/images/image-files.js'
+import { writeAssets } from '../../src/storefront/assets.js'
 import { ProdError, ROOT, type ProdSettings } from './settings.js'
 
 /** Where the config points; Docker's differ (the services are other containers, paths are the image's). */
@@ -14,6 +15,8 @@ export interface NginxLayout {
   user: string
   /** IMAGES_DIR as nginx sees it (the product service writes the variants, nginx serves them). */
   images: string
+  /** The storefront's assets as files nginx serves itself; unset: nginx asks the storefront (it caches them for good too). */
+  assets?: string
 }
 
 /** nginx.conf from deploy/nginx.conf.template, with the topology's ports and this checkout's paths (or another layout's). */
@@ -47,6 +50,7 @@ export function renderNginxConf(s: ProdSettings, layout: NginxLayout = localLayo
     CONN_PER_IP: String(s.connPerIp),
     UPSTREAMS: upstreams,
     IMAGES_DIR: layout.images,
+    ASSETS_LOCATION: assetsLocation(layout.assets),
   }
   return template.replace(/\{\{([A-Z_]+)\}\}/g, (_m, name: string) => {
     if (!(name in values)) throw new Error(`nginx.conf.template: unknown placeholder {{${name}}}`)
@@ -54,10 +58,33 @@ export function renderNginxConf(s: ProdSettings, layout: NginxLayout = localLayo
   })
 }
 
+function assetsLocation(dir: string | undefined): string {
+  if (!dir) return '    location ^~ /assets/ { proxy_pass http://storefront; }'
+  return [
+    '    location ~ "^/assets/([a-z0-9-]+\\.[0-9a-f]{10}\\.[a-z0-9]+)$" {',
+    `      alias ${dir}/$1;`,
+    '      error_page 404 = @asset_not_found;',
+    '      # add_header here replaces the server\'s own: repeated.',
+    '      add_header Cache-Control "public, max-age=31536000, immutable";',
+    '      add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;',
+    '      add_header X-Content-Type-Options nosniff always;',
+    '      add_header X-Frame-Options DENY always;',
+    '      add_header Referrer-Policy no-referrer always;',
+    '      add_header X-Request-Id $request_id always;',
+    '    }',
+    '    location @asset_not_found { types { } default_type text/plain; return 404 "Not found"; }',
+  ].join('\n')
+}
+
+/** Where prod:start copies the storefront's assets for nginx (npm run storefront:assets does the same by hand). */
+export function storefrontAssetsDir(s: ProdSettings): string {
+  return path.join(s.dirs.state, 'storefront-assets')
+}
+
 function localLayout(s: ProdSettings): NginxLayout {
   // As root, nginx's workers drop to www-data (Debian's nginx account); otherwise they run as the caller.
   const user = process.getuid?.() === 0 ? 'user www-data;' : ''
-  return { host: () => '127.0.0.1', state: s.dirs.nginx, logs: s.dirs.logs, cert: s.tls.cert, key: s.tls.key, user, images: s.topology.sharedEnv.IMAGES_DIR! }
+  return { host: () => '127.0.0.1', state: s.dirs.nginx, logs: s.dirs.logs, cert: s.tls.cert, key: s.tls.key, user, images: s.topology.sharedEnv.IMAGES_DIR!, assets: storefrontAssetsDir(s) }
 }
 
 /** Where docker-compose.prod.yml mounts the `images` volume (product-service writes it) in the nginx container. */
@@ -66,7 +93,8 @@ export const DOCKER_NGINX_IMAGES_DIR = '/srv/emporium/images'
 /** The layout of the nginx container of docker-compose.prod.yml: upstreams by service name, the image's paths. */
 export function dockerLayout(): NginxLayout {
   return {
-    host: (service) => `${service}-service`,
+    // The compose file's service names are the PM2 apps' (product-service, ..., storefront).
+    host: (service) => (service === 'storefront' ? 'storefront' : `${service}-service`),
     state: '/var/cache/nginx',
     logs: '/var/log/nginx',
     cert: '/etc/nginx/tls/localhost.crt',
@@ -84,16 +112,28 @@ export function dockerLayout(): NginxLayout {
 export async function ensureImagesDir(s: ProdSettings): Promise<void> {
   const dir = s.topology.sharedEnv.IMAGES_DIR!
   await mkdirPublic(dir)
+  assertNginxCanRead(dir, 'IMAGES_DIR', 'or set IMAGES_DIR to a directory they can reach')
+}
+
+/** The storefront's assets under their fingerprinted names, where nginx serves them from (the build's own files). */
+export async function writeStorefrontAssets(s: ProdSettings): Promise<void> {
+  const dir = storefrontAssetsDir(s)
+  await mkdirPublic(dir)
+  writeAssets(dir)
+  assertNginxCanRead(dir, 'the storefront assets', 'or set PROD_DIR to a directory they can reach')
+}
+
+function assertNginxCanRead(dir: string, what: string, otherwise: string): void {
   const worker = process.getuid?.() === 0 ? accountOf('www-data') : undefined
   if (!worker) return
   for (let p = dir; ; p = path.dirname(p)) {
     const st = statSync(p)
-    // r-x on IMAGES_DIR, --x on the directories above it.
+    // r-x on the directory itself, --x on the directories above it.
     const need = p === dir ? 0o5 : 0o1
     if (!permits(st, worker, need)) {
       throw new ProdError(
-        `IMAGES_DIR ${dir}: nginx's workers (www-data) cannot ${p === dir ? 'read' : 'enter'} ${p} (mode ${(st.mode & 0o777).toString(8)}): ` +
-          `run chmod o+${p === dir ? 'rx' : 'x'} ${p}, or set IMAGES_DIR to a directory they can reach`,
+        `${what} ${dir}: nginx's workers (www-data) cannot ${p === dir ? 'read' : 'enter'} ${p} (mode ${(st.mode & 0o777).toString(8)}): ` +
+          `run chmod o+${p === dir ? 'rx' : 'x'} ${p}, ${otherwise}`,
       )
     }
     if (p === path.dirname(p)) return

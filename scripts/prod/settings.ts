@@ -7,6 +7,7 @@ import { ConfigError } from '../../src/platform/config.js'
 import { loadServiceConfig } from '../../src/platform/service.js'
 import { newKeySeed } from '../../src/services/auth/keys.js'
 import { selectServices } from '../../src/services/registry.js'
+import { loadStorefrontConfig, storefrontProductionProblems } from '../../src/storefront/config.js'
 
 const require = createRequire(import.meta.url)
 const { resolveTopology, TopologyError } = require('../../deploy/topology.cjs') as typeof import('../../deploy/topology.cjs')
@@ -84,8 +85,13 @@ export function loadSettings(options: { forStart: boolean } = { forStart: false 
   if (topology) {
     const placeholders = { DATABASE_URL: 'postgres://placeholder/db', REDIS_URL: 'redis://placeholder', AMQP_URL: 'amqp://placeholder' }
     for (const s of topology.services) {
-      const serviceEnv = { ...placeholders, JWT_SECRET: newKeySeed(), INTERNAL_API_TOKEN: 'x'.repeat(32), ...env, ...topology.sharedEnv, INSTANCES: String(s.instances) }
+      const serviceEnv = { ...placeholders, JWT_SECRET: newKeySeed(), INTERNAL_API_TOKEN: 'x'.repeat(32), STOREFRONT_COOKIE_SECRET: 'x'.repeat(32), ...env, ...topology.sharedEnv, INSTANCES: String(s.instances) }
       try {
+        if (s.service === 'storefront') {
+          // No database of its own: its settings are checked, it adds no pool.
+          loadStorefrontSettings(serviceEnv)
+          continue
+        }
         const services = selectServices(s.service)
         const poolMax = services[0]!.pool(loadServiceConfig(services, serviceEnv)).max
         pools.push({ service: s.service, poolMax, instances: s.instances, connections: poolMax * s.instances })
@@ -102,15 +108,21 @@ export function loadSettings(options: { forStart: boolean } = { forStart: false 
   return { env, topology: topology!, dirs, localServers, localPorts, tls, connPerIp, pools, generatedSecrets }
 }
 
+function loadStorefrontSettings(env: Record<string, string>): void {
+  loadStorefrontConfig(env)
+  const problems = storefrontProductionProblems(env)
+  if (problems.length) throw new ConfigError(problems)
+}
+
 /**
- * JWT_SECRET, INTERNAL_API_TOKEN, CURSOR_SECRET and METRICS_TOKEN must be the same in every instance. When the
+ * JWT_SECRET, INTERNAL_API_TOKEN, CURSOR_SECRET, METRICS_TOKEN and STOREFRONT_COOKIE_SECRET must be the same in every instance. When the
  * operator gives none, they are made once and kept in <PROD_DIR>/secrets.env (0600).
  */
 function ensureSecrets(env: Record<string, string>, state: string): string[] {
   const file = path.join(state, 'secrets.env')
   const kept = keptSecrets(state)
   const made: string[] = []
-  const wanted: Record<string, () => string> = { JWT_SECRET: newKeySeed, INTERNAL_API_TOKEN: () => randomBytes(32).toString('base64url'), CURSOR_SECRET: () => randomBytes(32).toString('base64url'), METRICS_TOKEN: () => randomBytes(32).toString('base64url') }
+  const wanted: Record<string, () => string> = { JWT_SECRET: newKeySeed, INTERNAL_API_TOKEN: () => randomBytes(32).toString('base64url'), CURSOR_SECRET: () => randomBytes(32).toString('base64url'), METRICS_TOKEN: () => randomBytes(32).toString('base64url'), STOREFRONT_COOKIE_SECRET: () => randomBytes(32).toString('base64url') }
   for (const [name, make] of Object.entries(wanted)) {
     if (env[name]) continue
     if (!kept[name]) {

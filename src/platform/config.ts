@@ -62,6 +62,7 @@ export const platformConfig = Type.Object({
   PRODUCT_SERVICE_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Where the product service runs, when not in this process.' })),
   CART_SERVICE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   ORDER_SERVICE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  AUTH_SERVICE_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Where the auth service runs; the storefront calls its public routes when it runs apart.' })),
   TRUST_PROXY: Type.String({
     default: 'false',
     description: "'false', or the proxy addresses to trust for X-Forwarded-For (e.g. 'loopback' behind nginx).",

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { dependencyUnavailable } from './errors.js'
+import type { ReadinessCheck } from './health.js'
 import { createHttpClient, createInjectClient, type ServiceClient } from './service-client.js'
 
 /** Which services run in this process, and how to reach the others. */
@@ -55,5 +56,18 @@ export async function probeLive(baseUrl: string, timeoutMs = 2000): Promise<stri
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } }
     return e.cause?.code ?? e.name
+  }
+}
+
+/** Readiness of a process that calls this peer over HTTP: the peer at least runs (its own dependencies are its own readiness). */
+export function peerLivenessCheck(peer: string, url: string | undefined): ReadinessCheck {
+  return {
+    name: `${peer}-service`,
+    required: true,
+    check: async () => {
+      if (!url) throw new Error('no address configured')
+      const answer = await probeLive(url)
+      if (answer !== 'ok') throw new Error(answer)
+    },
   }
 }

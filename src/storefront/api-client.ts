@@ -8,7 +8,8 @@ export { ApiError }
  * a mobile app calls. In the embedded shop the services run in this process and
  * the calls go straight into the server (app.inject: same routes, schemas, rate
  * limits and errors, no socket); when the storefront runs apart they go over
- * HTTP to STOREFRONT_API_URL. Never /internal routes, never a service's store.
+ * HTTP, to STOREFRONT_API_URL or to the service that owns each path
+ * (api-routes.ts). Never /internal routes, never a service's store.
  */
 
 export interface ApiCall {
@@ -88,13 +89,13 @@ export function createInjectApiClient(server: FastifyInstance): ApiClient {
   }
 }
 
-export function createHttpApiClient(baseUrl: string, timeoutMs: number): ApiClient {
-  const base = baseUrl.replace(/\/$/, '')
+/** Over HTTP; `baseFor` names the origin that answers a path (one for all, or the owning service's). */
+export function createHttpApiClient(baseFor: (path: string) => string, timeoutMs: number): ApiClient {
   return {
     async call<T>(call: ApiCall) {
       let res: Response
       try {
-        res = await fetch(base + urlOf(call), {
+        res = await fetch(baseFor(call.path).replace(/\/$/, '') + urlOf(call), {
           method: call.method,
           headers: headersOf(call, true),
           ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),

@@ -4,9 +4,9 @@ import csrf from '@fastify/csrf-protection'
 import formbody from '@fastify/formbody'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { securityHeaders } from '../platform/security-headers.js'
-import { ApiError, createHttpApiClient, createInjectApiClient } from './api-client.js'
+import { ApiError, createHttpApiClient, createInjectApiClient, type ApiClient } from './api-client.js'
 import { registerAssets } from './assets.js'
-import { loadStorefrontConfig } from './config.js'
+import { loadStorefrontConfig, type StorefrontConfig } from './config.js'
 import { redirectToSignIn, sendPage, type Shop } from './context.js'
 import { messageFor } from './messages.js'
 import { registerAccountPages } from './routes/account.js'
@@ -53,14 +53,17 @@ const AUTH_CODES = new Set(['AUTH_REQUIRED', 'INVALID_TOKEN', 'TOKEN_EXPIRED', '
 
 export interface StorefrontOptions {
   env: NodeJS.ProcessEnv
-  /** The server the services are mounted on, when they run in this process. */
-  server: FastifyInstance
+  /** The server the services are mounted on, when they run in this process (its routes are called in process). */
+  server?: FastifyInstance
+  /** The API over HTTP, when the storefront runs apart (server.ts). */
+  api?: ApiClient
 }
 
-export async function storefront(app: FastifyInstance, { env, server }: StorefrontOptions) {
+export async function storefront(app: FastifyInstance, options: StorefrontOptions) {
+  const { env } = options
   const config = loadStorefrontConfig(env)
   const csp = pagePolicy(env.IMAGES_BASE_URL)
-  const api = config.STOREFRONT_API_URL ? createHttpApiClient(config.STOREFRONT_API_URL, config.STOREFRONT_API_TIMEOUT_MS) : createInjectApiClient(server)
+  const api = options.api ?? apiClientOf(config, options.server)
   await app.register(cookie, { secret: config.STOREFRONT_COOKIE_SECRET ?? randomBytes(32).toString('base64url') })
   await app.register(formbody, { bodyLimit: 64 * 1024 })
   await app.register(csrf, { cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure: 'auto', signed: true } })
@@ -97,6 +100,13 @@ export async function storefront(app: FastifyInstance, { env, server }: Storefro
   registerAccountPages(app, shop)
   registerOrderPages(app, shop)
   registerAdminPages(app, shop)
+}
+
+function apiClientOf(config: StorefrontConfig, server: FastifyInstance | undefined): ApiClient {
+  const url = config.STOREFRONT_API_URL
+  if (url) return createHttpApiClient(() => url, config.STOREFRONT_API_TIMEOUT_MS)
+  if (!server) throw new Error('the storefront needs the services in its process, STOREFRONT_API_URL, or an API client')
+  return createInjectApiClient(server)
 }
 
 async function handleError(shop: Shop, err: FastifyError | ApiError, req: FastifyRequest, reply: FastifyReply) {

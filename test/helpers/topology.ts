@@ -77,7 +77,7 @@ export async function startTopology(scope: Scope, options: { instances: Record<s
   })
   // A port the kernel gave us can be taken before the servers bind it: try again with new ones.
   for (let attempt = 1; ; attempt++) {
-    const ports = await Promise.all(['NGINX', 'PRODUCT', 'CART', 'ORDER', 'AUTH', 'NOTIFICATION'].map(async (n) => [`${n}_PORT`, String(await freePort())] as const))
+    const ports = await Promise.all(['NGINX', 'PRODUCT', 'CART', 'ORDER', 'AUTH', 'NOTIFICATION', 'STOREFRONT'].map(async (n) => [`${n}_PORT`, String(await freePort())] as const))
     const env = { ...base, ...Object.fromEntries(ports) }
     stopEnv = env
     const started = await runProd('start', env)
@@ -108,7 +108,7 @@ function logsOf(prodDir: string): string {
       return ''
     }
   }
-  return ['product-service', 'cart-service', 'order-service', 'auth-service', 'notification-service']
+  return ['product-service', 'cart-service', 'order-service', 'auth-service', 'notification-service', 'storefront']
     .map((app) => `--- ${app}\n${(read(`${app}.error.log`) + read(`${app}.log`)).slice(-1500)}`)
     .join('\n')
 }

@@ -16,6 +16,7 @@ import { ADDRESS, GOOD_CARD } from '../helpers/order-fixture.js'
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js'
 import { tokenMinter } from '../helpers/token-minter.js'
 import { startTopology, type Topology } from '../helpers/topology.js'
+import { csrfOf, jar } from '../helpers/cookie-jar.js'
 
 /**
  * The production topology as an operator runs it (npm run prod:start): every
@@ -31,6 +32,7 @@ describe('production topology: PM2 clusters behind nginx', () => {
   let client: ReturnType<typeof edgeClient>
   let minter: Awaited<ReturnType<typeof tokenMinter>>
   let productId: number
+  let productSlug: string
 
   before(async () => {
     smtp = await startSmtpServer(scope)
@@ -48,7 +50,8 @@ describe('production topology: PM2 clusters behind nginx', () => {
     })
     client = edgeClient(topo.base, topo.ca)
     const db = createPgDb({ url: topo.databaseUrl, max: 1, min: 0, applicationName: 'test' })
-    productId = await store.insertProduct(db, { slug: `edge-${randomUUID().slice(0, 8)}`, name: 'Edge Lamp', description: '', priceAmount: 1999, currency: 'USD', categoryId: null, attributes: {}, stock: 1_000_000, images: [] })
+    productSlug = `edge-${randomUUID().slice(0, 8)}`
+    productId = await store.insertProduct(db, { slug: productSlug, name: 'Edge Lamp', description: '', priceAmount: 1999, currency: 'USD', categoryId: null, attributes: {}, stock: 1_000_000, images: [] })
     await db.close()
   })
 
@@ -57,14 +60,14 @@ describe('production topology: PM2 clusters behind nginx', () => {
     for (const fn of fns.reverse()) await fn()
   })
 
-  test('every health URL answers 200 over HTTPS with HTTP/2; /health covers all five services', async () => {
+  test('every health URL answers 200 over HTTPS with HTTP/2; /health covers the five services and the storefront', async () => {
     for (const path of ['/health', '/api/products/health', '/api/cart/health', '/api/orders/health', '/api/auth/health']) {
       const res = await h2Get(topo.base, topo.ca, path)
       assert.equal(res.alpn, 'h2', path)
       assert.equal(res.status, 200, path)
     }
     const all = (await client.request('GET', '/health')).json()
-    assert.deepEqual(Object.keys(all.services).sort(), ['auth', 'cart', 'notification', 'order', 'product'])
+    assert.deepEqual(Object.keys(all.services).sort(), ['auth', 'cart', 'notification', 'order', 'product', 'storefront'])
   })
 
   test('TLS 1.1 is refused by the server; TLS 1.2 and 1.3 are accepted', async () => {
@@ -221,6 +224,55 @@ describe('production topology: PM2 clusters behind nginx', () => {
     assert.equal((await client.request('GET', '/api/cart', { headers: auth })).json().items.length, 0)
   })
 
+  test('the storefront is its own PM2 app behind nginx: pages with their CSP, assets from disk, a sign-up by form, and the e-mail’s link opens its page', async () => {
+    const home = await h2Get(topo.base, topo.ca, '/')
+    assert.equal(home.alpn, 'h2')
+    assert.equal(home.status, 200)
+    const page = await client.request('GET', `/products/${productSlug}`)
+    assert.equal(page.status, 200)
+    assert.match(String(page.headers['content-type']), /^text\/html/)
+    assert.match(page.body, /Edge Lamp/)
+    assert.match(String(page.headers['content-security-policy']), /script-src 'self'/)
+    assert.match(String(page.headers['strict-transport-security']), /max-age=63072000/)
+    assert.equal((await client.request('GET', '/api/no-such-route')).json().error.code, 'ROUTE_NOT_FOUND', 'the API keeps its JSON 404')
+
+    // The stylesheet the page links to is a file nginx serves itself (no upstream in its access-log line).
+    const css = /href="(\/assets\/app\.[0-9a-f]{10}\.css)"/.exec(page.body)![1]!
+    const sheet = await client.request('GET', css)
+    assert.equal(sheet.status, 200)
+    assert.match(String(sheet.headers['content-type']), /^text\/css/)
+    assert.equal(sheet.headers['cache-control'], 'public, max-age=31536000, immutable')
+    const rid = String(sheet.headers['x-request-id'])
+    const line = await until(`${rid} in the access log`, () => readFileSync(join(topo.env.PROD_DIR!, 'log', 'nginx-access.log'), 'utf8').split('\n').find((l) => l.includes(`rid=${rid} `)))
+    assert.match(line, / up=- /, line)
+    assert.equal((await client.request('GET', '/assets/app.0000000000.css')).status, 404)
+
+    // A shopper signs up with the form (CSRF token and cookie through nginx, Secure cookies over HTTPS).
+    const browser = jar()
+    const email = `storefront-${randomUUID().slice(0, 8)}@example.com`
+    const form = browser.take(await client.request('GET', '/account/sign-up', { headers: { cookie: browser.header() } }))
+    const signedUp = browser.take(await client.request('POST', '/account/sign-up', formPost(browser.header(), { _csrf: csrfOf(form.body), email, password: 'correct horse battery staple', next: '/account' })))
+    assert.equal(signedUp.status, 303, signedUp.body)
+    assert.equal(signedUp.headers.location, '/account')
+    assert.ok((signedUp.headers['set-cookie'] as string[]).every((c) => /; Secure/i.test(c)), 'cookies are Secure behind TLS')
+    const account = await client.request('GET', '/account', { headers: { cookie: browser.header() } })
+    assert.equal(account.status, 200)
+    assert.ok(account.body.includes(email))
+
+    // The welcome e-mail links to nginx's public address; the link opens the storefront's page, whose form confirms.
+    const mail = await until('the welcome e-mail', () => smtp.received.find((m) => m.to.includes(email) && m.raw.includes('verify-email')), 60_000)
+    const text = mail.raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+    const link = new URL(/https:\/\/localhost:\d+\/account\/verify-email\?token=[^\s"<>]+/.exec(text)![0])
+    assert.equal(link.origin, topo.base)
+    const verify = browser.take(await client.request('GET', link.pathname + link.search, { headers: { cookie: browser.header() } }))
+    assert.equal(verify.status, 200)
+    const confirmed = await client.request('POST', '/account/verify-email', formPost(browser.header(), { _csrf: csrfOf(verify.body), token: link.searchParams.get('token')! }))
+    assert.equal(confirmed.status, 200, confirmed.body)
+    assert.match(confirmed.body, /your e-mail address is confirmed/)
+    const me = await client.request('GET', '/account', { headers: { cookie: browser.header() } })
+    assert.match(me.body, /class="badge ok">confirmed/)
+  })
+
   test('pm2 reload all under load (reads and checkouts): zero failed requests', async () => {
     const before = (JSON.parse(await topo.pm2('jlist')) as { pid: number }[]).map((p) => p.pid)
     const buyers = await Promise.all(Array.from({ length: 12 }, () => minter.customer()))
@@ -273,3 +325,8 @@ describe('production topology: PM2 clusters behind nginx', () => {
     assert.doesNotMatch(health.body, /ECONNREFUSED|127\.0\.0\.1/, 'statuses only')
   })
 })
+
+/** A form as a browser posts it. */
+function formPost(cookie: string, fields: Record<string, string>) {
+  return { headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: Buffer.from(new URLSearchParams(fields).toString()) }
+}

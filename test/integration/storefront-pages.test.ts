@@ -8,34 +8,11 @@ import { ApiError, createHttpApiClient } from '../../src/storefront/api-client.j
 import { writeAssets } from '../../src/storefront/assets.js'
 import { bearer, PASSWORD, registerUser, uniqueEmail } from '../helpers/auth-fixture.js'
 import { buildTestApp } from '../helpers/build-app.js'
+import { csrfOf, jar } from '../helpers/cookie-jar.js'
 import { photoJpeg } from '../helpers/image-fixtures.js'
 import { IMAGE_TEST_ENV, productShowing, uploadReady } from '../helpers/product-images-fixture.js'
 
 /** The storefront's guarantees that need no browser: headers, CSRF, escaping, sessions, errors, the API client. */
-
-type Answer = { headers: Record<string, unknown>; body: string; statusCode: number }
-
-/** A browser's cookie jar, enough for these tests. */
-function jar() {
-  const cookies = new Map<string, string>()
-  return {
-    header: () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-    take(res: Answer) {
-      const set = res.headers['set-cookie']
-      for (const line of Array.isArray(set) ? set : set ? [set] : []) {
-        const [pair, ...attrs] = String(line).split(';')
-        const [name, value] = pair!.split('=', 2) as [string, string]
-        if (attrs.some((a) => /max-age=0|expires=thu, 01 jan 1970/i.test(a.trim()))) cookies.delete(name)
-        else cookies.set(name, value)
-      }
-      return res
-    },
-    get: (name: string) => cookies.get(name),
-    set: (name: string, value: string) => cookies.set(name, value),
-  }
-}
-
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!
 
 async function adminToken(built: BuiltApp) {
   const account = await registerUser(built, uniqueEmail('admin'))
@@ -286,7 +263,7 @@ describe('the storefront API client over HTTP', () => {
     const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false', SEED_DEMO_PRODUCTS: '3' } })
     await built.app.listen({ port: 0, host: '127.0.0.1' })
     const { port } = built.app.server.address() as { port: number }
-    const api = createHttpApiClient(`http://127.0.0.1:${port}`, 2000)
+    const api = createHttpApiClient(() => `http://127.0.0.1:${port}`, 2000)
     const page = await api.call<{ items: unknown[] }>({ method: 'GET', path: '/api/products', query: { limit: 2 } })
     assert.equal(page.body.items.length, 2)
     await assert.rejects(api.call({ method: 'GET', path: '/api/products/no-such-thing' }), (e: ApiError) => e.code === 'PRODUCT_NOT_FOUND' && e.status === 404)
