@@ -29,11 +29,34 @@ for (const adapters of ['embedded', 'real'] as const) {
       const res = await checkout(built, ada, { body: { shippingAddressId: office.id, payment: { card: GOOD_CARD } } })
       assert.equal(res.statusCode, 201, res.body)
       assert.deepEqual(res.json().shippingAddress, OFFICE)
+      assert.deepEqual(res.json().billingAddress, OFFICE, 'without a billing address the shipping address is billed')
       assert.equal(res.json().tax.amount, 690, 'taxed for the book address country: 23 % of 2999 = 689.77')
       assert.equal((await book('DELETE', `/${office.id}`)).statusCode, 204)
       const kept = await built.app.inject({ method: 'GET', url: `/api/orders/${res.json().id}`, headers: ada.headers })
       assert.deepEqual(kept.json().shippingAddress, OFFICE)
       assert.deepEqual((await book('GET')).json().items.map((a: any) => a.label), ['Home'])
+    })
+
+    test('the billing address is chosen apart from the shipping address, inline or from the book; taxes follow the shipping address', async (t) => {
+      const built = await buildTestApp(t, { adapters, env })
+      const { ids } = await seedProductFixture(built.deps.db)
+      const boss = await admin(built)
+      await built.app.inject({ method: 'PUT', url: '/api/orders/tax-rates', headers: boss.headers, payload: { country: 'IE', name: 'VAT', rateBasisPoints: 2300 } })
+      const ada = await shopper(built)
+      const office = (await built.app.inject({ method: 'POST', url: '/api/orders/addresses', headers: ada.headers, payload: { label: 'Office', address: OFFICE } })).json()
+      await addToCart(built, ada, ids.lamp, 1)
+      const fromBook = await checkout(built, ada, { body: { shippingAddress: ADDRESS, billingAddressId: office.id, payment: { card: GOOD_CARD } } })
+      assert.equal(fromBook.statusCode, 201, fromBook.body)
+      assert.deepEqual(fromBook.json().shippingAddress, ADDRESS)
+      assert.deepEqual(fromBook.json().billingAddress, OFFICE)
+      assert.equal(fromBook.json().tax.amount, 0, 'shipped to a country without a rate: billed in Ireland changes nothing')
+      await addToCart(built, ada, ids.lamp, 1)
+      const inline = await checkout(built, ada, { body: { shippingAddressId: office.id, billingAddress: ADDRESS, payment: { card: GOOD_CARD } } })
+      assert.equal(inline.statusCode, 201, inline.body)
+      assert.deepEqual(inline.json().billingAddress, ADDRESS)
+      assert.equal(inline.json().tax.amount, 690)
+      const listed = (await built.app.inject({ method: 'GET', url: '/api/orders', headers: ada.headers })).json().items
+      assert.deepEqual(listed.map((o: any) => o.billingAddress), [ADDRESS, OFFICE], 'the list shows each order its own copy, newest first')
     })
 
     test("neither or both addresses, another customer's entry or a deleted one: 4xx with its code, nothing reserved or written", async (t) => {
@@ -49,6 +72,9 @@ for (const adapters of ['embedded', 'real'] as const) {
         [{ shippingAddressId: bobs.id }, 404, 'ADDRESS_NOT_FOUND'],
         [{ shippingAddressId: randomUUID() }, 404, 'ADDRESS_NOT_FOUND'],
         [{ shippingAddressId: 'not-a-uuid' }, 400, 'VALIDATION'],
+        [{ shippingAddress: ADDRESS, billingAddress: ADDRESS, billingAddressId: bobs.id }, 400, 'BILLING_ADDRESS_CHOICE'],
+        [{ shippingAddress: ADDRESS, billingAddressId: bobs.id }, 404, 'ADDRESS_NOT_FOUND'],
+        [{ shippingAddress: ADDRESS, billingAddress: { ...ADDRESS, country: 'Ireland' } }, 400, 'VALIDATION'],
       ]
       for (const [body, status, code] of cases) {
         const res = await checkout(built, ada, { key, body: { ...body, payment: { card: GOOD_CARD } } })

@@ -6,7 +6,7 @@ import type { Queryable } from '../../platform/db/db.js'
 import { AppError } from '../../platform/errors.js'
 import { outboxRow } from '../../platform/events/outbox.js'
 import { currencyMismatch, emptyCart, markNothingWritten, NothingWritten, paymentDeclined, paymentRequired, reservationExpired } from './errors.js'
-import { checkoutAddress, type AddressChoice } from './address-book.js'
+import { checkoutAddresses, type AddressChoice } from './address-book.js'
 import type { OrderDeps } from './order-deps.js'
 import { orderEvent, placedEvent } from './order-events.js'
 import * as store from './order-store.js'
@@ -45,7 +45,8 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput): Promi
   const { user, orderId } = input
   const existing = input.resumed ? await store.findOrder(deps.db, orderId) : undefined
   if (existing) return resumeOrder(deps, existing, input)
-  const placing = { ...input, shippingAddress: await checkoutAddress(deps.db, user.userId, input) }
+  const addresses = await checkoutAddresses(deps.db, user.userId, input)
+  const placing = { ...input, shippingAddress: addresses.shipping, billingAddress: addresses.billing }
   const request = pricingRequest(placing)
   // The shop's rules do not depend on the cart: both are read at once.
   const [cart, pricing] = await Promise.all([deps.cart.getUserCart(user.userId), loadPricing(deps, user.userId, request)])
@@ -63,8 +64,8 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput): Promi
   return accepted(deps, settled.order, created.lines, settled.payment)
 }
 
-/** A checkout whose address is known (its own, or the address book's). */
-type Placing = PlaceOrderInput & { shippingAddress: Record<string, string> }
+/** A checkout whose addresses are known (its own, or the address book's). */
+type Placing = PlaceOrderInput & { shippingAddress: Record<string, string>; billingAddress: Record<string, string> }
 
 /** The address's country and region, the code and the shipping option: what the order's price depends on besides its lines. */
 function pricingRequest(input: Placing) {
@@ -93,7 +94,7 @@ async function writeOrder(deps: OrderDeps, input: Placing, reservation: Reservat
     const price = priceOrder(pricing, choice, currency, subtotal)
     const total = price.total
     if (total > 0 && !input.card) throw paymentRequired()
-    const order = { id: input.orderId, userId: input.user.userId, customerEmail: input.user.email, currency, subtotal, total, shippingAddress: input.shippingAddress, lines, charges: price }
+    const order = { id: input.orderId, userId: input.user.userId, customerEmail: input.user.email, currency, subtotal, total, shippingAddress: input.shippingAddress, billingAddress: input.billingAddress, lines, charges: price }
     const charge = { id: randomUUID(), cardLast4: input.card ? cardLast4(input.card) : null }
     const insert = (q: Queryable) => {
       if (total > 0) return store.insertOrder(q, { ...order, status: INITIAL_STATUS }, { ...charge, status: PAYMENT_INITIAL_STATUS }, [])

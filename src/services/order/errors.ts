@@ -96,3 +96,6 @@ export const addressBookFull = declareError('ADDRESS_BOOK_FULL', 409, (max: numb
 export const shippingAddressChoice = declareError('SHIPPING_ADDRESS_CHOICE', 400, 'Send either shippingAddress or shippingAddressId (an address of your address book), not both and not neither', {
   type: NothingWritten,
 })
+export const billingAddressChoice = declareError('BILLING_ADDRESS_CHOICE', 400, 'Send billingAddress or billingAddressId (an address of your address book), not both; neither bills the shipping address', {
+  type: NothingWritten,
+})

@@ -19,6 +19,7 @@ export interface OrderRow {
   subtotal_amount: number
   total_amount: number
   shipping_address: Record<string, string>
+  billing_address: Record<string, string>
   tracking_number: string | null
   cancel_reason: string | null
   created_at: Date
@@ -45,7 +46,7 @@ export interface LineRow {
   unit_amount: number
 }
 
-const ORDER_COLUMNS = `id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address,
+const ORDER_COLUMNS = `id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address, billing_address,
   tracking_number, cancel_reason, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at,
   discount_code, discount_amount, shipping_option_id, shipping_name, shipping_amount, tax_amount, tax_lines, prices_include_tax`
 
@@ -57,6 +58,7 @@ export interface NewOrder {
   subtotal: number
   total: number
   shippingAddress: Record<string, string>
+  billingAddress: Record<string, string>
   lines: { productId: number; name: string; quantity: number; unitAmount: number }[]
   /** What the order costs beyond its lines (pricing.ts); total is already the sum. */
   charges: Pick<Breakdown, 'discount' | 'shipping' | 'taxLines' | 'tax' | 'pricesIncludeTax'>
@@ -82,8 +84,8 @@ export async function insertOrder(
   const { rows } = await tx.query<OrderRow & { payment: Omit<PaymentRow, 'created_at'> & { created_at: string } }>(
     `with o as (
        insert into orders.orders (id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address, paid_at,
-         discount_code_id, discount_code, discount_amount, shipping_option_id, shipping_name, shipping_amount, tax_amount, tax_lines, prices_include_tax)
-       values ($1, $2, $3, $14, $4, $5, $6, $7, case when $14 = $16 then now() end, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+         discount_code_id, discount_code, discount_amount, shipping_option_id, shipping_name, shipping_amount, tax_amount, tax_lines, prices_include_tax, billing_address)
+       values ($1, $2, $3, $14, $4, $5, $6, $7, case when $14 = $16 then now() end, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
        on conflict (id) do nothing
        returning ${ORDER_COLUMNS}
      ), l as (
@@ -94,7 +96,7 @@ export async function insertOrder(
        insert into orders.payments (id, order_id, kind, status, attempt, amount, currency, card_last4)
        select $12::uuid, o.id, 'charge', $15::text, 1, o.total_amount, o.currency, $13 from o
        returning ${PAYMENT_COLUMNS}
-     )${eventsWhen(26, events, 'exists (select 1 from o)')}
+     )${eventsWhen(27, events, 'exists (select 1 from o)')}
      select o.*, (select to_jsonb(p) from p) as payment, (select count(*) from l) as line_count from o`,
     [
       o.id, o.userId, o.customerEmail, o.currency, o.subtotal, o.total, JSON.stringify(o.shippingAddress),
@@ -102,6 +104,7 @@ export async function insertOrder(
       charge.id, charge.cardLast4,
       o.status, charge.status, TRANSITIONS.pay.to,
       ...chargeParams(o.charges),
+      JSON.stringify(o.billingAddress),
       ...events.flatMap((e) => e.params),
     ],
   )

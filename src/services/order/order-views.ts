@@ -63,6 +63,7 @@ export interface OrderView extends ChargesView {
   subtotal: Money
   total: Money
   shippingAddress: Record<string, string>
+  billingAddress: Record<string, string>
   payment: { status: 'unpaid' | 'pending' | 'declined' | 'paid' | 'refund_pending' | 'refunded'; declineCode: string | null; cardLast4: string | null }
   trackingNumber: string | null
   cancelReason: string | null
@@ -99,6 +100,7 @@ export function toOrderView(o: OrderRow, lines: LineRow[], payments: PaymentRow[
     ...chargesView(o.currency, orderCharges(o)),
     total: money(o.total_amount),
     shippingAddress: o.shipping_address,
+    billingAddress: o.billing_address,
     payment: { status, declineCode: paid ? null : (last?.decline_code ?? null), cardLast4: (paid ?? last)?.card_last4 ?? null },
     trackingNumber: o.tracking_number,
     cancelReason: o.cancel_reason,

@@ -53,6 +53,8 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
             resumed,
             ...(req.body.shippingAddress ? { shippingAddress: req.body.shippingAddress as Record<string, string> } : {}),
             ...(req.body.shippingAddressId ? { shippingAddressId: req.body.shippingAddressId } : {}),
+            ...(req.body.billingAddress ? { billingAddress: req.body.billingAddress as Record<string, string> } : {}),
+            ...(req.body.billingAddressId ? { billingAddressId: req.body.billingAddressId } : {}),
             ...(req.body.discountCode !== undefined ? { discountCode: req.body.discountCode } : {}),
             ...(req.body.shippingOption !== undefined ? { shippingOption: req.body.shippingOption } : {}),
             ...(req.body.payment ? { card: req.body.payment.card } : {}),

@@ -40,6 +40,8 @@ export const CheckoutBody = Type.Object(
   {
     shippingAddress: Type.Optional(ShippingAddress),
     shippingAddressId: Type.Optional(Type.String({ format: 'uuid', description: 'An address of your address book (GET /api/orders/addresses), instead of shippingAddress: one of the two is required.' })),
+    billingAddress: Type.Optional(ShippingAddress),
+    billingAddressId: Type.Optional(Type.String({ format: 'uuid', description: 'An address of your address book to bill, instead of billingAddress; neither: the shipping address is billed.' })),
     discountCode: Type.Optional(DiscountCodeText),
     shippingOption: Type.Optional(Type.Integer({ minimum: 1, description: 'A shipping option id from GET /api/orders/quote; without it, the cheapest for the country.' })),
     payment: Type.Optional(Type.Object({ card: Card }, { additionalProperties: false })),
@@ -88,6 +90,7 @@ export const Order = Type.Object({
   ...Charges,
   total: Money,
   shippingAddress: Type.Record(Type.String(), Type.String()),
+  billingAddress: Type.Record(Type.String(), Type.String()),
   payment: Type.Object({
     status: PaymentStatus,
     declineCode: Nullable(Type.String()),
