@@ -49,7 +49,16 @@ export interface OrderEventDetails {
     lines: OrderLinePayload[]
     total: MoneyPayload
     /** What the total is made of (added in version 1 as optional: older events lack it). */
-    charges?: { subtotal: MoneyPayload; discountCode: string | null; discount: MoneyPayload; shipping: MoneyPayload; tax: MoneyPayload; pricesIncludeTax: boolean }
+    charges?: {
+      subtotal: MoneyPayload
+      /** The automatic promotion (added later as optional: older events lack it). */
+      promotion?: { name: string; amount: MoneyPayload } | null
+      discountCode: string | null
+      discount: MoneyPayload
+      shipping: MoneyPayload
+      tax: MoneyPayload
+      pricesIncludeTax: boolean
+    }
   }
   'order.paid': { paymentId: string; total: MoneyPayload }
   'order.payment_failed': { reason: string }

@@ -65,7 +65,7 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.equal(charged.rows[0]!.amount, order.total.amount)
       const placed = await built.deps.db.query<{ payload: any }>("select payload from orders.outbox where aggregate_id = $1 and type = 'order.placed'", [order.id])
       assert.deepEqual(placed.rows[0]!.payload.charges, {
-        subtotal: { amount: 11998, currency: 'USD' }, discountCode: 'SAVE10', discount: { amount: 1200, currency: 'USD' },
+        subtotal: { amount: 11998, currency: 'USD' }, promotion: null, discountCode: 'SAVE10', discount: { amount: 1200, currency: 'USD' },
         shipping: { amount: 1299, currency: 'USD' }, tax: { amount: 2419, currency: 'USD' }, pricesIncludeTax: false,
       })
       const again = await checkout(built, ada, { key, body })
@@ -89,6 +89,15 @@ for (const adapters of ['embedded', 'real'] as const) {
         ['/discount-codes', { code: 'BOTH', percentOff: 10, amountOff: 100, currency: 'USD' }, 400, 'INVALID_DISCOUNT_RULES'],
         ['/discount-codes', { code: 'NOCUR', amountOff: 100 }, 400, 'INVALID_DISCOUNT_RULES'],
         ['/discount-codes', { code: 'BACKWARDS', percentOff: 5, startsAt: '2030-01-02T00:00:00Z', endsAt: '2030-01-01T00:00:00Z' }, 400, 'INVALID_DISCOUNT_RULES'],
+        ['/shipping-options', { name: 'Both', countries: ['GB'], currency: 'USD', price: 1, weightRates: [{ upToGrams: 100, price: 1 }] }, 400, 'INVALID_SHIPPING_RULES'],
+        ['/shipping-options', { name: 'Neither', countries: ['GB'], currency: 'USD' }, 400, 'INVALID_SHIPPING_RULES'],
+        ['/shipping-options', { name: 'Unsorted', countries: ['GB'], currency: 'USD', weightRates: [{ upToGrams: 500, price: 1 }, { upToGrams: 500, price: 2 }] }, 400, 'INVALID_SHIPPING_RULES'],
+        ['/shipping-options', { name: 'NoWeight', countries: ['GB'], currency: 'USD', weightRates: [{ upToGrams: 0, price: 1 }] }, 400, 'VALIDATION'],
+        ['/promotions', { name: 'Both', percentOff: 10, amountOff: 100, currency: 'USD' }, 400, 'INVALID_DISCOUNT_RULES'],
+        ['/promotions', { name: 'Frac', percentOff: 2.5 }, 400, 'VALIDATION'],
+        ['/promotions', { name: 'Neg', amountOff: -5, currency: 'USD' }, 400, 'VALIDATION'],
+        ['/promotions', { name: '', percentOff: 5 }, 400, 'VALIDATION'],
+        ['/promotions', { name: 'Backwards', percentOff: 5, startsAt: '2030-01-02T00:00:00Z', endsAt: '2030-01-01T00:00:00Z' }, 400, 'INVALID_DISCOUNT_RULES'],
       ]
       for (const [url, payload, status, code] of refusals) {
         const res = await api.post(url, payload)
@@ -104,9 +113,12 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.equal(await count(built, 'from orders.shipping_options'), 0)
       assert.equal(await count(built, 'from orders.discount_codes'), 1)
       assert.equal(await count(built, 'from orders.tax_rates'), 0)
+      assert.equal(await count(built, 'from orders.promotions'), 0)
+      assert.equal(errorCode(await api.post('/promotions/999/deactivate', {})), 'PROMOTION_NOT_FOUND')
       const customer = as(await shopper(built))
       assert.equal((await customer.post('/discount-codes', { code: 'MINE', percentOff: 100 })).statusCode, 403)
       assert.equal((await customer.get('/discount-codes')).statusCode, 403)
+      assert.equal((await customer.post('/promotions', { name: 'Mine', percentOff: 100 })).statusCode, 403)
       assert.equal((await customer.put('/tax-rates', { country: 'GB', name: 'VAT', rateBasisPoints: 0 })).statusCode, 403)
       assert.equal((await built.app.inject({ method: 'GET', url: '/api/orders/shipping-options' })).statusCode, 401)
     })

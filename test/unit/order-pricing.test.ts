@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { AppError } from '../../src/platform/errors.js'
 import { percentOf, share, taxInGross, taxOnNet } from '../../src/services/order/money.js'
-import { precheck, priceOrder, type DiscountCode, type PricingContext } from '../../src/services/order/pricing.js'
+import { precheck, priceOrder, type DiscountCode, type PricingContext, type Promotion } from '../../src/services/order/pricing.js'
 
 describe('money: one rounding rule, half up, in whole minor units', () => {
   test('a share of an amount rounds half up, table-driven', () => {
@@ -50,10 +50,14 @@ function code(over: Partial<DiscountCode & { uses: number; customer_uses: number
   }
 }
 function ctx(over: Partial<PricingContext> = {}): PricingContext {
-  return { now: NOW, shipsAnywhere: false, shippingOptions: [], taxRate: null, code: null, pricesIncludeTax: false, ...over }
+  return { now: NOW, shipsAnywhere: false, shippingOptions: [], taxRate: null, promotions: [], code: null, pricesIncludeTax: false, ...over }
 }
-const standard = { id: 1, name: 'Standard', currency: 'USD', price: 500, free_above: 5000 }
-const express = { id: 2, name: 'Express', currency: 'USD', price: 1500, free_above: null }
+const standard = { id: 1, name: 'Standard', currency: 'USD', price: 500, free_above: 5000, weight_rates: null }
+const express = { id: 2, name: 'Express', currency: 'USD', price: 1500, free_above: null, weight_rates: null }
+const parcel = { id: 3, name: 'Parcel', currency: 'USD', price: 0, free_above: 10_000, weight_rates: [{ upToGrams: 1000, price: 400 }, { upToGrams: 5000, price: 900 }] }
+function promotion(over: Partial<Promotion> = {}): Promotion {
+  return { id: 1, name: 'Winter sale', kind: 'percentage', percent_off: 10, amount_off: null, currency: null, min_subtotal: 0, ...over }
+}
 const errorCode = (fn: () => unknown) => {
   try {
     fn()
@@ -121,5 +125,38 @@ describe('pricing an order', () => {
   test('options in another currency than the cart are not offered', () => {
     const c = ctx({ shipsAnywhere: true, shippingOptions: [{ ...standard, currency: 'EUR' }] })
     assert.equal(errorCode(() => priceOrder(c, { country: 'GB' }, 'USD', 1000)), 'SHIPPING_UNAVAILABLE')
+  })
+
+  test('the best running promotion applies by itself; a code comes off what it left, its minimum checked on the subtotal', () => {
+    const promotions = [
+      promotion({ id: 1, name: '10 % off', percent_off: 10 }),
+      promotion({ id: 2, name: '15 off 100', kind: 'fixed', percent_off: null, amount_off: 1500, currency: 'USD', min_subtotal: 10_000 }),
+      promotion({ id: 3, name: 'Euro only', percent_off: 50, currency: 'EUR' }),
+    ]
+    const small = priceOrder(ctx({ promotions }), { country: 'GB' }, 'USD', 9000)
+    assert.deepEqual(small.promotion, { promotionId: 1, name: '10 % off', amount: 900 }, 'below the fixed one’s minimum; the euro one is another currency')
+    assert.equal(small.total, 8100)
+    const big = priceOrder(ctx({ promotions }), { country: 'GB' }, 'USD', 12_000)
+    assert.deepEqual(big.promotion, { promotionId: 2, name: '15 off 100', amount: 1500 }, 'worth more than 10 % (1200): they never stack')
+    const withCode = priceOrder(ctx({ promotions, code: code({ min_subtotal: 9000, currency: 'USD' }) }), { country: 'GB', discountCode: 'SAVE10' }, 'USD', 9000)
+    assert.equal(withCode.promotion!.amount, 900)
+    assert.equal(withCode.discount!.amount, 810, '10 % of the 8100 the promotion left; the minimum (9000) is the subtotal’s')
+    assert.equal(withCode.total, 9000 - 900 - 810)
+    const fixedCode = code({ kind: 'fixed', percent_off: null, amount_off: 9000, currency: 'USD' })
+    assert.equal(priceOrder(ctx({ promotions, code: fixedCode }), { country: 'GB', discountCode: 'SAVE10' }, 'USD', 9000).total, 0, 'never below zero')
+    const tie = [promotion({ id: 5, name: 'later' }), promotion({ id: 4, name: 'earlier' })]
+    assert.equal(priceOrder(ctx({ promotions: tie }), { country: 'GB' }, 'USD', 1000).promotion!.name, 'earlier', 'of equals, the oldest')
+  })
+
+  test('weight-based shipping: the first bracket the parcel fits; too heavy for it, the option is not offered', () => {
+    const c = ctx({ shipsAnywhere: true, shippingOptions: [parcel, express] })
+    const price = (grams: number) => priceOrder(c, { country: 'GB' }, 'USD', 2000, grams).shippingOptions.map((o) => [o.name, o.price])
+    assert.deepEqual(price(0), [['Parcel', 400], ['Express', 1500]])
+    assert.deepEqual(price(1000), [['Parcel', 400], ['Express', 1500]], 'up to and including the bracket')
+    assert.deepEqual(price(1001), [['Parcel', 900], ['Express', 1500]])
+    assert.deepEqual(price(5001), [['Express', 1500]], 'heavier than every bracket')
+    assert.equal(errorCode(() => priceOrder(c, { country: 'GB', shippingOption: 3 }, 'USD', 2000, 6000)), 'SHIPPING_OPTION_UNAVAILABLE')
+    assert.equal(errorCode(() => priceOrder(ctx({ shipsAnywhere: true, shippingOptions: [parcel] }), { country: 'GB' }, 'USD', 2000, 6000)), 'SHIPPING_UNAVAILABLE')
+    assert.equal(priceOrder(c, { country: 'GB' }, 'USD', 10_000, 4000).shipping!.amount, 0, 'free above still applies')
   })
 })

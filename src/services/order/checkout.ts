@@ -101,6 +101,7 @@ async function writeOrder(deps: OrderDeps, input: Placing, reservation: Reservat
       // Nothing to charge: written paid, and placed, at once.
       const row = {
         id: order.id, user_id: order.userId, customer_email: order.customerEmail, currency, total_amount: 0, subtotal_amount: subtotal,
+        promotion_name: price.promotion?.name ?? null, promotion_amount: price.promotion?.amount ?? 0,
         discount_code: price.discount?.code ?? null, discount_amount: price.discount?.amount ?? 0, shipping_amount: price.shipping?.amount ?? 0,
         tax_amount: price.tax, prices_include_tax: price.pricesIncludeTax,
       }

@@ -86,6 +86,8 @@ export const shippingOptionUnavailable = declareError(
 // Admin writes of codes, shipping options and tax rates.
 export const discountCodeExists = declareError('DISCOUNT_CODE_EXISTS', 409, (code: string) => `A discount code '${code}' exists already`)
 export const invalidDiscountRules = declareError('INVALID_DISCOUNT_RULES', 400, (why: string) => why)
+export const invalidShippingRules = declareError('INVALID_SHIPPING_RULES', 400, (why: string) => why)
+export const promotionNotFound = declareError('PROMOTION_NOT_FOUND', 404, (id: number) => `No promotion ${id}`)
 export const discountCodeNotFound = declareError('DISCOUNT_CODE_NOT_FOUND', 404, (code: string) => `No discount code '${code}'`)
 export const shippingOptionNotFound = declareError('SHIPPING_OPTION_NOT_FOUND', 404, (id: number) => `No shipping option ${id}`)
 export const taxRateNotFound = declareError('TAX_RATE_NOT_FOUND', 404, (country: string, region: string) => `No tax rate for ${country}${region ? ` / ${region}` : ''}`)

@@ -8,6 +8,7 @@ import { deleteOldIdempotencyKeys } from './idempotency-store.js'
 import type { OrderDeps } from './order-deps.js'
 import { registerAddressRoutes } from './address-routes.js'
 import { registerPricingRoutes } from './pricing-routes.js'
+import { registerPromotionRoutes } from './promotion-routes.js'
 import { registerOrderRoutes } from './routes.js'
 import { sweep } from './sweeper.js'
 import { createTestProvider } from './test-provider.js'
@@ -52,6 +53,7 @@ export const orderService = defineService({
     app.get('/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (req, reply) => app.health(req, reply))
     registerIdentity(app, deps.tokens)
     registerPricingRoutes(app, domain)
+    registerPromotionRoutes(app, domain)
     registerAddressRoutes(app, domain)
     registerOrderRoutes(app, domain, { idempotencyLockMs: config.ORDER_IDEMPOTENCY_LOCK_MS })
   },

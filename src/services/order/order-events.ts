@@ -29,7 +29,7 @@ export function linePayloads(lines: readonly Omit<LineRow, 'order_id'>[], curren
 }
 
 /** order.placed of an order (paid, or free): its lines, its total and what the total is made of. */
-export function placedEvent(order: OrderRef & Pick<OrderRow, 'currency' | 'total_amount' | 'subtotal_amount' | 'discount_code' | 'discount_amount' | 'shipping_amount' | 'tax_amount' | 'prices_include_tax'>, lines: readonly Omit<LineRow, 'order_id'>[]) {
+export function placedEvent(order: OrderRef & Pick<OrderRow, 'currency' | 'total_amount' | 'subtotal_amount' | 'promotion_name' | 'promotion_amount' | 'discount_code' | 'discount_amount' | 'shipping_amount' | 'tax_amount' | 'prices_include_tax'>, lines: readonly Omit<LineRow, 'order_id'>[]) {
   const money = (amount: number) => ({ amount, currency: order.currency })
   return outboxRow(
     orderEvent('order.placed', order, {
@@ -37,6 +37,7 @@ export function placedEvent(order: OrderRef & Pick<OrderRow, 'currency' | 'total
       total: money(order.total_amount),
       charges: {
         subtotal: money(order.subtotal_amount),
+        promotion: order.promotion_name !== null ? { name: order.promotion_name, amount: money(order.promotion_amount) } : null,
         discountCode: order.discount_code,
         discount: money(order.discount_amount),
         shipping: money(order.shipping_amount),

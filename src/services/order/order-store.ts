@@ -28,6 +28,9 @@ export interface OrderRow {
   shipped_at: Date | null
   delivered_at: Date | null
   cancelled_at: Date | null
+  promotion_id: number | null
+  promotion_name: string | null
+  promotion_amount: number
   discount_code: string | null
   discount_amount: number
   shipping_option_id: number | null
@@ -48,6 +51,7 @@ export interface LineRow {
 
 const ORDER_COLUMNS = `id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address, billing_address,
   tracking_number, cancel_reason, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at,
+  promotion_id, promotion_name, promotion_amount,
   discount_code, discount_amount, shipping_option_id, shipping_name, shipping_amount, tax_amount, tax_lines, prices_include_tax`
 
 export interface NewOrder {
@@ -61,7 +65,7 @@ export interface NewOrder {
   billingAddress: Record<string, string>
   lines: { productId: number; name: string; quantity: number; unitAmount: number }[]
   /** What the order costs beyond its lines (pricing.ts); total is already the sum. */
-  charges: Pick<Breakdown, 'discount' | 'shipping' | 'taxLines' | 'tax' | 'pricesIncludeTax'>
+  charges: Pick<Breakdown, 'promotion' | 'discount' | 'shipping' | 'taxLines' | 'tax' | 'pricesIncludeTax'>
 }
 
 /** An outbox row (outboxRow), written in the same statement as the change it reports. */
@@ -84,8 +88,9 @@ export async function insertOrder(
   const { rows } = await tx.query<OrderRow & { payment: Omit<PaymentRow, 'created_at'> & { created_at: string } }>(
     `with o as (
        insert into orders.orders (id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address, paid_at,
-         discount_code_id, discount_code, discount_amount, shipping_option_id, shipping_name, shipping_amount, tax_amount, tax_lines, prices_include_tax, billing_address)
-       values ($1, $2, $3, $14, $4, $5, $6, $7, case when $14 = $16 then now() end, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
+         discount_code_id, discount_code, discount_amount, shipping_option_id, shipping_name, shipping_amount, tax_amount, tax_lines, prices_include_tax,
+         promotion_id, promotion_name, promotion_amount, billing_address)
+       values ($1, $2, $3, $14, $4, $5, $6, $7, case when $14 = $16 then now() end, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
        on conflict (id) do nothing
        returning ${ORDER_COLUMNS}
      ), l as (
@@ -96,7 +101,7 @@ export async function insertOrder(
        insert into orders.payments (id, order_id, kind, status, attempt, amount, currency, card_last4)
        select $12::uuid, o.id, 'charge', $15::text, 1, o.total_amount, o.currency, $13 from o
        returning ${PAYMENT_COLUMNS}
-     )${eventsWhen(27, events, 'exists (select 1 from o)')}
+     )${eventsWhen(30, events, 'exists (select 1 from o)')}
      select o.*, (select to_jsonb(p) from p) as payment, (select count(*) from l) as line_count from o`,
     [
       o.id, o.userId, o.customerEmail, o.currency, o.subtotal, o.total, JSON.stringify(o.shippingAddress),
@@ -123,6 +128,7 @@ function chargeParams(c: NewOrder['charges']): unknown[] {
     c.discount?.codeId ?? null, c.discount?.code ?? null, c.discount?.amount ?? 0,
     c.shipping?.optionId ?? null, c.shipping?.name ?? null, c.shipping?.amount ?? 0,
     c.tax, JSON.stringify(c.taxLines), c.pricesIncludeTax,
+    c.promotion?.promotionId ?? null, c.promotion?.name ?? null, c.promotion?.amount ?? 0,
   ]
 }
 

@@ -16,6 +16,7 @@ import { UNLISTED_FOR_CUSTOMERS, type OrderStatus } from './state-machine.js'
 
 /** What an order (or a quote) costs beyond its lines. */
 export interface ChargesView {
+  promotion: { name: string; amount: Money } | null
   discount: { code: string; amount: Money } | null
   shipping: { optionId: number; name: string; price: Money } | null
   taxLines: { name: string; country: string; region: string | null; rateBasisPoints: number; amount: Money }[]
@@ -26,6 +27,7 @@ export interface ChargesView {
 
 /** The same in minor units without a currency: a Breakdown of pricing.ts is one. */
 export interface Charges {
+  promotion: { name: string; amount: number } | null
   discount: { code: string; amount: number } | null
   shipping: { optionId: number; name: string; amount: number } | null
   taxLines: TaxLine[]
@@ -36,6 +38,7 @@ export interface Charges {
 export function chargesView(currency: string, c: Charges): ChargesView {
   const money = (amount: number) => ({ amount, currency })
   return {
+    promotion: c.promotion ? { name: c.promotion.name, amount: money(c.promotion.amount) } : null,
     discount: c.discount ? { code: c.discount.code, amount: money(c.discount.amount) } : null,
     shipping: c.shipping ? { optionId: c.shipping.optionId, name: c.shipping.name, price: money(c.shipping.amount) } : null,
     taxLines: c.taxLines.map((l) => ({ ...l, amount: money(l.amount) })),
@@ -47,6 +50,7 @@ export function chargesView(currency: string, c: Charges): ChargesView {
 /** The charges an order was written with, from its row. */
 function orderCharges(o: OrderRow): Charges {
   return {
+    promotion: o.promotion_name !== null ? { name: o.promotion_name, amount: o.promotion_amount } : null,
     discount: o.discount_code !== null ? { code: o.discount_code, amount: o.discount_amount } : null,
     shipping: o.shipping_name !== null ? { optionId: o.shipping_option_id!, name: o.shipping_name, amount: o.shipping_amount } : null,
     taxLines: o.tax_lines,

@@ -1,7 +1,8 @@
 import type { Static } from '@sinclair/typebox'
 import { identityOf, requireAdmin, requireUser } from '../../platform/auth/identity.js'
 import type { App } from '../../platform/server.js'
-import { discountCodeNotFound, invalidDiscountRules, shippingOptionNotFound, taxRateNotFound } from './errors.js'
+import { discountCodeNotFound, invalidDiscountRules, invalidShippingRules, shippingOptionNotFound, taxRateNotFound } from './errors.js'
+import type { WeightRate } from './pricing.js'
 import type { OrderDeps } from './order-deps.js'
 import * as S from './pricing-schemas.js'
 import * as store from './pricing-store.js'
@@ -63,7 +64,7 @@ export function registerPricingRoutes(app: App, deps: OrderDeps) {
     { preValidation: requireAdmin, schema: { ...admin, summary: 'Create a shipping option for a region (a list of countries)', body: S.NewShippingOption, response: { 201: S.ShippingOption, ...errors } } },
     async (req, reply) => {
       const b = req.body
-      const row = await store.insertShippingOption(deps.db, { name: b.name, countries: b.countries, currency: b.currency, price: b.price, freeAbove: b.freeAbove ?? null })
+      const row = await store.insertShippingOption(deps.db, { name: b.name, countries: b.countries, currency: b.currency, ...shippingPrices(b), freeAbove: b.freeAbove ?? null })
       return reply.code(201).send(optionView(row))
     },
   )
@@ -110,13 +111,15 @@ export function registerPricingRoutes(app: App, deps: OrderDeps) {
   )
 }
 
-/** The admin's code, checked beyond its schema: one kind, a currency for every amount, an end after the start. */
-function discountRules(b: Static<typeof S.NewDiscountCode>): store.NewDiscountCode {
+/** What a code and a promotion take off, as the admin sent it. */
+type OffBody = Pick<Static<typeof S.NewDiscountCode>, 'percentOff' | 'amountOff' | 'currency' | 'minSubtotal' | 'startsAt' | 'endsAt'>
+
+/** A code's or a promotion's rules, checked beyond their schema: one kind, a currency for every amount, an end after the start. */
+export function offRules(b: OffBody): store.OffRules {
   if ((b.percentOff === undefined) === (b.amountOff === undefined)) throw invalidDiscountRules('Give either percentOff or amountOff')
   if ((b.amountOff !== undefined || (b.minSubtotal ?? 0) > 0) && b.currency === undefined) throw invalidDiscountRules('amountOff and minSubtotal need a currency')
   if (b.startsAt !== undefined && b.endsAt !== undefined && Date.parse(b.endsAt) <= Date.parse(b.startsAt)) throw invalidDiscountRules('endsAt must be after startsAt')
   return {
-    code: b.code.toUpperCase(),
     kind: b.percentOff !== undefined ? 'percentage' : 'fixed',
     percentOff: b.percentOff ?? null,
     amountOff: b.amountOff ?? null,
@@ -124,9 +127,22 @@ function discountRules(b: Static<typeof S.NewDiscountCode>): store.NewDiscountCo
     minSubtotal: b.minSubtotal ?? 0,
     startsAt: b.startsAt ?? null,
     endsAt: b.endsAt ?? null,
-    maxUses: b.maxUses ?? null,
-    maxUsesPerCustomer: b.maxUsesPerCustomer ?? null,
   }
+}
+
+function discountRules(b: Static<typeof S.NewDiscountCode>): store.NewDiscountCode {
+  return { code: b.code.toUpperCase(), ...offRules(b), maxUses: b.maxUses ?? null, maxUsesPerCustomer: b.maxUsesPerCustomer ?? null }
+}
+
+/** A flat price, or weight brackets (lightest first, each heavier than the one before): exactly one. */
+function shippingPrices(b: Static<typeof S.NewShippingOption>): { price: number; weightRates: WeightRate[] | null } {
+  if ((b.price === undefined) === (b.weightRates === undefined)) throw invalidShippingRules('Give either price or weightRates')
+  if (b.weightRates) {
+    if (b.weightRates.some((r, i) => i > 0 && r.upToGrams <= b.weightRates![i - 1]!.upToGrams)) throw invalidShippingRules('weightRates must go from the lightest bracket to the heaviest, each upToGrams above the one before')
+    // The lightest bracket's price is the option's own: what lists show and sort by.
+    return { price: b.weightRates[0]!.price, weightRates: b.weightRates }
+  }
+  return { price: b.price!, weightRates: null }
 }
 
 function codeView(r: store.DiscountCodeRow): Static<typeof S.DiscountCode> {
@@ -154,6 +170,7 @@ function optionView(r: store.ShippingOptionRow): Static<typeof S.ShippingOption>
     name: r.name,
     countries: r.countries,
     price: { amount: r.price, currency: r.currency },
+    weightRates: r.weight_rates?.map((w) => ({ upToGrams: w.upToGrams, price: { amount: w.price, currency: r.currency } })) ?? null,
     freeAbove: r.free_above === null ? null : { amount: r.free_above, currency: r.currency },
     active: r.active,
   }

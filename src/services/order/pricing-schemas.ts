@@ -68,8 +68,15 @@ export const NewShippingOption = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 100 }),
     countries: Type.Array(Country, { minItems: 1, maxItems: 250, uniqueItems: true, description: 'The region it ships to.' }),
     currency: Currency,
-    price: Amount('Its price'),
-    freeAbove: Type.Optional(Amount('Free when the goods after the discount cost at least this much')),
+    price: Type.Optional(Amount('Its flat price (or weightRates instead)')),
+    weightRates: Type.Optional(
+      Type.Array(Type.Object({ upToGrams: Type.Integer({ minimum: 1, maximum: 1_000_000 }), price: Amount('Price of a parcel up to this weight') }, { additionalProperties: false }), {
+        minItems: 1,
+        maxItems: 20,
+        description: 'Priced by weight instead of price: the first bracket (lightest first) the parcel fits; a heavier parcel cannot take this option.',
+      }),
+    ),
+    freeAbove: Type.Optional(Amount('Free when the goods after the discounts cost at least this much')),
   },
   { additionalProperties: false },
 )
@@ -79,8 +86,35 @@ export const ShippingOption = Type.Object({
   name: Type.String(),
   countries: Type.Array(Type.String()),
   price: Money,
+  weightRates: Type.Union([Type.Array(Type.Object({ upToGrams: Type.Integer(), price: Money })), Type.Null()]),
   freeAbove: NullableMoney,
   active: Type.Boolean(),
+})
+
+export const NewPromotion = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 120, description: 'Shown to the customer, e.g. "Winter sale: 10 % off".' }),
+    percentOff: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'This much off the subtotal (rounded half up).' })),
+    amountOff: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_000_000_000, description: 'This much off (minor units of currency), at most the subtotal.' })),
+    currency: Type.Optional(Currency),
+    minSubtotal: Type.Optional(Amount('The cart must cost at least this much')),
+    startsAt: Type.Optional(Type.String({ format: 'date-time' })),
+    endsAt: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+)
+
+export const Promotion = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  kind: Type.Union([Type.Literal('percentage'), Type.Literal('fixed')]),
+  percentOff: Type.Union([Type.Integer(), Type.Null()]),
+  amountOff: NullableMoney,
+  minSubtotal: NullableMoney,
+  startsAt: Stamp,
+  endsAt: Stamp,
+  active: Type.Boolean(),
+  createdAt: Type.String({ format: 'date-time' }),
 })
 
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })

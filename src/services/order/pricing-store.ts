@@ -1,6 +1,6 @@
 import { PgCode, pgCode, type Queryable } from '../../platform/db/db.js'
 import { discountCodeExists } from './errors.js'
-import type { DiscountCode, PricingContext, ShippingOption, TaxRate } from './pricing.js'
+import type { DiscountCode, PricingContext, Promotion, ShippingOption, TaxRate } from './pricing.js'
 import { NOT_STANDING } from './state-machine.js'
 
 /**
@@ -20,17 +20,21 @@ export async function loadPricingContext(
 ): Promise<Omit<PricingContext, 'pricesIncludeTax'>> {
   const params: unknown[] = [input.country, input.region]
   const code = input.code === null ? 'null::jsonb' : codeWithUses(params, input.code, input.userId)
-  const { rows } = await q.query<{ now: Date; ships: boolean; options: ShippingOption[]; tax: TaxRate | null; code: PricingContext['code'] }>(
+  const { rows } = await q.query<{ now: Date; ships: boolean; options: ShippingOption[]; tax: TaxRate | null; promotions: Promotion[]; code: PricingContext['code'] }>(
     `select now() as now,
        exists (select 1 from orders.shipping_options where active) as ships,
-       (select coalesce(json_agg(json_build_object('id', id, 'name', name, 'currency', currency, 'price', price, 'free_above', free_above) order by price, id), '[]')
+       (select coalesce(json_agg(json_build_object('id', id, 'name', name, 'currency', currency, 'price', price, 'free_above', free_above,
+            'weight_rates', weight_rates) order by price, id), '[]')
           from orders.shipping_options where active and $1 = any(countries)) as options,
        (select to_jsonb(t) - 'updated_at' from orders.tax_rates t where country = $1 and region in ('', $2) order by region desc limit 1) as tax,
+       (select coalesce(json_agg(json_build_object('id', id, 'name', name, 'kind', kind, 'percent_off', percent_off, 'amount_off', amount_off,
+            'currency', currency, 'min_subtotal', min_subtotal) order by id), '[]')
+          from orders.promotions where active and (starts_at is null or starts_at <= now()) and (ends_at is null or ends_at > now())) as promotions,
        ${code} as code`,
     params,
   )
   const r = rows[0]!
-  return { now: new Date(r.now), shipsAnywhere: r.ships, shippingOptions: r.options, taxRate: r.tax, code: r.code }
+  return { now: new Date(r.now), shipsAnywhere: r.ships, shippingOptions: r.options, taxRate: r.tax, promotions: r.promotions, code: r.code }
 }
 
 /** The asked code with its standing uses (counted only when it has a limit), as a subquery; its parameters go on params. */
@@ -66,8 +70,8 @@ export async function countCodeUses(tx: Queryable, id: number, userId: string): 
   return { uses: rows[0]!.uses, customerUses: rows[0]!.customer_uses }
 }
 
-export interface NewDiscountCode {
-  code: string
+/** What a code or a promotion takes off, and when. */
+export interface OffRules {
   kind: 'percentage' | 'fixed'
   percentOff: number | null
   amountOff: number | null
@@ -75,6 +79,10 @@ export interface NewDiscountCode {
   minSubtotal: number
   startsAt: string | null
   endsAt: string | null
+}
+
+export interface NewDiscountCode extends OffRules {
+  code: string
   maxUses: number | null
   maxUsesPerCustomer: number | null
 }
@@ -111,12 +119,15 @@ export async function deactivateDiscountCode(q: Queryable, code: string): Promis
 
 export type ShippingOptionRow = ShippingOption & { countries: string[]; active: boolean }
 
-const OPTION_COLUMNS = 'id, name, countries, currency, price, free_above, active'
+const OPTION_COLUMNS = 'id, name, countries, currency, price, free_above, weight_rates, active'
 
-export async function insertShippingOption(q: Queryable, o: { name: string; countries: string[]; currency: string; price: number; freeAbove: number | null }): Promise<ShippingOptionRow> {
+export async function insertShippingOption(
+  q: Queryable,
+  o: { name: string; countries: string[]; currency: string; price: number; freeAbove: number | null; weightRates: ShippingOption['weight_rates'] },
+): Promise<ShippingOptionRow> {
   const { rows } = await q.query<ShippingOptionRow>(
-    `insert into orders.shipping_options (name, countries, currency, price, free_above) values ($1, $2, $3, $4, $5) returning ${OPTION_COLUMNS}`,
-    [o.name, o.countries, o.currency, o.price, o.freeAbove],
+    `insert into orders.shipping_options (name, countries, currency, price, free_above, weight_rates) values ($1, $2, $3, $4, $5, $6) returning ${OPTION_COLUMNS}`,
+    [o.name, o.countries, o.currency, o.price, o.freeAbove, o.weightRates === null ? null : JSON.stringify(o.weightRates)],
   )
   return rows[0]!
 }

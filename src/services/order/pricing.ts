@@ -12,12 +12,16 @@ import {
 import { percentOf, taxInGross, taxOnNet } from './money.js'
 
 /**
- * What an order costs, as pure functions: goods, minus a discount code, plus
- * shipping, with tax. The rules, in order:
+ * What an order costs, as pure functions: goods, minus an automatic promotion,
+ * minus a discount code, plus shipping, with tax. The rules, in order:
  *
- *   discount  percentage of the subtotal (rounded half up) or a fixed amount (at most the subtotal)
- *   shipping  the chosen option's price, 0 when the goods after the discount reach its freeAbove;
- *             no choice: the cheapest option for the country; a shop with no options: no shipping
+ *   promotion the running promotion worth most to this cart (its minimum reached, its currency);
+ *             percentage of the subtotal (rounded half up) or a fixed amount (at most the subtotal)
+ *   discount  the code, on what the promotion left: a percentage of it or a fixed amount (at most
+ *             it); its minimum is checked against the subtotal
+ *   shipping  the chosen option's price (flat, or the first weight bracket the parcel fits), 0 when
+ *             the goods after the discounts reach its freeAbove; no choice: the cheapest option for
+ *             the country; a shop with no options: no shipping
  *   tax       the country's rate (a region's own rate where it has one) on goods after discount
  *             plus shipping, rounded once per order; with prices that include tax it is the part
  *             of that amount that is tax, and the total does not grow
@@ -44,6 +48,24 @@ export interface ShippingOption {
   currency: string
   price: number
   free_above: number | null
+  /** Weight brackets, lightest first; null: the flat price. */
+  weight_rates: WeightRate[] | null
+}
+
+export interface WeightRate {
+  upToGrams: number
+  price: number
+}
+
+/** An automatic promotion (running and active, as read for a checkout). */
+export interface Promotion {
+  id: number
+  name: string
+  kind: 'percentage' | 'fixed'
+  percent_off: number | null
+  amount_off: number | null
+  currency: string | null
+  min_subtotal: number
 }
 
 export interface TaxRate {
@@ -61,6 +83,8 @@ export interface PricingContext {
   /** Active options for the address's country, any currency, cheapest first. */
   shippingOptions: ShippingOption[]
   taxRate: TaxRate | null
+  /** The promotions running now (active, started, not ended). */
+  promotions: Promotion[]
   /** The code asked for, with its standing uses (total, this customer's); null when unknown. */
   code: (DiscountCode & { uses: number; customer_uses: number }) | null
   pricesIncludeTax: boolean
@@ -83,6 +107,7 @@ export interface TaxLine {
 export interface Breakdown {
   currency: string
   subtotal: number
+  promotion: { promotionId: number; name: string; amount: number } | null
   discount: { codeId: number; code: string; amount: number } | null
   /** What the customer may choose from for this address and cart, with their prices for this cart. */
   shippingOptions: { id: number; name: string; price: number }[]
@@ -102,12 +127,19 @@ export function precheck(ctx: PricingContext, choice: PricingChoice): void {
   if (ctx.shipsAnywhere && ctx.shippingOptions.length === 0) throw shippingUnavailable(choice.country)
 }
 
-export function priceOrder(ctx: PricingContext, choice: PricingChoice, currency: string, subtotal: number): Breakdown {
-  const discount = choice.discountCode === undefined ? null : discountFor(usableCode(ctx, choice.discountCode), currency, subtotal)
-  const goods = subtotal - (discount?.amount ?? 0)
+/** weightGrams: the parcel (every unit's weight); it only matters to weight-priced options. */
+export function priceOrder(ctx: PricingContext, choice: PricingChoice, currency: string, subtotal: number, weightGrams = 0): Breakdown {
+  const promotion = bestPromotion(ctx.promotions, currency, subtotal)
+  const afterPromotion = subtotal - (promotion?.amount ?? 0)
+  const discount = choice.discountCode === undefined ? null : discountFor(usableCode(ctx, choice.discountCode), currency, subtotal, afterPromotion)
+  const goods = afterPromotion - (discount?.amount ?? 0)
   const options = ctx.shippingOptions
     .filter((o) => o.currency === currency)
-    .map((o) => ({ id: o.id, name: o.name, price: o.free_above !== null && goods >= o.free_above ? 0 : o.price }))
+    .flatMap((o) => {
+      const price = shippingPrice(o, weightGrams)
+      if (price === undefined) return []
+      return [{ id: o.id, name: o.name, price: o.free_above !== null && goods >= o.free_above ? 0 : price }]
+    })
     .sort((a, b) => a.price - b.price || a.id - b.id)
   const shipping = chooseShipping(ctx, choice, options)
   const base = goods + (shipping?.amount ?? 0)
@@ -117,6 +149,7 @@ export function priceOrder(ctx: PricingContext, choice: PricingChoice, currency:
   return {
     currency,
     subtotal,
+    promotion,
     discount,
     shippingOptions: options,
     shipping,
@@ -160,9 +193,31 @@ export function checkCodeUses(code: DiscountCode, uses: number, customerUses: nu
   if (code.max_uses_per_customer !== null && customerUses >= code.max_uses_per_customer) throw discountCodeCustomerLimit(code.code)
 }
 
-function discountFor(code: DiscountCode, currency: string, subtotal: number): NonNullable<Breakdown['discount']> {
+/** The code's minimum is the subtotal's; its amount comes off what the promotion left (`base`). */
+function discountFor(code: DiscountCode, currency: string, subtotal: number, base: number): NonNullable<Breakdown['discount']> {
   if (code.currency !== null && code.currency !== currency) throw discountCodeCurrency(code.code, code.currency)
   if (subtotal < code.min_subtotal) throw discountCodeMinimum(code.code, code.min_subtotal, currency)
-  const amount = code.kind === 'percentage' ? percentOf(subtotal, code.percent_off!) : Math.min(code.amount_off!, subtotal)
-  return { codeId: code.id, code: code.code, amount }
+  return { codeId: code.id, code: code.code, amount: amountOff(code, base) }
+}
+
+function amountOff(rule: { kind: 'percentage' | 'fixed'; percent_off: number | null; amount_off: number | null }, base: number): number {
+  return rule.kind === 'percentage' ? percentOf(base, rule.percent_off!) : Math.min(rule.amount_off!, base)
+}
+
+/** The running promotion worth most to this cart (the oldest of equals), or null: promotions never stack. */
+export function bestPromotion(promotions: readonly Promotion[], currency: string, subtotal: number): Breakdown['promotion'] {
+  let best: Breakdown['promotion'] = null
+  for (const p of [...promotions].sort((a, b) => a.id - b.id)) {
+    if (p.currency !== null && p.currency !== currency) continue
+    if (subtotal < p.min_subtotal) continue
+    const amount = amountOff(p, subtotal)
+    if (amount > 0 && (!best || amount > best.amount)) best = { promotionId: p.id, name: p.name, amount }
+  }
+  return best
+}
+
+/** The option's price for a parcel: flat, or its first weight bracket the parcel fits; undefined when it is too heavy for it. */
+export function shippingPrice(option: Pick<ShippingOption, 'price' | 'weight_rates'>, weightGrams: number): number | undefined {
+  if (!option.weight_rates) return option.price
+  return option.weight_rates.find((r) => weightGrams <= r.upToGrams)?.price
 }

@@ -74,6 +74,7 @@ const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union(
 
 /** What an order or a quote costs beyond its lines. */
 export const Charges = {
+  promotion: Type.Union([Type.Object({ name: Type.String(), amount: Money }), Type.Null()], { description: 'The automatic promotion this order got (the best running one it qualified for).' }),
   discount: Type.Union([Type.Object({ code: Type.String(), amount: Money }), Type.Null()]),
   shipping: Type.Union([Type.Object({ optionId: Type.Integer(), name: Type.String(), price: Money }), Type.Null()]),
   taxLines: Type.Array(Type.Object({ name: Type.String(), country: Type.String(), region: Type.Union([Type.String(), Type.Null()]), rateBasisPoints: Type.Integer(), amount: Money })),
