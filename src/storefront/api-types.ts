@@ -94,7 +94,24 @@ export interface Cart {
 
 export type OrderStatus = 'pending_payment' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'payment_failed'
 
-export interface Order {
+/** What an order (or a quote) costs beyond its lines. */
+export interface Charges {
+  promotion: { name: string; amount: Money } | null
+  discount: { code: string; amount: Money } | null
+  shipping: { optionId: number; name: string; price: Money } | null
+  taxLines: { name: string; amount: Money }[]
+  tax: Money
+  pricesIncludeTax: boolean
+}
+
+/** GET /api/orders/quote: the cart priced for a country as checkout would price it. */
+export interface Quote extends Charges {
+  subtotal: Money
+  shippingOptions: { id: number; name: string; price: Money }[]
+  total: Money
+}
+
+export interface Order extends Charges {
   id: string
   status: OrderStatus
   customerEmail: string
@@ -102,6 +119,7 @@ export interface Order {
   subtotal: Money
   total: Money
   shippingAddress: Record<string, string>
+  billingAddress: Record<string, string>
   payment: { status: 'unpaid' | 'pending' | 'declined' | 'paid' | 'refund_pending' | 'refunded'; declineCode: string | null; cardLast4: string | null }
   trackingNumber: string | null
   cancelReason: string | null

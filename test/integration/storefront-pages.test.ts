@@ -5,7 +5,9 @@ import path from 'node:path'
 import { describe, test } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
 import { ApiError, createHttpApiClient } from '../../src/storefront/api-client.js'
+import type { Quote } from '../../src/storefront/api-types.js'
 import { writeAssets } from '../../src/storefront/assets.js'
+import { money } from '../../src/storefront/format.js'
 import { bearer, PASSWORD, registerUser, uniqueEmail } from '../helpers/auth-fixture.js'
 import { buildTestApp } from '../helpers/build-app.js'
 import { csrfOf, jar } from '../helpers/cookie-jar.js'
@@ -216,6 +218,52 @@ describe('storefront pages', () => {
     assert.equal((await get('/cart')).body.includes('Your cart is empty'), true)
   })
 
+  test('checkout shows what Pay charges: promotion, code, shipping and tax for the form’s country; Update the total re-prices without buying; the order page shows the same', async (t) => {
+    const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false', SEED_DEMO_PRODUCTS: '5', AUTH_RATE_LIMIT_MAX: '1000', ORDER_RATE_LIMIT_MAX: '1000' } })
+    const boss = bearer(await adminToken(built))
+    const setUp = async (url: string, payload: object, method: 'POST' | 'PUT' = 'POST') => assert.ok((await built.app.inject({ method, url: `/api/orders${url}`, headers: boss, payload })).statusCode < 300)
+    await setUp('/tax-rates', { country: 'GB', name: 'VAT', rateBasisPoints: 2000 }, 'PUT')
+    await setUp('/shipping-options', { name: 'Royal Mail', countries: ['GB'], currency: 'USD', price: 499 })
+    await setUp('/shipping-options', { name: 'USPS', countries: ['US'], currency: 'USD', price: 799 })
+    await setUp('/promotions', { name: 'Winter sale', percentOff: 10 })
+    await setUp('/discount-codes', { code: 'EXTRA5', percentOff: 5 })
+    const account = await registerUser(built)
+    const product = (await built.app.inject({ method: 'GET', url: '/api/products?limit=5' })).json<{ items: { id: number; stock: number }[] }>().items.find((p) => p.stock > 1)!
+    await built.app.inject({ method: 'POST', url: '/api/cart/items', headers: bearer(account.accessToken), payload: { productId: product.id, quantity: 2 } })
+    const quote = async (q: string) => (await built.app.inject({ method: 'GET', url: `/api/orders/quote?${q}`, headers: bearer(account.accessToken) })).json<Quote>()
+    const browser = jar()
+    browser.set('emp_rt', account.refreshToken)
+    const get = async (url: string) => browser.take(await built.app.inject({ method: 'GET', url, headers: { cookie: browser.header() } }))
+    const post = async (url: string, fields: Record<string, string>) =>
+      browser.take(await built.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.header() }, payload: new URLSearchParams(fields).toString() }))
+    const keyOf = (html: string) => /name="idempotencyKey" value="([0-9a-f-]{36})"/.exec(html)![1]!
+
+    const first = await get('/checkout')
+    const us = await quote('country=US')
+    assert.ok(first.body.includes(`Pay ${escape(money(us.total))}<`), 'priced for the default country')
+    assert.match(first.body, /Shipping \(USPS\)/)
+    assert.match(first.body, /Winter sale/)
+
+    const form = { _csrf: csrfOf(first.body), idempotencyKey: keyOf(first.body), name: 'Ada Lovelace', line1: '12 Analytical Row', city: 'London', postalCode: 'N1 9GU', country: 'GB', discountCode: 'extra5', cardExpiry: '12/34', cardCvc: '123', cardNumber: '4242 4242 4242 4242' }
+    const reviewed = await post('/checkout/review', form)
+    assert.equal(reviewed.statusCode, 200, reviewed.body)
+    const gb = await quote('country=GB&discountCode=EXTRA5')
+    assert.ok(gb.promotion && gb.discount && gb.shipping && gb.tax.amount > 0, 'every part is there')
+    for (const part of [`Pay ${escape(money(gb.total))}<`, 'Code EXTRA5', 'Shipping (Royal Mail)', escape(money(gb.tax)), 'for delivery to United Kingdom']) assert.ok(reviewed.body.includes(part), part)
+    assert.equal(keyOf(reviewed.body), form.idempotencyKey, 'reviewing is not an attempt: the key stays')
+    assert.equal((await built.app.inject({ method: 'GET', url: '/api/orders', headers: bearer(account.accessToken) })).json<{ items: unknown[] }>().items.length, 0, 'nothing bought')
+
+    const refusedCode = await post('/checkout/review', { ...form, _csrf: csrfOf(reviewed.body), discountCode: 'NOPE1' })
+    assert.equal(refusedCode.statusCode, 400)
+    assert.ok(refusedCode.body.includes(`Pay ${escape(money((await quote('country=GB')).total))}<`), 'priced without the refused code')
+    assert.doesNotMatch(refusedCode.body, /Code NOPE1/)
+
+    const paid = await post('/checkout', { ...form, _csrf: csrfOf(reviewed.body) })
+    assert.equal(paid.statusCode, 303, paid.body)
+    const order = await get(String(paid.headers.location))
+    for (const part of ['Winter sale', 'Code EXTRA5', 'Shipping (Royal Mail)', money(gb.total)]) assert.ok(order.body.includes(escape(part)), part)
+  })
+
   test('API refusals become readable messages with their status, never a stack', async (t) => {
     const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false' } })
     const missing = await built.app.inject({ method: 'GET', url: '/products/no-such-thing' })
@@ -283,3 +331,8 @@ describe('storefront assets for nginx', () => {
     for (const linked of home.match(/\/assets\/[a-z0-9.-]+/g) ?? []) assert.ok(written.includes(linked.slice('/assets/'.length)), linked)
   })
 })
+
+/** Text as the pages write it (html-escaped, as src/storefront/html.ts does). */
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
+}

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout } from 'node:timers/promises'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError } from '../api-client.js'
-import type { Order, Page } from '../api-types.js'
+import type { Order, Page, Quote } from '../api-types.js'
 import { apiFor, formText, queryText, redirectToSignIn, sendPage, type Shop } from '../context.js'
 import { messageFor } from '../messages.js'
-import { checkoutPage, type CheckoutForm } from '../views/checkout.js'
+import { checkoutPage, type CheckoutForm, type Pricing } from '../views/checkout.js'
 import { orderPage, ordersPage } from '../views/orders.js'
 import { callCart } from './cart.js'
 import { invalidExpiry, orderNotFound, validation } from '../errors.js'
@@ -15,8 +15,35 @@ const ADDRESS_FIELDS = ['name', 'line1', 'line2', 'city', 'postalCode', 'country
 
 function checkoutForm(req: FastifyRequest): CheckoutForm {
   const form: CheckoutForm = {}
-  for (const f of [...ADDRESS_FIELDS, 'cardNumber', 'cardExpiry', 'idempotencyKey'] as const) form[f] = formText(req, f)
+  for (const f of [...ADDRESS_FIELDS, 'discountCode', 'cardNumber', 'cardExpiry', 'idempotencyKey'] as const) form[f] = formText(req, f)
   return form
+}
+
+const COUNTRY = /^[A-Z]{2}$/
+const CODE = /^[A-Za-z0-9_-]{3,40}$/
+
+/**
+ * The cart priced as checkout would price it for the form's country and code (GET /api/orders/quote),
+ * so "Pay" shows what will be charged. A code the API refuses is said, and the cart is priced without it.
+ */
+async function priceFor(shop: Shop, req: FastifyRequest, form: CheckoutForm): Promise<{ pricing: Pricing; codeProblem?: string }> {
+  const country = form.country && COUNTRY.test(form.country) ? form.country : 'US'
+  const quote = (discountCode?: string) => apiFor(shop, req)<Quote>({ method: 'GET', path: '/api/orders/quote', query: { country, discountCode } })
+  const code = form.discountCode && CODE.test(form.discountCode) ? form.discountCode : undefined
+  try {
+    return { pricing: { quote: (await quote(code)).body, country } }
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status >= 500 || err.status === 401) throw err
+    if (!code || !err.code.startsWith('DISCOUNT_CODE')) return { pricing: { quote: null, problem: messageFor(err) } }
+    const withoutCode = await quote().then(
+      (answer): Pricing => ({ quote: answer.body, country }),
+      (again: unknown): Pricing => {
+        if (!(again instanceof ApiError) || again.status >= 500 || again.status === 401) throw again
+        return { quote: null, problem: messageFor(again) }
+      },
+    )
+    return { pricing: withoutCode, codeProblem: messageFor(err) }
+  }
 }
 
 /** "12/34" or "12 / 2034" -> month and four-digit year; undefined when not a date. */
@@ -40,7 +67,8 @@ const IN_FLIGHT_WAIT_MS = 1000
 
 async function placeOrder(shop: Shop, req: FastifyRequest, form: CheckoutForm): Promise<Order> {
   const address = Object.fromEntries(ADDRESS_FIELDS.filter((f) => form[f]).map((f) => [f, form[f]]))
-  const call = { method: 'POST' as const, path: '/api/orders', idempotencyKey: form.idempotencyKey!, body: { shippingAddress: address, payment: { card: cardOf(req) } } }
+  const body = { shippingAddress: address, ...(form.discountCode ? { discountCode: form.discountCode } : {}), payment: { card: cardOf(req) } }
+  const call = { method: 'POST' as const, path: '/api/orders', idempotencyKey: form.idempotencyKey!, body }
   for (let attempt = 1; ; attempt++) {
     try {
       return (await apiFor(shop, req)<Order>(call)).body
@@ -63,7 +91,20 @@ export function registerOrderPages(app: FastifyInstance, shop: Shop) {
     if (!req.shop.identity) return reply.redirect('/account/sign-in?next=%2Fcheckout', 303)
     const cart = await callCart(shop, req, reply, { method: 'GET', path: '/api/cart' })
     if (cart.items.length === 0) return reply.redirect('/cart', 303)
-    return sendPage(shop, req, reply, (v) => checkoutPage(v, cart, { idempotencyKey: randomUUID(), country: 'US' }))
+    const form: CheckoutForm = { idempotencyKey: randomUUID(), country: 'US' }
+    const { pricing } = await priceFor(shop, req, form)
+    return sendPage(shop, req, reply, (v) => checkoutPage(v, cart, form, pricing))
+  })
+
+  // "Update the total": the same form, priced again for its country and code; nothing is bought.
+  app.post('/checkout/review', async (req, reply) => {
+    if (!req.shop.identity) return redirectToSignIn(req, reply)
+    const cart = await callCart(shop, req, reply, { method: 'GET', path: '/api/cart' })
+    if (cart.items.length === 0) return reply.redirect('/cart', 303)
+    const form = checkoutForm(req)
+    if (!form.idempotencyKey || !UUID.test(form.idempotencyKey)) form.idempotencyKey = randomUUID()
+    const { pricing, codeProblem } = await priceFor(shop, req, form)
+    return sendPage(shop, req, reply, (v) => checkoutPage(v, cart, form, pricing, codeProblem), codeProblem ? 400 : 200)
   })
 
   app.post('/checkout', async (req, reply) => {
@@ -82,7 +123,8 @@ export function registerOrderPages(app: FastifyInstance, shop: Shop) {
       if (cart.items.length === 0) return reply.redirect('/cart', 303)
       // Another card is another attempt: the declined number is not offered again.
       const next: CheckoutForm = { ...form, idempotencyKey: randomUUID(), ...(err.code === 'PAYMENT_DECLINED' ? { cardNumber: '', cardExpiry: '' } : {}) }
-      return sendPage(shop, req, reply, (v) => checkoutPage(v, cart, next, messageFor(err)), err.status)
+      const { pricing } = await priceFor(shop, req, next)
+      return sendPage(shop, req, reply, (v) => checkoutPage(v, cart, next, pricing, messageFor(err)), err.status)
     }
   })
 

@@ -13,8 +13,21 @@ export function orderLines(o: Order): SafeHtml {
     <caption class="visually-hidden">Products in order ${shortId(o.id)}</caption>
     <thead><tr><th scope="col">Product</th><th scope="col" class="num">Price</th><th scope="col">Quantity</th><th scope="col" class="num">Total</th></tr></thead>
     <tbody>${o.lines.map((l) => html`<tr><td>${l.name}</td><td class="num">${money(l.unitPrice)}</td><td class="num">${l.quantity}</td><td class="num">${money(l.lineTotal)}</td></tr>`)}</tbody>
-    <tfoot><tr><th scope="row" colspan="3">Total</th><td class="num">${money(o.total)}</td></tr></tfoot>
+    <tfoot>
+      ${charged(o).map(([label, amount]) => html`<tr><th scope="row" colspan="3">${label}</th><td class="num">${amount}</td></tr>`)}
+      <tr><th scope="row" colspan="3">Total</th><td class="num">${money(o.total)}</td></tr>
+    </tfoot>
   </table>`
+}
+
+/** The rows between the lines and the total: only what this order had (an order with none shows the total alone). */
+function charged(o: Order): [string, string][] {
+  const rows: [string, string][] = []
+  if (o.promotion) rows.push([o.promotion.name, `−${money(o.promotion.amount)}`])
+  if (o.discount) rows.push([`Code ${o.discount.code}`, `−${money(o.discount.amount)}`])
+  if (o.shipping) rows.push([`Shipping (${o.shipping.name})`, money(o.shipping.price)])
+  if (o.tax.amount > 0) rows.push([o.pricesIncludeTax ? 'Included tax' : 'Tax', money(o.tax)])
+  return rows.length ? [['Subtotal', money(o.subtotal)], ...rows] : []
 }
 
 export function orderFacts(o: Order): SafeHtml {
