@@ -179,12 +179,7 @@ describe('storefront pages', () => {
     const product = (await built.app.inject({ method: 'GET', url: '/api/products?limit=5' })).json<{ items: { id: number; stock: number }[] }>().items.find((p) => p.stock > 0)!
     const added = await built.app.inject({ method: 'POST', url: '/api/cart/items', headers: bearer(account.accessToken), payload: { productId: product.id, quantity: 1 } })
     assert.equal(added.statusCode, 200, added.body)
-    const browser = jar()
-    browser.set('emp_rt', account.refreshToken)
-    const get = async (url: string) => browser.take(await built.app.inject({ method: 'GET', url, headers: { cookie: browser.header() } }))
-    const post = async (url: string, fields: Record<string, string>) =>
-      browser.take(await built.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.header() }, payload: new URLSearchParams(fields).toString() }))
-    const keyOf = (html: string) => /name="idempotencyKey" value="([0-9a-f-]{36})"/.exec(html)![1]!
+    const { get, post } = signedInBrowser(built, account.refreshToken)
     const address = { name: 'Ada Lovelace', line1: '12 Analytical Row', city: 'London', postalCode: 'N1 9GU', country: 'GB', cardExpiry: '12/34', cardCvc: '123' }
 
     const checkout = await get('/checkout')
@@ -231,12 +226,7 @@ describe('storefront pages', () => {
     const product = (await built.app.inject({ method: 'GET', url: '/api/products?limit=5' })).json<{ items: { id: number; stock: number }[] }>().items.find((p) => p.stock > 1)!
     await built.app.inject({ method: 'POST', url: '/api/cart/items', headers: bearer(account.accessToken), payload: { productId: product.id, quantity: 2 } })
     const quote = async (q: string) => (await built.app.inject({ method: 'GET', url: `/api/orders/quote?${q}`, headers: bearer(account.accessToken) })).json<Quote>()
-    const browser = jar()
-    browser.set('emp_rt', account.refreshToken)
-    const get = async (url: string) => browser.take(await built.app.inject({ method: 'GET', url, headers: { cookie: browser.header() } }))
-    const post = async (url: string, fields: Record<string, string>) =>
-      browser.take(await built.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.header() }, payload: new URLSearchParams(fields).toString() }))
-    const keyOf = (html: string) => /name="idempotencyKey" value="([0-9a-f-]{36})"/.exec(html)![1]!
+    const { get, post } = signedInBrowser(built, account.refreshToken)
 
     const first = await get('/checkout')
     const us = await quote('country=US')
@@ -331,6 +321,19 @@ describe('storefront assets for nginx', () => {
     for (const linked of home.match(/\/assets\/[a-z0-9.-]+/g) ?? []) assert.ok(written.includes(linked.slice('/assets/'.length)), linked)
   })
 })
+
+/** A browser signed in with a refresh token (the storefront renews the access token from it), posting forms. */
+function signedInBrowser(built: BuiltApp, refreshToken: string) {
+  const browser = jar()
+  browser.set('emp_rt', refreshToken)
+  return {
+    get: async (url: string) => browser.take(await built.app.inject({ method: 'GET', url, headers: { cookie: browser.header() } })),
+    post: async (url: string, fields: Record<string, string>) =>
+      browser.take(await built.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.header() }, payload: new URLSearchParams(fields).toString() })),
+  }
+}
+
+const keyOf = (html: string) => /name="idempotencyKey" value="([0-9a-f-]{36})"/.exec(html)![1]!
 
 /** Text as the pages write it (html-escaped, as src/storefront/html.ts does). */
 function escape(text: string): string {

@@ -145,23 +145,26 @@ function shippingPrices(b: Static<typeof S.NewShippingOption>): { price: number;
   return { price: b.price!, weightRates: null }
 }
 
-function codeView(r: store.DiscountCodeRow): Static<typeof S.DiscountCode> {
+type OffRow = Pick<store.DiscountCodeRow, 'kind' | 'percent_off' | 'amount_off' | 'currency' | 'min_subtotal' | 'starts_at' | 'ends_at' | 'active' | 'created_at'>
+
+/** What a code and a promotion take off, and when, as the admin routes answer it. */
+export function offView(r: OffRow) {
   const money = (amount: number | null) => (amount === null || r.currency === null ? null : { amount, currency: r.currency })
   const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString())
   return {
-    code: r.code,
     kind: r.kind,
     percentOff: r.percent_off,
     amountOff: money(r.amount_off),
     minSubtotal: r.min_subtotal > 0 ? money(r.min_subtotal) : null,
     startsAt: iso(r.starts_at),
     endsAt: iso(r.ends_at),
-    maxUses: r.max_uses,
-    maxUsesPerCustomer: r.max_uses_per_customer,
     active: r.active,
-    uses: r.uses,
     createdAt: new Date(r.created_at).toISOString(),
   }
+}
+
+function codeView(r: store.DiscountCodeRow): Static<typeof S.DiscountCode> {
+  return { code: r.code, ...offView(r), maxUses: r.max_uses, maxUsesPerCustomer: r.max_uses_per_customer, uses: r.uses }
 }
 
 function optionView(r: store.ShippingOptionRow): Static<typeof S.ShippingOption> {

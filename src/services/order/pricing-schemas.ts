@@ -31,15 +31,32 @@ export const Quote = Type.Object({
   total: Money,
 })
 
+/** What a discount code and a promotion take off, and when: the fields they share. */
+const OffFields = {
+  percentOff: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'A percentage: this much off (rounded half up).' })),
+  amountOff: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_000_000_000, description: 'A fixed amount: this much off (minor units of currency), at most what it applies to.' })),
+  currency: Type.Optional(Currency),
+  minSubtotal: Type.Optional(Amount('The cart must cost at least this much before any discount')),
+  startsAt: Type.Optional(Type.String({ format: 'date-time' })),
+  endsAt: Type.Optional(Type.String({ format: 'date-time' })),
+}
+
+/** The same, as the admin routes answer them. */
+const OffView = {
+  kind: Type.Union([Type.Literal('percentage'), Type.Literal('fixed')]),
+  percentOff: Type.Union([Type.Integer(), Type.Null()]),
+  amountOff: NullableMoney,
+  minSubtotal: NullableMoney,
+  startsAt: Stamp,
+  endsAt: Stamp,
+  active: Type.Boolean(),
+  createdAt: Type.String({ format: 'date-time' }),
+}
+
 export const NewDiscountCode = Type.Object(
   {
     code: DiscountCodeText,
-    percentOff: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'A percentage code: this much off the subtotal (rounded half up).' })),
-    amountOff: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_000_000_000, description: 'A fixed code: this much off (minor units of currency), at most the subtotal.' })),
-    currency: Type.Optional(Currency),
-    minSubtotal: Type.Optional(Amount('The cart must cost at least this much before the discount')),
-    startsAt: Type.Optional(Type.String({ format: 'date-time' })),
-    endsAt: Type.Optional(Type.String({ format: 'date-time' })),
+    ...OffFields,
     maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_000_000_000, description: 'Orders that may carry it, all customers together.' })),
     maxUsesPerCustomer: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_000_000_000 })),
   },
@@ -48,17 +65,10 @@ export const NewDiscountCode = Type.Object(
 
 export const DiscountCode = Type.Object({
   code: Type.String(),
-  kind: Type.Union([Type.Literal('percentage'), Type.Literal('fixed')]),
-  percentOff: Type.Union([Type.Integer(), Type.Null()]),
-  amountOff: NullableMoney,
-  minSubtotal: NullableMoney,
-  startsAt: Stamp,
-  endsAt: Stamp,
+  ...OffView,
   maxUses: Type.Union([Type.Integer(), Type.Null()]),
   maxUsesPerCustomer: Type.Union([Type.Integer(), Type.Null()]),
-  active: Type.Boolean(),
   uses: Type.Integer({ description: 'Orders that carry it and stand (a failed or cancelled order gives its use back).' }),
-  createdAt: Type.String({ format: 'date-time' }),
 })
 
 export const CodeParams = Type.Object({ code: DiscountCodeText }, { additionalProperties: false })
@@ -92,30 +102,11 @@ export const ShippingOption = Type.Object({
 })
 
 export const NewPromotion = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 120, description: 'Shown to the customer, e.g. "Winter sale: 10 % off".' }),
-    percentOff: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'This much off the subtotal (rounded half up).' })),
-    amountOff: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_000_000_000, description: 'This much off (minor units of currency), at most the subtotal.' })),
-    currency: Type.Optional(Currency),
-    minSubtotal: Type.Optional(Amount('The cart must cost at least this much')),
-    startsAt: Type.Optional(Type.String({ format: 'date-time' })),
-    endsAt: Type.Optional(Type.String({ format: 'date-time' })),
-  },
+  { name: Type.String({ minLength: 1, maxLength: 120, description: 'Shown to the customer, e.g. "Winter sale: 10 % off".' }), ...OffFields },
   { additionalProperties: false },
 )
 
-export const Promotion = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  kind: Type.Union([Type.Literal('percentage'), Type.Literal('fixed')]),
-  percentOff: Type.Union([Type.Integer(), Type.Null()]),
-  amountOff: NullableMoney,
-  minSubtotal: NullableMoney,
-  startsAt: Stamp,
-  endsAt: Stamp,
-  active: Type.Boolean(),
-  createdAt: Type.String({ format: 'date-time' }),
-})
+export const Promotion = Type.Object({ id: Type.Integer(), name: Type.String(), ...OffView })
 
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
 

@@ -3,7 +3,7 @@ import { requireAdmin } from '../../platform/auth/identity.js'
 import type { App } from '../../platform/server.js'
 import { promotionNotFound } from './errors.js'
 import type { OrderDeps } from './order-deps.js'
-import { offRules } from './pricing-routes.js'
+import { offRules, offView } from './pricing-routes.js'
 import * as S from './pricing-schemas.js'
 import * as store from './promotion-store.js'
 import { ErrorResponse } from './schemas.js'
@@ -37,18 +37,5 @@ export function registerPromotionRoutes(app: App, deps: OrderDeps) {
 }
 
 function promotionView(r: store.PromotionRow): Static<typeof S.Promotion> {
-  const money = (amount: number | null) => (amount === null || r.currency === null ? null : { amount, currency: r.currency })
-  const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString())
-  return {
-    id: r.id,
-    name: r.name,
-    kind: r.kind,
-    percentOff: r.percent_off,
-    amountOff: money(r.amount_off),
-    minSubtotal: r.min_subtotal > 0 ? money(r.min_subtotal) : null,
-    startsAt: iso(r.starts_at),
-    endsAt: iso(r.ends_at),
-    active: r.active,
-    createdAt: new Date(r.created_at).toISOString(),
-  }
+  return { id: r.id, name: r.name, ...offView(r) }
 }
