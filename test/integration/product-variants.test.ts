@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { describe, test, type TestContext } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
 import * as products from '../../src/services/product/product.js'
-import { reserveStock } from '../../src/services/product/stock.js'
+import { releaseReservation, reserveStock } from '../../src/services/product/stock.js'
 import { buildTestApp } from '../helpers/build-app.js'
 import type { Adapters } from '../helpers/databases.js'
 import { productDeps, seedProductFixture } from '../helpers/product-fixture.js'
@@ -36,6 +36,8 @@ async function stocks(built: BuiltApp, productId: number) {
   const v = await built.deps.db.query<{ id: number; stock: number }>('select id, stock from catalog.variants where product_id = $1 and deleted_at is null order by id', [productId])
   return { product: p.rows[0]!.stock, variants: v.rows.map((r) => r.stock) }
 }
+
+const release = (built: BuiltApp, orderId: string) => releaseReservation(productDeps(built), orderId)
 
 const SIZES = { name: 'Size', values: ['S', 'M', 'L'] }
 const COLOURS = { name: 'Colour', values: ['Red', 'Blue'] }
@@ -175,6 +177,28 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.deepEqual([await stocks(built, ids.lamp), await stocks(built, ids.skillet)], before)
       const { rows } = await built.deps.db.query<{ n: number }>('select count(*)::int as n from catalog.reservations')
       assert.equal(rows[0]!.n, 1)
+    })
+
+    test('a product patch with stock is refused whole for a product with several variants; a reservation from before variants gives its stock back to the default variant', async (t) => {
+      const { built, ids, call } = await variantShop(t, adapters)
+      await call('PUT', `/api/products/${ids.lamp}/options`, { options: [SIZES] })
+      await call('POST', `/api/products/${ids.lamp}/variants`, { options: { Size: 'L' }, stock: 2 })
+      const patch = await call('PATCH', `/api/products/${ids.lamp}`, { name: 'Renamed', stock: 50 })
+      assert.equal(patch.status, 409)
+      assert.equal(patch.body.error.code, 'VARIANT_REQUIRED')
+      assert.equal((await call('GET', `/api/products/${ids.lamp}`)).body.name, 'Reading Lamp', 'the name was not written either')
+      assert.deepEqual(await stocks(built, ids.lamp), { product: 12, variants: [10, 2] })
+
+      // Written by the code before variants: lines without variantId, their stock taken from the product.
+      const orderId = randomUUID()
+      await built.deps.db.query(
+        `insert into catalog.reservations (order_id, status, lines, expires_at) values ($1, 'held', $2::jsonb, now() + interval '1 hour')`,
+        [orderId, JSON.stringify([{ productId: ids.skillet, quantity: 3, name: 'Cast Iron Skillet', unitPrice: { amount: 3999, currency: 'USD' } }])],
+      )
+      await built.deps.db.query('update catalog.variants set stock = stock - 3 where product_id = $1', [ids.skillet])
+      await built.deps.db.query('update catalog.products set stock = stock - 3 where id = $1', [ids.skillet])
+      assert.equal((await release(built, orderId))?.status, 'released')
+      assert.deepEqual(await stocks(built, ids.skillet), { product: 10, variants: [10] })
     })
   })
 }
