@@ -8,10 +8,11 @@ import * as store from './stock-store.js'
 import type { ReservationRow } from './stock-store.js'
 
 /**
- * Stock has one owner: this service. A reservation takes the stock of every line
- * of an order in one transaction (rows locked in product-id order, a conditional
- * decrement that cannot go below zero), keyed by the order id so that reserving
- * twice is a no-op. The order's events confirm it (paid) or release it
+ * Stock has one owner: this service, and it is counted per variant (a product's
+ * stock is the sum of its live variants'). A reservation takes the stock of every
+ * line's variant in one transaction (product rows locked in product-id order, then
+ * variant rows in variant-id order, a conditional decrement that cannot go below
+ * zero), keyed by the order id so that reserving twice is a no-op. The order's events confirm it (paid) or release it
  * (cancelled); a reservation whose order never got written expires.
  */
 
