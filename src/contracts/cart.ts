@@ -4,6 +4,8 @@ import type { ServiceClient } from '../platform/service-client.js'
 
 export interface CartLine {
   productId: number
+  /** Absent for a line stored before variants: the product's only variant. */
+  variantId?: number
   quantity: number
 }
 

@@ -24,6 +24,12 @@ export interface MoneyPayload {
 
 export interface OrderLinePayload {
   productId: number
+  /** The variant sold (added in version 1 as optional: older events, and lines of orders placed before variants, lack them). */
+  variantId?: number
+  sku?: string
+  /** Its option values ({} for a product without options). */
+  options?: Record<string, string>
+  weightGrams?: number
   name: string
   quantity: number
   unitPrice: MoneyPayload

@@ -18,21 +18,45 @@ export interface ProductSummary {
   price: Money
   /** After the best running deal. */
   salePrice: Money
+  /** The sum of the live variants' stock. */
   stock: number
   inStock: boolean
   image: string | null
+  /** The live variants, by position; a product without options has one (options {}). */
+  variants: VariantSummary[]
+}
+
+/** One sellable variant: its own stock, its price (the product's unless overridden). */
+export interface VariantSummary {
+  id: number
+  sku: string
+  /** One value per option of the product ({ Size: 'M' }); {} for a product without options. */
+  options: Record<string, string>
+  price: Money
+  /** After the best running deal of the product. */
+  salePrice: Money
+  stock: number
+  inStock: boolean
+  weightGrams: number
 }
 
 export interface ReservationLineRequest {
   productId: number
+  /** Absent: the product's only variant (refused with VARIANT_REQUIRED when it has several). */
+  variantId?: number
   quantity: number
 }
 
 export interface ReservedLine {
   productId: number
+  /** Absent only in reservations made before variants existed. */
+  variantId?: number
+  sku?: string
+  options?: Record<string, string>
+  weightGrams?: number
   quantity: number
   name: string
-  /** The sale price at the moment of the reservation: what the customer pays. */
+  /** The sale price at the moment of the reservation (the variant's, after the best running deal): what the customer pays. */
   unitPrice: Money
 }
 
@@ -46,14 +70,14 @@ export interface Reservation {
 }
 
 /** The reservation's refusals (409): the order service's client answers them as they are. */
-export const RESERVATION_REFUSALS = ['OUT_OF_STOCK', 'PRODUCT_UNAVAILABLE'] as const
+export const RESERVATION_REFUSALS = ['OUT_OF_STOCK', 'PRODUCT_UNAVAILABLE', 'VARIANT_REQUIRED'] as const
 
 export interface ProductClient {
   /** Live products by id; unknown and deleted ids are simply absent. */
   getProducts(ids: readonly number[]): Promise<Map<number, ProductSummary>>
   /**
-   * Takes the stock of every line at once, or none (409 OUT_OF_STOCK /
-   * PRODUCT_UNAVAILABLE). Idempotent per order id: reserving again returns the
+   * Takes the stock of every line's variant at once, or none (409 OUT_OF_STOCK /
+   * PRODUCT_UNAVAILABLE for an unknown, deleted or foreign variant / VARIANT_REQUIRED). Idempotent per order id: reserving again returns the
    * first reservation. Held until the order's events confirm or release it, or
    * until ttlSeconds pass without the order being written.
    */

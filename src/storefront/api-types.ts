@@ -15,11 +15,26 @@ export interface Product {
   deal: { id: number; title: string; discountPercent: number; endsAt: string } | null
   category: { id: number; slug: string; name: string } | null
   attributes: Record<string, unknown>
+  /** The options a variant is chosen by, in order; [] for a product sold as one variant. */
+  options?: { name: string; values: string[] }[]
   stock: number
   inStock: boolean
+  /** One product's answer only (not lists). */
+  variants?: Variant[]
   images: ProductImage[]
   createdAt: string
   updatedAt: string
+}
+
+export interface Variant {
+  id: number
+  sku: string
+  options: Record<string, string>
+  price: Money
+  salePrice: Money
+  stock: number
+  inStock: boolean
+  weightGrams: number
 }
 
 export interface ImageVariant {
@@ -69,6 +84,10 @@ export interface Recommendations {
 
 export interface CartLine {
   productId: number
+  variantId: number | null
+  sku: string | null
+  /** The variant's option values ({} for a product without options). */
+  options: Record<string, string>
   slug: string | null
   name: string | null
   /** The first picture's smallest JPEG, or null. */
@@ -115,7 +134,7 @@ export interface Order extends Charges {
   id: string
   status: OrderStatus
   customerEmail: string
-  lines: { productId: number; name: string; quantity: number; unitPrice: Money; lineTotal: Money }[]
+  lines: { productId: number; variantId?: number | null; sku?: string | null; options?: Record<string, string>; name: string; quantity: number; unitPrice: Money; lineTotal: Money }[]
   subtotal: Money
   total: Money
   shippingAddress: Record<string, string>

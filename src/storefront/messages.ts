@@ -20,6 +20,8 @@ const MESSAGES: Record<string, string> = {
   CATEGORY_NOT_FOUND: 'We could not find that category.',
   ORDER_NOT_FOUND: 'We could not find that order.',
   OUT_OF_STOCK: 'Sorry, there are not enough units in stock for that.',
+  VARIANT_REQUIRED: 'Please choose which one you want (size, colour…).',
+  VARIANT_NOT_FOUND: 'That choice is no longer available.',
   PRODUCT_UNAVAILABLE: 'A product in your cart is no longer available. Please review your cart.',
   QUANTITY_LIMIT: 'That is more than we sell of one product in one order.',
   CART_FULL: 'Your cart is full. Please check out or remove something first.',

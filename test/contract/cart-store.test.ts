@@ -33,8 +33,10 @@ async function openStore(kind: Kind, t: Scope, ttlSeconds = 30 * DAY): Promise<C
   return createSqlCartStore(db, { ttlSeconds })
 }
 
+/** Lines of variant 0 (as stored before variants: the product's only variant) unless o says otherwise. */
 const line = (productId: number, quantity: number, o: Partial<AddLine> = {}): AddLine => ({
   productId,
+  variantId: 0,
   quantity,
   stock: 50,
   unitPrice: 1000 + productId,
@@ -42,7 +44,8 @@ const line = (productId: number, quantity: number, o: Partial<AddLine> = {}): Ad
   ...o,
 })
 
-const caps = (entries: [number, number, string?][]) => new Map<number, MergeCap>(entries.map(([id, cap, currency]) => [id, { cap, currency: currency ?? 'USD' }]))
+const caps = (entries: [number | string, number, string?][]) => new Map<string, MergeCap>(entries.map(([key, cap, currency]) => [String(key), { cap, currency: currency ?? 'USD' }]))
+const ref = (productId: number, variantId = 0) => ({ productId, variantId })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -61,8 +64,8 @@ for (const kind of ['redis', 'sql-embedded', 'sql-real'] as const) {
       assert.deepEqual(await store.get('u:1'), {
         currency: 'USD',
         lines: [
-          { productId: 7, quantity: 5, seenPrice: 999 },
-          { productId: 3, quantity: 1, seenPrice: 1003 },
+          { productId: 7, variantId: 0, quantity: 5, seenPrice: 999 },
+          { productId: 3, variantId: 0, quantity: 1, seenPrice: 1003 },
         ],
       })
       assert.equal(await store.get('u:2'), undefined, 'carts are separate')
@@ -89,16 +92,44 @@ for (const kind of ['redis', 'sql-embedded', 'sql-real'] as const) {
 
     test('setQuantity and remove change an existing line and refuse a missing one', async (t) => {
       const store = await openStore(kind, t)
-      assert.equal(await store.setQuantity('u:1', 1, 3, 500), false, 'no cart')
-      assert.equal(await store.remove('u:1', 1), false, 'no cart')
+      assert.equal(await store.setQuantity('u:1', ref(1), 3, 500), false, 'no cart')
+      assert.equal(await store.remove('u:1', ref(1)), false, 'no cart')
       await store.add('u:1', line(1, 1), limits)
       await store.add('u:1', line(2, 1), limits)
-      assert.equal(await store.setQuantity('u:1', 9, 3, 500), false, 'no such line')
-      assert.equal(await store.setQuantity('u:1', 1, 7, 500), true)
-      assert.equal(await store.remove('u:1', 9), false, 'no such line')
-      assert.equal(await store.remove('u:1', 2), true)
-      assert.equal(await store.remove('u:1', 2), false, 'already gone')
-      assert.deepEqual(await store.get('u:1'), { currency: 'USD', lines: [{ productId: 1, quantity: 7, seenPrice: 500 }] })
+      assert.equal(await store.setQuantity('u:1', ref(9), 3, 500), false, 'no such line')
+      assert.equal(await store.setQuantity('u:1', ref(1), 7, 500), true)
+      assert.equal(await store.remove('u:1', ref(9)), false, 'no such line')
+      assert.equal(await store.remove('u:1', ref(2)), true)
+      assert.equal(await store.remove('u:1', ref(2)), false, 'already gone')
+      assert.deepEqual(await store.get('u:1'), { currency: 'USD', lines: [{ productId: 1, variantId: 0, quantity: 7, seenPrice: 500 }] })
+    })
+
+    test('two variants of one product are two lines: add, setQuantity, remove, merge and removeOrdered address each', async (t) => {
+      const store = await openStore(kind, t)
+      await store.add('u:1', line(1, 2, { variantId: 11 }), limits)
+      await store.add('u:1', line(1, 3, { variantId: 12, stock: 3 }), limits)
+      // Each variant's own stock: 3 of variant 12 fill it; variant 11 still takes more.
+      assert.deepEqual(await store.add('u:1', line(1, 1, { variantId: 12, stock: 3 }), limits), { ok: false, refusal: 'OUT_OF_STOCK', quantity: 3 })
+      assert.deepEqual(await store.add('u:1', line(1, 1, { variantId: 11 }), limits), { ok: true, quantity: 3 })
+      assert.equal(await store.setQuantity('u:1', ref(1, 12), 1, 900), true)
+      assert.equal(await store.setQuantity('u:1', ref(1, 13), 1, 900), false, 'no such variant in the cart')
+      assert.deepEqual(await store.get('u:1'), {
+        currency: 'USD',
+        lines: [
+          { productId: 1, variantId: 11, quantity: 3, seenPrice: 1001 },
+          { productId: 1, variantId: 12, quantity: 1, seenPrice: 900 },
+        ],
+      })
+      await store.add('g:a', line(1, 4, { variantId: 12 }), limits)
+      await store.add('g:a', line(1, 1, { variantId: 13 }), limits)
+      assert.deepEqual(await store.merge('g:a', 'u:1', caps([['1.12', 2], ['1.13', 5]]), limits), [
+        { productId: 1, variantId: 12, guestQuantity: 4, before: 1, after: 2 },
+        { productId: 1, variantId: 13, guestQuantity: 1, before: 0, after: 1 },
+      ])
+      assert.equal(await store.removeOrdered('u:1', randomUUID(), [{ productId: 1, variantId: 11, quantity: 3 }, { productId: 1, variantId: 13, quantity: 1 }]), true)
+      assert.equal(await store.remove('u:1', ref(1, 11)), false, 'ordered out already')
+      assert.deepEqual(await store.get('u:1'), { currency: 'USD', lines: [{ productId: 1, variantId: 12, quantity: 2, seenPrice: 900 }] })
+      assert.equal(await store.remove('u:1', ref(1, 12)), true)
     })
 
     test('clear empties the cart, which stays and takes another currency afterwards', async (t) => {
@@ -108,7 +139,7 @@ for (const kind of ['redis', 'sql-embedded', 'sql-real'] as const) {
       await store.clear('g:a')
       assert.deepEqual(await store.get('g:a'), { currency: null, lines: [] })
       assert.deepEqual(await store.add('g:a', line(3, 1, { currency: 'EUR' }), limits), { ok: true, quantity: 1 })
-      assert.deepEqual(await store.get('g:a'), { currency: 'EUR', lines: [{ productId: 3, quantity: 1, seenPrice: 1003 }] })
+      assert.deepEqual(await store.get('g:a'), { currency: 'EUR', lines: [{ productId: 3, variantId: 0, quantity: 1, seenPrice: 1003 }] })
       await store.clear('g:none')
       assert.equal(await store.get('g:none'), undefined, 'clearing no cart makes none')
     })
@@ -125,20 +156,20 @@ for (const kind of ['redis', 'sql-embedded', 'sql-real'] as const) {
       await store.add('u:1', line(5, 60, { stock: 500 }), limits)
       const outcomes = await store.merge('g:a', 'u:1', caps([[1, 4], [2, 10], [3, 0], [4, 4]]), limits)
       assert.deepEqual(outcomes, [
-        { productId: 1, guestQuantity: 3, before: 2, after: 4 },
-        { productId: 2, guestQuantity: 5, before: 0, after: 5 },
-        { productId: 3, guestQuantity: 2, before: 0, after: 0 },
-        { productId: 4, guestQuantity: 1, before: 6, after: 6 },
-        { productId: 5, guestQuantity: 60, before: 60, after: 99 },
+        { productId: 1, variantId: 0, guestQuantity: 3, before: 2, after: 4 },
+        { productId: 2, variantId: 0, guestQuantity: 5, before: 0, after: 5 },
+        { productId: 3, variantId: 0, guestQuantity: 2, before: 0, after: 0 },
+        { productId: 4, variantId: 0, guestQuantity: 1, before: 6, after: 6 },
+        { productId: 5, variantId: 0, guestQuantity: 60, before: 60, after: 99 },
       ])
       assert.equal(await store.get('g:a'), undefined, 'the guest cart is gone')
       assert.deepEqual(await store.get('u:1'), {
         currency: 'USD',
         lines: [
-          { productId: 1, quantity: 4, seenPrice: 100 },
-          { productId: 4, quantity: 6, seenPrice: 1004 },
-          { productId: 5, quantity: 99, seenPrice: 1005 },
-          { productId: 2, quantity: 5, seenPrice: 222 },
+          { productId: 1, variantId: 0, quantity: 4, seenPrice: 100 },
+          { productId: 4, variantId: 0, quantity: 6, seenPrice: 1004 },
+          { productId: 5, variantId: 0, quantity: 99, seenPrice: 1005 },
+          { productId: 2, variantId: 0, quantity: 5, seenPrice: 222 },
         ],
       })
       assert.equal(await store.merge('g:a', 'u:1', caps([[1, 4]]), limits), null, 'merging again finds nothing')
@@ -148,8 +179,8 @@ for (const kind of ['redis', 'sql-embedded', 'sql-real'] as const) {
     test('merge into no cart makes it; an empty source merges nothing and is deleted', async (t) => {
       const store = await openStore(kind, t)
       await store.add('g:a', line(1, 2), limits)
-      assert.deepEqual(await store.merge('g:a', 'u:1', caps([[1, 10]]), limits), [{ productId: 1, guestQuantity: 2, before: 0, after: 2 }])
-      assert.deepEqual(await store.get('u:1'), { currency: 'USD', lines: [{ productId: 1, quantity: 2, seenPrice: 1001 }] })
+      assert.deepEqual(await store.merge('g:a', 'u:1', caps([[1, 10]]), limits), [{ productId: 1, variantId: 0, guestQuantity: 2, before: 0, after: 2 }])
+      assert.deepEqual(await store.get('u:1'), { currency: 'USD', lines: [{ productId: 1, variantId: 0, quantity: 2, seenPrice: 1001 }] })
       await store.add('g:b', line(1, 1), limits)
       await store.clear('g:b')
       assert.deepEqual(await store.merge('g:b', 'u:1', caps([]), limits), [])
@@ -162,15 +193,15 @@ for (const kind of ['redis', 'sql-embedded', 'sql-real'] as const) {
       await store.add('u:1', line(1, 1), small)
       await store.add('g:a', line(2, 1, { currency: 'EUR' }), small)
       assert.deepEqual(await store.merge('g:a', 'u:1', caps([[2, 10, 'EUR']]), small), [
-        { productId: 2, guestQuantity: 1, before: 0, after: 0, refusal: 'CURRENCY_MISMATCH' },
+        { productId: 2, variantId: 0, guestQuantity: 1, before: 0, after: 0, refusal: 'CURRENCY_MISMATCH' },
       ])
       await store.add('g:b', line(2, 1), limits)
       await store.add('g:b', line(3, 1), limits)
       await store.add('g:b', line(1, 1), limits)
       assert.deepEqual(await store.merge('g:b', 'u:1', caps([[1, 10], [2, 10], [3, 10]]), small), [
-        { productId: 2, guestQuantity: 1, before: 0, after: 1 },
-        { productId: 3, guestQuantity: 1, before: 0, after: 0, refusal: 'CART_FULL' },
-        { productId: 1, guestQuantity: 1, before: 1, after: 2 },
+        { productId: 2, variantId: 0, guestQuantity: 1, before: 0, after: 1 },
+        { productId: 3, variantId: 0, guestQuantity: 1, before: 0, after: 0, refusal: 'CART_FULL' },
+        { productId: 1, variantId: 0, guestQuantity: 1, before: 1, after: 2 },
       ])
     })
 
@@ -198,35 +229,35 @@ for (const kind of ['redis', 'sql-embedded', 'sql-real'] as const) {
       await store.add('u:1', line(3, 1), limits) // added after the order was taken
       const orderId = randomUUID()
       const ordered = [
-        { productId: 1, quantity: 2 },
-        { productId: 2, quantity: 2 },
-        { productId: 9, quantity: 1 },
+        { productId: 1, variantId: 0, quantity: 2 },
+        { productId: 2, variantId: 0, quantity: 2 },
+        { productId: 9, variantId: 0, quantity: 1 },
       ]
       assert.equal(await store.removeOrdered('u:1', orderId, ordered), true)
-      const after = { currency: 'USD', lines: [{ productId: 1, quantity: 1, seenPrice: 1001 }, { productId: 3, quantity: 1, seenPrice: 1003 }] }
+      const after = { currency: 'USD', lines: [{ productId: 1, variantId: 0, quantity: 1, seenPrice: 1001 }, { productId: 3, variantId: 0, quantity: 1, seenPrice: 1003 }] }
       assert.deepEqual(await store.get('u:1'), after)
       assert.equal(await store.removeOrdered('u:1', orderId, ordered), false, 'the same order again changes nothing')
       assert.deepEqual(await store.get('u:1'), after)
-      assert.equal(await store.removeOrdered('u:1', randomUUID(), [{ productId: 1, quantity: 5 }]), true, 'another order counts')
+      assert.equal(await store.removeOrdered('u:1', randomUUID(), [{ productId: 1, variantId: 0, quantity: 5 }]), true, 'another order counts')
       assert.deepEqual((await store.get('u:1'))!.lines.map((l) => l.productId), [3])
     })
 
     test('an order taken out of a cart that has none is remembered: a late retry leaves later lines alone', async (t) => {
       const store = await openStore(kind, t)
       const orderId = randomUUID()
-      assert.equal(await store.removeOrdered('u:1', orderId, [{ productId: 1, quantity: 1 }]), true)
+      assert.equal(await store.removeOrdered('u:1', orderId, [{ productId: 1, variantId: 0, quantity: 1 }]), true)
       await store.add('u:1', line(1, 2), limits)
-      assert.equal(await store.removeOrdered('u:1', orderId, [{ productId: 1, quantity: 1 }]), false)
+      assert.equal(await store.removeOrdered('u:1', orderId, [{ productId: 1, variantId: 0, quantity: 1 }]), false)
       assert.equal((await store.get('u:1'))!.lines[0]!.quantity, 2)
       await store.clear('u:1')
-      assert.equal(await store.removeOrdered('u:1', orderId, [{ productId: 1, quantity: 1 }]), false, 'clear keeps the processed orders')
+      assert.equal(await store.removeOrdered('u:1', orderId, [{ productId: 1, variantId: 0, quantity: 1 }]), false, 'clear keeps the processed orders')
     })
 
     test('concurrent retries of one order take its units out once', async (t) => {
       const store = await openStore(kind, t)
       await store.add('u:1', line(1, 10), limits)
       const orderId = randomUUID()
-      const results = await Promise.all(Array.from({ length: 6 }, () => store.removeOrdered('u:1', orderId, [{ productId: 1, quantity: 3 }])))
+      const results = await Promise.all(Array.from({ length: 6 }, () => store.removeOrdered('u:1', orderId, [{ productId: 1, variantId: 0, quantity: 3 }])))
       assert.equal(results.filter(Boolean).length, 1)
       assert.equal((await store.get('u:1'))!.lines[0]!.quantity, 7)
     })

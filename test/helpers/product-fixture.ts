@@ -31,3 +31,9 @@ export async function seedProductFixture(db: Db) {
 export function productDeps(built: BuiltApp): ProductDeps {
   return productDepsOf(built.deps, productService.settings(built.config))
 }
+
+/** The id of a product's first variant (its default one, for a product without options). */
+export async function defaultVariantId(db: Db, productId: number): Promise<number> {
+  const { rows } = await db.query<{ id: number }>('select id from catalog.variants where product_id = $1 order by id limit 1', [productId])
+  return Number(rows[0]!.id)
+}

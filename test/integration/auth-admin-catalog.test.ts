@@ -33,6 +33,11 @@ const adminRoutes: { method: 'POST' | 'PATCH' | 'PUT' | 'DELETE'; url: string; p
     payload: { productId: 1, discountPercent: 10, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString() },
   },
   { method: 'DELETE', url: '/api/deals/1' },
+  { method: 'PUT', url: '/api/products/1/options', payload: { options: [{ name: 'Size', values: ['S', 'M'] }] } },
+  { method: 'POST', url: '/api/products/1/variants', payload: { options: { Size: 'S' } } },
+  { method: 'PATCH', url: '/api/products/1/variants/1', payload: { weightGrams: 100 } },
+  { method: 'DELETE', url: '/api/products/1/variants/1' },
+  { method: 'PUT', url: '/api/products/1/variants/1/stock', payload: { stock: 3 } },
 ]
 
 for (const adapters of ['embedded', 'real'] as const) {

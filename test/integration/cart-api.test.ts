@@ -4,7 +4,7 @@ import * as products from '../../src/services/product/product.js'
 import * as productStore from '../../src/services/product/product-store.js'
 import { registerUser } from '../helpers/auth-fixture.js'
 import { cartOk, cartRequest, expectError, guestAdd, quantities, shop, type CartBody } from '../helpers/cart-fixture.js'
-import { productDeps } from '../helpers/product-fixture.js'
+import { defaultVariantId, productDeps } from '../helpers/product-fixture.js'
 
 /** The cart over HTTP: guest and user carts, catalog prices, stock, limits and bad input. Merge and checkout: cart-merge.test.ts. */
 for (const adapters of ['embedded', 'real'] as const) {
@@ -31,6 +31,9 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.deepEqual(cart.items, [
         {
           productId: ids.skillet,
+          variantId: await defaultVariantId(built.deps.db, ids.skillet),
+          sku: 'cast-iron-skillet',
+          options: {},
           slug: 'cast-iron-skillet',
           name: 'Cast Iron Skillet',
           quantity: 2,
@@ -147,6 +150,9 @@ for (const adapters of ['embedded', 'real'] as const) {
       const cart = await cartOk(built, { cartToken: token })
       assert.deepEqual(cart.items[0], {
         productId: ids.kettle,
+        variantId: await defaultVariantId(built.deps.db, ids.kettle),
+        sku: null,
+        options: {},
         slug: null,
         name: null,
         quantity: 1,

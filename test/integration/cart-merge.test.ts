@@ -6,7 +6,7 @@ import { peerClient } from '../../src/platform/peers.js'
 import * as products from '../../src/services/product/product.js'
 import { registerUser } from '../helpers/auth-fixture.js'
 import { cartOk, cartRequest, expectError, guestAdd, quantities, restartableApp, shop, type CartBody } from '../helpers/cart-fixture.js'
-import { productDeps, seedProductFixture } from '../helpers/product-fixture.js'
+import { defaultVariantId, productDeps, seedProductFixture } from '../helpers/product-fixture.js'
 
 /** Carts across sign-in, checkout and restarts: the guest cart merge, the order service's internal routes, persistence. */
 for (const adapters of ['embedded', 'real'] as const) {
@@ -95,9 +95,10 @@ for (const adapters of ['embedded', 'real'] as const) {
         )
       }
       const client = createCartClient(peerClient(built.deps.peers, 'cart'))
+      const variantOf = (productId: number) => defaultVariantId(built.deps.db, productId)
       assert.deepEqual(await client.getUserCart(userId), [
-        { productId: ids.skillet, quantity: 3 },
-        { productId: ids.lamp, quantity: 1 },
+        { productId: ids.skillet, variantId: await variantOf(ids.skillet), quantity: 3 },
+        { productId: ids.lamp, variantId: await variantOf(ids.lamp), quantity: 1 },
       ])
       assert.deepEqual(await client.getUserCart(randomUUID()), [], 'a user without a cart has no lines')
       await client.removeOrdered(userId, orderId, lines)
@@ -105,8 +106,8 @@ for (const adapters of ['embedded', 'real'] as const) {
       await cartOk(built, { method: 'POST', url: '/api/cart/items', payload: { productId: ids.hose, quantity: 1 }, accessToken: user.accessToken })
       await client.removeOrdered(userId, orderId, lines)
       assert.deepEqual(await client.getUserCart(userId), [
-        { productId: ids.skillet, quantity: 1 },
-        { productId: ids.hose, quantity: 1 },
+        { productId: ids.skillet, variantId: await variantOf(ids.skillet), quantity: 1 },
+        { productId: ids.hose, variantId: await variantOf(ids.hose), quantity: 1 },
       ])
       const internal = { 'x-internal-token': built.deps.peers.internalToken }
       expectError(

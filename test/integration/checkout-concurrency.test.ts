@@ -87,14 +87,14 @@ describe('checkout under concurrency (2 processes, real PostgreSQL + Redis)', ()
     return store.insertProduct(db, { slug: `hot-item-${randomUUID().slice(0, 8)}`, name: 'Hot Item', description: '', priceAmount: 2500, currency: 'USD', categoryId: null, attributes: {}, stock, images: [] })
   }
 
-  async function buyers(n: number, cart: (b: Buyer, i: number) => { productId: number; quantity: number }[]): Promise<Buyer[]> {
+  async function buyers(n: number, cart: (b: Buyer, i: number) => { productId: number; variantId?: number; quantity: number }[]): Promise<Buyer[]> {
     const list = await Promise.all(Array.from({ length: n }, () => minter.customer()))
     await Promise.all(
       list.map(async (b, i) => {
         for (const line of cart(b, i)) {
           // Set, not added: a retried add whose first try did land would put 2 in the cart.
           let r = await call(i, 'POST', '/api/cart/items', b.headers, line)
-          if (r.status === 503) r = await call(i, 'PATCH', `/api/cart/items/${line.productId}`, b.headers, { quantity: line.quantity })
+          if (r.status === 503) r = await call(i, 'PATCH', `/api/cart/items/${line.productId}${line.variantId ? `?variantId=${line.variantId}` : ''}`, b.headers, { quantity: line.quantity })
           if (r.status === 404) r = await call(i, 'POST', '/api/cart/items', b.headers, line)
           assert.ok(r.status < 300, JSON.stringify(r.body))
         }
@@ -125,6 +125,43 @@ describe('checkout under concurrency (2 processes, real PostgreSQL + Redis)', ()
     assertNoOversell(10, rows[0]!.n, await stock(id))
     assert.equal(rows[0]!.n, 10, 'exactly the stock was sold')
     assert.equal(await stock(id), 0)
+    t.diagnostic(`503 + Retry-After answers retried so far: ${retries}`)
+  })
+
+  test('per variant: a product with variants of stock 6 and 4, 100 buyers racing for both: each variant exactly sold out, a third variant untouched, no 5xx', async (t) => {
+    const id = await product(0)
+    const admin = (await minter.admin()).headers
+    const adminCall = async (method: string, path: string, body: unknown) => {
+      const r = await call(0, method, path, admin, body)
+      assert.ok(r.status < 300, `${method} ${path}: ${JSON.stringify(r.body)}`)
+      return r.body
+    }
+    const withOptions = await adminCall('PUT', `/api/products/${id}/options`, { options: [{ name: 'Colour', values: ['Red', 'Blue', 'Green'] }] })
+    const red = withOptions.variants[0].id as number
+    await adminCall('PUT', `/api/products/${id}/variants/${red}/stock`, { stock: 6 })
+    const blue = (await adminCall('POST', `/api/products/${id}/variants`, { options: { Colour: 'Blue' }, stock: 4 })).id as number
+    const green = (await adminCall('POST', `/api/products/${id}/variants`, { options: { Colour: 'Green' }, stock: 5 })).id as number
+    const initial = new Map([[red, 6], [blue, 4]])
+    // Every other buyer wants red, the rest blue: 50 buyers race for 6 reds, 50 for 4 blues.
+    const list = await buyers(100, (_b, i) => [{ productId: id, variantId: i % 2 ? red : blue, quantity: 1 }])
+    const answers = await Promise.all(
+      list.map((b, i) => call(i, 'POST', '/api/orders', { ...b.headers, 'idempotency-key': randomUUID() }, { shippingAddress: ADDRESS, payment: { card: GOOD_CARD } })),
+    )
+    assert.equal(answers.filter((a) => a.status >= 500).length, 0, JSON.stringify(answers.find((a) => a.status >= 500)?.body))
+    assert.equal(answers.filter((a) => a.status === 201).length, 10)
+    assert.ok(answers.filter((a) => a.status !== 201).every((a) => a.status === 409 && a.body.error.code === 'OUT_OF_STOCK'))
+    const variantStock = async (v: number) => (await db.query<{ stock: number }>('select stock from catalog.variants where id = $1', [v])).rows[0]!.stock
+    for (const [variant, stock] of initial) {
+      const { rows } = await db.query<{ n: number }>(
+        `select coalesce(sum(l.quantity), 0)::int as n from orders.order_lines l join orders.orders o on o.id = l.order_id
+         where l.variant_id = $1 and o.status = 'paid'`,
+        [variant],
+      )
+      assertNoOversell(stock, rows[0]!.n, await variantStock(variant))
+      assert.equal(rows[0]!.n, stock, `variant ${variant}: exactly its stock was sold`)
+    }
+    assert.equal(await variantStock(green), 5, 'nobody bought green: its stock never moved')
+    assert.equal(await stock(id), 5, "the product's stock is the sum of its variants'")
     t.diagnostic(`503 + Retry-After answers retried so far: ${retries}`)
   })
 

@@ -86,6 +86,35 @@ describe('storefront pages', () => {
     assert.match(cart.body, /Subtotal \(1 item\)/)
   })
 
+  test('a product with options offers its variants in a labelled select that works without JavaScript; the cart shows the chosen options', async (t) => {
+    // The demo catalog's one product with options: a jacket in Size × Colour.
+    const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false', SEED_DEMO_PRODUCTS: '1' } })
+    const jacket = (await built.app.inject({ method: 'GET', url: '/api/products/emporium-hooded-rain-jacket' })).json<{ id: number; variants: { id: number; options: Record<string, string>; inStock: boolean }[] }>()
+    assert.equal(jacket.variants.length, 12)
+    const browser = jar()
+    const listing = await built.app.inject({ method: 'GET', url: '/search?sort=newest' })
+    assert.match(listing.body, /<a class="button" href="\/products\/emporium-hooded-rain-jacket">Choose options/, 'a card cannot add without a choice')
+    const page = browser.take(await built.app.inject({ method: 'GET', url: '/products/emporium-hooded-rain-jacket' }))
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, new RegExp(`<label for="variant-${jacket.id}">Size / Colour</label>\\s*<select id="variant-${jacket.id}" name="variantId" required>`))
+    const select = /<select id="variant-\d+" name="variantId" required>([\s\S]*?)<\/select>/.exec(page.body)![1]!
+    const options = [...select.matchAll(/<option value="(\d+)"( disabled)?>([^<]*)<\/option>/g)]
+    assert.deepEqual(options.map((m) => Number(m[1])), jacket.variants.map((v) => v.id))
+    assert.equal(options.length, 12)
+    assert.deepEqual(options.map((m) => m[2] === undefined), jacket.variants.map((v) => v.inStock), 'sold-out variants are offered disabled')
+    const navy = jacket.variants.find((v) => v.options.Size === 'M' && v.options.Colour === 'Navy')!
+    assert.match(page.body, new RegExp(`<option value="${navy.id}">M / Navy — \\$89\\.00`))
+    const form = { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.header() }
+    const added = browser.take(
+      await built.app.inject({ method: 'POST', url: '/cart/items', headers: form, payload: `_csrf=${encodeURIComponent(csrfOf(page.body))}&productId=${jacket.id}&variantId=${navy.id}&quantity=2` }),
+    )
+    assert.equal(added.statusCode, 303, added.body)
+    const cart = await built.app.inject({ method: 'GET', url: '/cart', headers: { cookie: browser.header() } })
+    assert.match(cart.body, /<small class="variant">Size: M, Colour: Navy<\/small>/)
+    assert.match(cart.body, new RegExp(`<input type="hidden" name="variantId" value="${navy.id}">`))
+    assert.match(cart.body, /Subtotal \(2 items\)/)
+  })
+
   test('names and descriptions from the catalog are escaped on every page that shows them', async (t) => {
     const built = await buildTestApp(t, { env: { BACKGROUND_WORKERS: 'false' } })
     const hostile = '<img src=x onerror=alert(1)>'

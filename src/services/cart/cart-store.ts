@@ -8,8 +8,28 @@
  * Cart ids are `u:<user id>` and `g:<hash of the guest token>` (cart-tokens.ts).
  */
 
-export interface StoredLine {
+/**
+ * A line is one variant of a product. variantId 0 marks a line stored before
+ * variants existed: it means the product's only variant (the catalog resolves it).
+ */
+export interface LineRef {
   productId: number
+  variantId: number
+}
+
+/** The line's key in both stores: `<product id>` for variant 0 (as before variants), else `<product id>.<variant id>`. */
+export function lineKey(l: LineRef): string {
+  return l.variantId ? `${l.productId}.${l.variantId}` : String(l.productId)
+}
+
+export function parseLineKey(key: string): LineRef {
+  const [p, v] = key.split('.')
+  return { productId: Number(p), variantId: v ? Number(v) : 0 }
+}
+
+export const sameLine = (a: LineRef, b: LineRef) => a.productId === b.productId && a.variantId === b.variantId
+
+export interface StoredLine extends LineRef {
   quantity: number
   /** The unit price (minor units, the cart's currency) when the line was last added or changed: "price changed" compares with it. */
   seenPrice: number
@@ -27,8 +47,7 @@ export interface CartLimits {
   maxLines: number
 }
 
-export interface AddLine {
-  productId: number
+export interface AddLine extends LineRef {
   quantity: number
   /** Current stock: the line may not hold more. */
   stock: number
@@ -40,15 +59,14 @@ export type AddRefusal = 'QUANTITY_LIMIT' | 'OUT_OF_STOCK' | 'CART_FULL' | 'CURR
 
 export type AddResult = { ok: true; quantity: number } | { ok: false; refusal: AddRefusal; quantity: number }
 
-/** What a merge may put into the user's cart per product, from the catalog. */
+/** What a merge may put into the user's cart per line (keyed by lineKey), from the catalog. */
 export interface MergeCap {
   /** min(stock, maxQuantity); 0 for a product that is gone. */
   cap: number
   currency: string
 }
 
-export interface MergeOutcome {
-  productId: number
+export interface MergeOutcome extends LineRef {
   /** Units in the guest cart. */
   guestQuantity: number
   /** Units the user's cart had before, and has now. */
@@ -58,8 +76,7 @@ export interface MergeOutcome {
   refusal?: 'CURRENCY_MISMATCH' | 'CART_FULL'
 }
 
-export interface OrderedLine {
-  productId: number
+export interface OrderedLine extends LineRef {
   quantity: number
 }
 
@@ -70,18 +87,18 @@ export interface CartStore {
   /** Adds units to a line (creating the cart and the line as needed), within the limits and the stock; refused: nothing written. */
   add(cartId: string, line: AddLine, limits: CartLimits): Promise<AddResult>
   /** Sets a line's quantity and seen price; false when the cart has no such line. */
-  setQuantity(cartId: string, productId: number, quantity: number, seenPrice: number): Promise<boolean>
+  setQuantity(cartId: string, line: LineRef, quantity: number, seenPrice: number): Promise<boolean>
   /** Removes a line; false when the cart has no such line. */
-  remove(cartId: string, productId: number): Promise<boolean>
+  remove(cartId: string, line: LineRef): Promise<boolean>
   /** Removes every line; the cart itself (and the orders it remembers) stays. */
   clear(cartId: string): Promise<void>
   /**
    * Moves the lines of one cart into another and deletes the first, in one step:
    * of two merges of the same cart at once, one merges and the other finds
-   * nothing (null). Quantities add up, capped per product by caps (products
-   * absent from caps: by maxQuantity), never below what the target had.
+   * nothing (null). Quantities add up, capped per line by caps (keyed by lineKey;
+   * lines absent from caps: by maxQuantity), never below what the target had.
    */
-  merge(fromId: string, intoId: string, caps: ReadonlyMap<number, MergeCap>, limits: CartLimits): Promise<MergeOutcome[] | null>
+  merge(fromId: string, intoId: string, caps: ReadonlyMap<string, MergeCap>, limits: CartLimits): Promise<MergeOutcome[] | null>
   /**
    * Takes ordered quantities out of a cart (a line reaching 0 goes; lines added
    * meanwhile stay). Once per order id: false when this order was already taken out.
@@ -102,7 +119,7 @@ export interface CartStoreOptions {
 /** Whether and how an add changes a cart. */
 export function planAdd(cart: StoredCart | undefined, line: AddLine, limits: CartLimits): AddResult {
   const lines = cart?.lines ?? []
-  const existing = lines.find((l) => l.productId === line.productId)?.quantity ?? 0
+  const existing = lines.find((l) => sameLine(l, line))?.quantity ?? 0
   if (lines.length > 0 && cart?.currency && cart.currency !== line.currency) return { ok: false, refusal: 'CURRENCY_MISMATCH', quantity: existing }
   const total = existing + line.quantity
   if (total > limits.maxQuantity) return { ok: false, refusal: 'QUANTITY_LIMIT', quantity: existing }
@@ -114,30 +131,31 @@ export function planAdd(cart: StoredCart | undefined, line: AddLine, limits: Car
 export interface MergePlan {
   outcomes: MergeOutcome[]
   /** Lines of the target to write (new or raised). */
-  writes: { productId: number; quantity: number; seenPrice: number; isNew: boolean }[]
+  writes: (LineRef & { quantity: number; seenPrice: number; isNew: boolean })[]
   currency: string | null
 }
 
 /** The merge of a guest cart's lines into a user's cart, in the guest cart's line order. */
-export function planMerge(from: StoredCart, into: StoredCart | undefined, caps: ReadonlyMap<number, MergeCap>, limits: CartLimits): MergePlan {
-  const have = new Map((into?.lines ?? []).map((l) => [l.productId, l.quantity]))
+export function planMerge(from: StoredCart, into: StoredCart | undefined, caps: ReadonlyMap<string, MergeCap>, limits: CartLimits): MergePlan {
+  const have = new Map((into?.lines ?? []).map((l) => [lineKey(l), l.quantity]))
   let lineCount = have.size
   let currency = lineCount > 0 ? (into?.currency ?? null) : null
   const outcomes: MergeOutcome[] = []
   const writes: MergePlan['writes'] = []
   for (const line of from.lines) {
-    const before = have.get(line.productId) ?? 0
-    const cap = caps.get(line.productId) ?? { cap: limits.maxQuantity, currency: from.currency ?? currency ?? '' }
-    const outcome: MergeOutcome = { productId: line.productId, guestQuantity: line.quantity, before, after: before }
+    const key = lineKey(line)
+    const before = have.get(key) ?? 0
+    const cap = caps.get(key) ?? { cap: limits.maxQuantity, currency: from.currency ?? currency ?? '' }
+    const outcome: MergeOutcome = { productId: line.productId, variantId: line.variantId, guestQuantity: line.quantity, before, after: before }
     if (currency !== null && cap.currency !== currency) outcome.refusal = 'CURRENCY_MISMATCH'
     else if (before === 0 && lineCount >= limits.maxLines) outcome.refusal = 'CART_FULL'
     else {
       const after = Math.max(before, Math.min(before + line.quantity, cap.cap, limits.maxQuantity))
       if (after > before) {
-        writes.push({ productId: line.productId, quantity: after, seenPrice: line.seenPrice, isNew: before === 0 })
+        writes.push({ productId: line.productId, variantId: line.variantId, quantity: after, seenPrice: line.seenPrice, isNew: before === 0 })
         if (before === 0) lineCount++
         currency ??= cap.currency
-        have.set(line.productId, after)
+        have.set(key, after)
         outcome.after = after
       }
     }
@@ -146,9 +164,9 @@ export function planMerge(from: StoredCart, into: StoredCart | undefined, caps: 
   return { outcomes, writes, currency }
 }
 
-/** Ordered quantities per product (an order may name a product twice). */
-export function sumOrdered(lines: readonly OrderedLine[]): Map<number, number> {
-  const sums = new Map<number, number>()
-  for (const l of lines) sums.set(l.productId, (sums.get(l.productId) ?? 0) + l.quantity)
+/** Ordered quantities per line key (an order may name a line twice). */
+export function sumOrdered(lines: readonly OrderedLine[]): Map<string, number> {
+  const sums = new Map<string, number>()
+  for (const l of lines) sums.set(lineKey(l), (sums.get(lineKey(l)) ?? 0) + l.quantity)
   return sums
 }

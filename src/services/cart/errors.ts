@@ -34,3 +34,7 @@ export const WARNING = {
   mergeItemSkipped: 'MERGE_ITEM_SKIPPED',
   mergeQuantityCapped: 'MERGE_QUANTITY_CAPPED',
 } as const
+
+// Variants: a line is one variant of a product.
+export const variantRequired = declareError('VARIANT_REQUIRED', 409, (productId: number) => `Product ${productId} has several variants: name one (variantId)`)
+export const variantNotFound = declareError('VARIANT_NOT_FOUND', 404, (productId: number, variantId: number) => `Product ${productId} has no variant ${variantId}`)

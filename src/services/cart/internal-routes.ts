@@ -1,8 +1,7 @@
 import { internalOnly } from '../../platform/internal.js'
 import type { App } from '../../platform/server.js'
-import { userCartLines } from './cart.js'
+import { removeOrdered, userCartLines } from './cart.js'
 import type { CartStore } from './cart-store.js'
-import { userCartId } from './cart-tokens.js'
 import * as S from './schemas.js'
 
 /**
@@ -24,7 +23,7 @@ export function registerInternalCartRoutes(app: App, store: CartStore, internalT
     '/internal/carts/:userId/ordered',
     { ...guard, schema: { hide: true, params: S.UserParams, body: S.OrderedBody, response: { 200: S.Ok } } },
     async (req) => {
-      await store.removeOrdered(userCartId(req.params.userId), req.body.orderId, req.body.lines)
+      await removeOrdered({ store }, req.params.userId, req.body.orderId, req.body.lines)
       return { ok: true as const }
     },
   )

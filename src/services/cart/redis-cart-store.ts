@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis'
-import { sumOrdered, type AddRefusal, type CartStore, type CartStoreOptions, type MergeOutcome, type StoredCart } from './cart-store.js'
+import { lineKey, parseLineKey, sumOrdered, type AddRefusal, type CartStore, type CartStoreOptions, type MergeOutcome, type StoredCart } from './cart-store.js'
 
 /**
  * The cart store on Redis (production): one hash per cart at
  * `<REDIS_KEY_PREFIX>cart:<cart id>`, whose expiry is pushed back to the full
- * idle time by every read and write. Fields:
- *   q:<product id>  quantity          p:<product id>  seen unit price (minor units)
- *   o:<product id>  line position     seq             last position given
+ * idle time by every read and write. Fields, by line key (lineKey: `<product id>.<variant id>`,
+ * or `<product id>` for a line from before variants; the scripts treat it as opaque):
+ *   q:<line>        quantity          p:<line>        seen unit price (minor units)
+ *   o:<line>        line position     seq             last position given
  *   cur             currency          created         ms when the cart was made
  *   x:<order id>    ms when that order was taken out (idempotency of removeOrdered)
  * Every read-modify-write is one Lua script, so it is atomic on the server and
@@ -20,7 +21,7 @@ local h = redis.call('HGETALL', KEYS[1])
 if #h > 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return h`
 
-// ARGV: product id, quantity, stock, max quantity, max lines, unit price, currency, ttl, now (ms).
+// ARGV: line key, quantity, stock, max quantity, max lines, unit price, currency, ttl, now (ms).
 const ADD = `
 local key, pid = KEYS[1], ARGV[1]
 local qty, stock, maxQty, maxLines = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -44,14 +45,14 @@ redis.call('HSETNX', key, 'created', ARGV[9])
 redis.call('EXPIRE', key, ARGV[8])
 return {'OK', total}`
 
-// ARGV: product id, quantity, seen price, ttl.
+// ARGV: line key, quantity, seen price, ttl.
 const SET_QUANTITY = `
 if redis.call('HEXISTS', KEYS[1], 'q:' .. ARGV[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'q:' .. ARGV[1], ARGV[2], 'p:' .. ARGV[1], ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1`
 
-// ARGV: product id, ttl.
+// ARGV: line key, ttl.
 const REMOVE = `
 if redis.call('HEXISTS', KEYS[1], 'q:' .. ARGV[1]) == 0 then return 0 end
 redis.call('HDEL', KEYS[1], 'q:' .. ARGV[1], 'p:' .. ARGV[1], 'o:' .. ARGV[1])
@@ -68,7 +69,7 @@ end
 if #fields > 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return 1`
 
-// ARGV: order id, now (ms), how long order ids are remembered (ms), ttl, then product id, quantity pairs.
+// ARGV: order id, now (ms), how long order ids are remembered (ms), ttl, then line key, quantity pairs.
 const REMOVE_ORDERED = `
 local key, marker, now = KEYS[1], 'x:' .. ARGV[1], tonumber(ARGV[2])
 if redis.call('HEXISTS', key, marker) == 1 then
@@ -93,8 +94,8 @@ redis.call('HSETNX', key, 'created', ARGV[2])
 redis.call('EXPIRE', key, ARGV[4])
 return 1`
 
-// KEYS: from, into. ARGV: max quantity, max lines, ttl, now (ms), then product id, cap, currency triplets.
-// Returns nil when there is no cart to merge, else per guest line: product id, guest quantity, before, after, refusal.
+// KEYS: from, into. ARGV: max quantity, max lines, ttl, now (ms), then line key, cap, currency triplets.
+// Returns nil when there is no cart to merge, else per guest line: line key, guest quantity, before, after, refusal.
 // Both keys in one script: fine on one Redis (or Sentinel); Redis Cluster would need a take-then-add in two steps.
 const MERGE = `
 local from, into = KEYS[1], KEYS[2]
@@ -195,7 +196,7 @@ export function createRedisCartStore(redis: Redis, options: RedisCartStoreOption
     async add(cartId, line, limits) {
       const [status, quantity] = await r.emporiumCartAdd(
         key(cartId),
-        line.productId,
+        lineKey(line),
         line.quantity,
         line.stock,
         limits.maxQuantity,
@@ -208,12 +209,12 @@ export function createRedisCartStore(redis: Redis, options: RedisCartStoreOption
       return status === 'OK' ? { ok: true, quantity } : { ok: false, refusal: status as AddRefusal, quantity }
     },
 
-    async setQuantity(cartId, productId, quantity, seenPrice) {
-      return (await r.emporiumCartSet(key(cartId), productId, quantity, seenPrice, ttl)) === 1
+    async setQuantity(cartId, line, quantity, seenPrice) {
+      return (await r.emporiumCartSet(key(cartId), lineKey(line), quantity, seenPrice, ttl)) === 1
     },
 
-    async remove(cartId, productId) {
-      return (await r.emporiumCartRemove(key(cartId), productId, ttl)) === 1
+    async remove(cartId, line) {
+      return (await r.emporiumCartRemove(key(cartId), lineKey(line), ttl)) === 1
     },
 
     async clear(cartId) {
@@ -222,14 +223,14 @@ export function createRedisCartStore(redis: Redis, options: RedisCartStoreOption
 
     async merge(fromId, intoId, caps, limits) {
       const args: Arg[] = [limits.maxQuantity, limits.maxLines, ttl, Date.now()]
-      for (const [productId, cap] of caps) args.push(productId, cap.cap, cap.currency)
+      for (const [line, cap] of caps) args.push(line, cap.cap, cap.currency)
       const flat = await r.emporiumCartMerge(key(fromId), key(intoId), ...args)
       if (flat === null) return null
       const outcomes: MergeOutcome[] = []
       for (let i = 0; i < flat.length; i += 5) {
         const refusal = String(flat[i + 4])
         outcomes.push({
-          productId: Number(flat[i]),
+          ...parseLineKey(String(flat[i])),
           guestQuantity: Number(flat[i + 1]),
           before: Number(flat[i + 2]),
           after: Number(flat[i + 3]),
@@ -241,7 +242,7 @@ export function createRedisCartStore(redis: Redis, options: RedisCartStoreOption
 
     async removeOrdered(cartId, orderId, lines) {
       const args: Arg[] = [orderId, Date.now(), ttl * 1000, ttl]
-      for (const [productId, quantity] of sumOrdered(lines)) args.push(productId, quantity)
+      for (const [line, quantity] of sumOrdered(lines)) args.push(line, quantity)
       return (await r.emporiumCartRemoveOrdered(key(cartId), ...args)) === 1
     },
 
@@ -268,6 +269,6 @@ function parseCart(flat: string[]): StoredCart {
   const lines = [...byProduct]
     .filter(([, e]) => e.quantity !== undefined)
     .sort(([, a], [, b]) => (a.position ?? 0) - (b.position ?? 0))
-    .map(([pid, e]) => ({ productId: Number(pid), quantity: e.quantity!, seenPrice: e.seenPrice ?? 0 }))
+    .map(([line, e]) => ({ ...parseLineKey(line), quantity: e.quantity!, seenPrice: e.seenPrice ?? 0 }))
   return { currency: lines.length > 0 ? currency : null, lines }
 }

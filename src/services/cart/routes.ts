@@ -68,14 +68,14 @@ export function registerCartRoutes(app: App, deps: CartDeps) {
       config,
       schema: {
         ...common,
-        summary: 'Add units of a product (a product already in the cart gets more)',
+        summary: 'Add units of a product variant (a line already in the cart gets more)',
         body: S.AddItemBody(maxQuantity),
         response: { 200: S.Cart, ...errors },
       },
     },
     async (req, reply) => {
       const ctx = await cartOf(deps, req, true)
-      await cart.addItem(deps, ctx.cartId!, req.body.productId, req.body.quantity)
+      await cart.addItem(deps, ctx.cartId!, req.body.productId, req.body.variantId, req.body.quantity)
       return send(reply, ctx, await cart.viewCart(deps, ctx.cartId, undefined, ctx.merge))
     },
   )
@@ -88,23 +88,24 @@ export function registerCartRoutes(app: App, deps: CartDeps) {
         ...common,
         summary: "Set a line's quantity",
         params: S.ItemParams,
+        querystring: S.ItemQuery,
         body: S.SetQuantityBody(maxQuantity),
         response: { 200: S.Cart, ...errors },
       },
     },
     async (req, reply) => {
       const ctx = await cartOf(deps, req, false)
-      await cart.setItemQuantity(deps, ctx.cartId, req.params.productId, req.body.quantity)
+      await cart.setItemQuantity(deps, ctx.cartId, req.params.productId, req.query.variantId, req.body.quantity)
       return send(reply, ctx, await cart.viewCart(deps, ctx.cartId, undefined, ctx.merge))
     },
   )
 
   app.delete(
     '/items/:productId',
-    { config, schema: { ...common, summary: 'Remove a line', params: S.ItemParams, response: { 200: S.Cart, ...errors } } },
+    { config, schema: { ...common, summary: 'Remove a line', params: S.ItemParams, querystring: S.ItemQuery, response: { 200: S.Cart, ...errors } } },
     async (req, reply) => {
       const ctx = await cartOf(deps, req, false)
-      await cart.removeItem(deps, ctx.cartId, req.params.productId)
+      await cart.removeItem(deps, ctx.cartId, req.params.productId, req.query.variantId)
       return send(reply, ctx, await cart.viewCart(deps, ctx.cartId, undefined, ctx.merge))
     },
   )

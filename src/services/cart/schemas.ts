@@ -8,8 +8,17 @@ export function quantity(max: number) {
   return Type.Integer({ minimum: 1, maximum: max, description: `Units, 1 to ${max}.` })
 }
 
+export const VariantId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+
 export function AddItemBody(maxQuantity: number) {
-  return Type.Object({ productId: ProductId, quantity: quantity(maxQuantity) }, { additionalProperties: false })
+  return Type.Object(
+    {
+      productId: ProductId,
+      variantId: Type.Optional({ ...VariantId, description: 'Required when the product has several variants; otherwise its only variant.' }),
+      quantity: quantity(maxQuantity),
+    },
+    { additionalProperties: false },
+  )
 }
 
 export function SetQuantityBody(maxQuantity: number) {
@@ -17,12 +26,19 @@ export function SetQuantityBody(maxQuantity: number) {
 }
 
 export const ItemParams = Type.Object({ productId: ProductId }, { additionalProperties: false })
+export const ItemQuery = Type.Object(
+  { variantId: Type.Optional({ ...VariantId, description: 'Which variant of the product; needed only when the cart holds several of it.' }) },
+  { additionalProperties: false },
+)
 
 const Money = Type.Object({ amount: Type.Integer({ description: 'Minor units (cents).' }), currency: Type.String() })
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()])
 
 export const CartItem = Type.Object({
   productId: Type.Integer(),
+  variantId: Type.Union([Type.Integer(), Type.Null()], { description: 'null only for a line from before variants whose product now has several: remove it.' }),
+  sku: Nullable(Type.String()),
+  options: Type.Record(Type.String(), Type.String(), { description: "The variant's option values; {} for a product without options." }),
   slug: Nullable(Type.String()),
   name: Nullable(Type.String()),
   quantity: Type.Integer(),
@@ -43,7 +59,7 @@ export const Cart = Type.Object({
   items: Type.Array(CartItem),
   subtotal: Money,
   itemCount: Type.Integer(),
-  warnings: Type.Array(Type.Object({ code: Type.String(), productId: Type.Integer(), message: Type.String() })),
+  warnings: Type.Array(Type.Object({ code: Type.String(), productId: Type.Integer(), variantId: Type.Optional(Type.Integer()), message: Type.String() })),
 })
 
 export const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) })
@@ -58,9 +74,14 @@ export const RequiredCartTokenHeader = Type.Object({ 'x-cart-token': CartToken }
 
 export const UserParams = Type.Object({ userId: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }) }, { additionalProperties: false })
 
-const Line = Type.Object({ productId: ProductId, quantity: Type.Integer({ minimum: 1, maximum: 1000 }) }, { additionalProperties: false })
+const Line = Type.Object(
+  { productId: ProductId, variantId: Type.Optional(VariantId), quantity: Type.Integer({ minimum: 1, maximum: 1000 }) },
+  { additionalProperties: false },
+)
 
-export const UserCart = Type.Object({ items: Type.Array(Type.Object({ productId: Type.Integer(), quantity: Type.Integer() })) })
+export const UserCart = Type.Object({
+  items: Type.Array(Type.Object({ productId: Type.Integer(), variantId: Type.Optional(Type.Integer()), quantity: Type.Integer() })),
+})
 
 export const OrderedBody = Type.Object(
   { orderId: Type.String({ format: 'uuid' }), lines: Type.Array(Line, { maxItems: 100 }) },

@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../../platform/db/db.js'
 import {
+  parseLineKey,
   planAdd,
   planMerge,
   sumOrdered,
@@ -33,11 +34,11 @@ export function createSqlCartStore(db: Db, options: CartStoreOptions): CartStore
   }
 
   async function readLines(q: Queryable, id: string): Promise<StoredLine[]> {
-    const { rows } = await q.query<{ product_id: number; quantity: number; seen_price: number }>(
-      'select product_id, quantity, seen_price from carts.lines where cart_id = $1 order by line_no',
+    const { rows } = await q.query<{ product_id: number; variant_id: number; quantity: number; seen_price: number }>(
+      'select product_id, variant_id, quantity, seen_price from carts.lines where cart_id = $1 order by line_no',
       [id],
     )
-    return rows.map((r) => ({ productId: r.product_id, quantity: r.quantity, seenPrice: r.seen_price }))
+    return rows.map((r) => ({ productId: Number(r.product_id), variantId: Number(r.variant_id), quantity: r.quantity, seenPrice: r.seen_price }))
   }
 
   async function touch(tx: Queryable, id: string) {
@@ -48,12 +49,12 @@ export function createSqlCartStore(db: Db, options: CartStoreOptions): CartStore
     kind: 'sql',
 
     async get(id) {
-      const { rows } = await db.query<{ currency: string | null; product_id: number | null; quantity: number; seen_price: number }>(
+      const { rows } = await db.query<{ currency: string | null; product_id: number | null; variant_id: number; quantity: number; seen_price: number }>(
         `with cart as (
            update carts.carts set touched_at = now()
            where id = $1 and touched_at > now() - $2::integer * interval '1 second'
            returning id, currency)
-         select cart.currency, l.product_id, l.quantity, l.seen_price
+         select cart.currency, l.product_id, l.variant_id, l.quantity, l.seen_price
          from cart left join carts.lines l on l.cart_id = cart.id
          order by l.line_no`,
         [id, ttl],
@@ -61,7 +62,7 @@ export function createSqlCartStore(db: Db, options: CartStoreOptions): CartStore
       if (rows.length === 0) return undefined
       const lines = rows
         .filter((r) => r.product_id !== null)
-        .map((r) => ({ productId: r.product_id!, quantity: r.quantity, seenPrice: r.seen_price }))
+        .map((r) => ({ productId: Number(r.product_id), variantId: Number(r.variant_id), quantity: r.quantity, seenPrice: r.seen_price }))
       return { currency: lines.length > 0 ? (rows[0]!.currency?.trim() ?? null) : null, lines }
     },
 
@@ -77,9 +78,9 @@ export function createSqlCartStore(db: Db, options: CartStoreOptions): CartStore
             throw refused
           }
           await tx.query(
-            `insert into carts.lines (cart_id, product_id, quantity, seen_price) values ($1, $2, $3, $4)
-             on conflict (cart_id, product_id) do update set quantity = excluded.quantity, seen_price = excluded.seen_price`,
-            [id, line.productId, plan.quantity, line.unitPrice],
+            `insert into carts.lines (cart_id, product_id, variant_id, quantity, seen_price) values ($1, $2, $5, $3, $4)
+             on conflict (cart_id, product_id, variant_id) do update set quantity = excluded.quantity, seen_price = excluded.seen_price`,
+            [id, line.productId, plan.quantity, line.unitPrice, line.variantId],
           )
           await tx.query('update carts.carts set currency = $2 where id = $1', [id, line.currency])
           return plan
@@ -91,14 +92,15 @@ export function createSqlCartStore(db: Db, options: CartStoreOptions): CartStore
       }
     },
 
-    async setQuantity(id, productId, quantity, seenPrice) {
+    async setQuantity(id, line, quantity, seenPrice) {
       return db.transaction(async (tx) => {
         if (!(await lockCart(tx, id, false))) return false
-        const r = await tx.query('update carts.lines set quantity = $3, seen_price = $4 where cart_id = $1 and product_id = $2', [
+        const r = await tx.query('update carts.lines set quantity = $3, seen_price = $4 where cart_id = $1 and product_id = $2 and variant_id = $5', [
           id,
-          productId,
+          line.productId,
           quantity,
           seenPrice,
+          line.variantId,
         ])
         if (r.rowCount === 0) return false
         await touch(tx, id)
@@ -106,10 +108,10 @@ export function createSqlCartStore(db: Db, options: CartStoreOptions): CartStore
       })
     },
 
-    async remove(id, productId) {
+    async remove(id, line) {
       return db.transaction(async (tx) => {
         if (!(await lockCart(tx, id, false))) return false
-        const r = await tx.query('delete from carts.lines where cart_id = $1 and product_id = $2', [id, productId])
+        const r = await tx.query('delete from carts.lines where cart_id = $1 and product_id = $2 and variant_id = $3', [id, line.productId, line.variantId])
         if (r.rowCount === 0) return false
         await touch(tx, id)
         return true
@@ -136,14 +138,15 @@ export function createSqlCartStore(db: Db, options: CartStoreOptions): CartStore
         const plan = planMerge(fromCart, intoCart, caps, limits)
         for (const w of plan.writes) {
           if (w.isNew) {
-            await tx.query('insert into carts.lines (cart_id, product_id, quantity, seen_price) values ($1, $2, $3, $4)', [
+            await tx.query('insert into carts.lines (cart_id, product_id, variant_id, quantity, seen_price) values ($1, $2, $5, $3, $4)', [
               intoId,
               w.productId,
               w.quantity,
               w.seenPrice,
+              w.variantId,
             ])
           } else {
-            await tx.query('update carts.lines set quantity = $3 where cart_id = $1 and product_id = $2', [intoId, w.productId, w.quantity])
+            await tx.query('update carts.lines set quantity = $3 where cart_id = $1 and product_id = $2 and variant_id = $4', [intoId, w.productId, w.quantity, w.variantId])
           }
         }
         if (plan.currency !== null) await tx.query('update carts.carts set currency = $2 where id = $1', [intoId, plan.currency])
@@ -160,19 +163,18 @@ export function createSqlCartStore(db: Db, options: CartStoreOptions): CartStore
           [id, orderId],
         )
         if (claimed.rows.length === 0) return false
-        const sums = sumOrdered(lines)
-        const productIds = [...sums.keys()]
-        const quantities = [...sums.values()]
+        const sums = [...sumOrdered(lines)].map(([key, quantity]) => ({ ...parseLineKey(key), quantity }))
+        const params = [id, sums.map((l) => l.productId), sums.map((l) => l.variantId), sums.map((l) => l.quantity)]
         await tx.query(
-          `delete from carts.lines l using unnest($2::bigint[], $3::integer[]) as o(product_id, quantity)
-           where l.cart_id = $1 and l.product_id = o.product_id and l.quantity <= o.quantity`,
-          [id, productIds, quantities],
+          `delete from carts.lines l using unnest($2::bigint[], $3::bigint[], $4::integer[]) as o(product_id, variant_id, quantity)
+           where l.cart_id = $1 and l.product_id = o.product_id and l.variant_id = o.variant_id and l.quantity <= o.quantity`,
+          params,
         )
         await tx.query(
           `update carts.lines l set quantity = l.quantity - o.quantity
-           from unnest($2::bigint[], $3::integer[]) as o(product_id, quantity)
-           where l.cart_id = $1 and l.product_id = o.product_id`,
-          [id, productIds, quantities],
+           from unnest($2::bigint[], $3::bigint[], $4::integer[]) as o(product_id, variant_id, quantity)
+           where l.cart_id = $1 and l.product_id = o.product_id and l.variant_id = o.variant_id`,
+          params,
         )
         return true
       })

@@ -91,7 +91,9 @@ function link(label: string, url: string): Block {
 }
 
 function lines(items: OrderLinePayload[]): Block {
-  const row = (l: OrderLinePayload) => `${l.quantity} × ${l.name} — ${formatMoney({ amount: l.unitPrice.amount * l.quantity, currency: l.unitPrice.currency })}`
+  // A variant shows its option values: "T-shirt (M, Blue)".
+  const title = (l: OrderLinePayload) => (l.options && Object.keys(l.options).length ? `${l.name} (${Object.values(l.options).join(', ')})` : l.name)
+  const row = (l: OrderLinePayload) => `${l.quantity} × ${title(l)} — ${formatMoney({ amount: l.unitPrice.amount * l.quantity, currency: l.unitPrice.currency })}`
   return {
     text: items.map((l) => `  ${row(l)}`).join('\n'),
     html: `<ul>${items.map((l) => `<li>${escapeHtml(row(l))}</li>`).join('')}</ul>`,

@@ -11,7 +11,7 @@ import type { OrderDeps } from './order-deps.js'
 import { orderEvent, placedEvent } from './order-events.js'
 import * as store from './order-store.js'
 import * as paymentStore from './payment-store.js'
-import type { LineRow, OrderRow } from './order-store.js'
+import { toLineRow, type LineRow, type NewLine, type OrderRow } from './order-store.js'
 import { loadView, toOrderView, type OrderView } from './order-views.js'
 import { precheck, priceOrder, type PricingChoice, type PricingContext } from './pricing.js'
 import { choiceOf, loadPricing, pricedCart, redeemDiscount } from './quote.js'
@@ -89,7 +89,17 @@ async function writeOrder(deps: OrderDeps, input: Placing, reservation: Reservat
   try {
     const currency = reservation.lines[0]!.unitPrice.currency
     if (reservation.lines.some((l) => l.unitPrice.currency !== currency)) throw currencyMismatch()
-    const lines = reservation.lines.map((l) => ({ productId: l.productId, name: l.name, quantity: l.quantity, unitAmount: l.unitPrice.amount }))
+    // The variant's data as reserved: what was sold, even if the catalog changes later.
+    const lines: NewLine[] = reservation.lines.map((l) => ({
+      productId: l.productId,
+      variantId: l.variantId ?? null,
+      sku: l.sku ?? null,
+      options: l.options ?? {},
+      weightGrams: l.weightGrams ?? 0,
+      name: l.name,
+      quantity: l.quantity,
+      unitAmount: l.unitPrice.amount,
+    }))
     const subtotal = lines.reduce((sum, l) => sum + l.unitAmount * l.quantity, 0)
     const price = priceOrder(pricing, choice, currency, subtotal)
     const total = price.total
@@ -135,7 +145,7 @@ async function releaseUnlessWritten(deps: OrderDeps, orderId: string, err: unkno
 async function accepted(deps: OrderDeps, order: OrderRow, lines: LineRow[], payment: paymentStore.PaymentRow): Promise<OrderView> {
   if (order.status === TRANSITIONS.fail.to) throw paymentDeclined(payment.decline_code ?? 'declined')
   if (order.status === TRANSITIONS.pay.to) {
-    const ordered = lines.map((l) => ({ productId: l.product_id, quantity: l.quantity }))
+    const ordered = lines.map((l) => ({ productId: l.product_id, ...(l.variant_id !== null ? { variantId: l.variant_id } : {}), quantity: l.quantity }))
     await deps.cart.removeOrdered(order.user_id, order.id, ordered).catch((err) => deps.log.warn({ err, orderId: order.id }, 'could not empty the cart after checkout'))
   }
   return toOrderView(order, lines, [payment])
@@ -162,10 +172,6 @@ async function resumeOrder(deps: OrderDeps, order: OrderRow, input: PlaceOrderIn
 async function costsMoney(deps: OrderDeps, cart: CartLine[], pricing: PricingContext, choice: PricingChoice): Promise<boolean> {
   const priced = await pricedCart(deps, cart)
   return priced.currency !== undefined && priceOrder(pricing, choice, priced.currency, priced.subtotal).total > 0
-}
-
-function toLineRow(l: { productId: number; name: string; quantity: number; unitAmount: number }) {
-  return { product_id: l.productId, name: l.name, quantity: l.quantity, unit_amount: l.unitAmount }
 }
 
 /** The product service's reservation of the cart's stock; its refusals are refusals of the checkout, with nothing written. */

@@ -25,7 +25,13 @@ export async function emitOrderEvent<T extends OrderEventType>(tx: Queryable, ty
 }
 
 export function linePayloads(lines: readonly Omit<LineRow, 'order_id'>[], currency: string): OrderLinePayload[] {
-  return lines.map((l) => ({ productId: l.product_id, name: l.name, quantity: l.quantity, unitPrice: { amount: l.unit_amount, currency } }))
+  return lines.map((l) => ({
+    productId: l.product_id,
+    ...(l.variant_id !== null ? { variantId: l.variant_id, sku: l.sku ?? '', options: l.options, weightGrams: l.weight_grams } : {}),
+    name: l.name,
+    quantity: l.quantity,
+    unitPrice: { amount: l.unit_amount, currency },
+  }))
 }
 
 /** order.placed of an order (paid, or free): its lines, its total and what the total is made of. */

@@ -44,9 +44,26 @@ export interface OrderRow {
 export interface LineRow {
   order_id: string
   product_id: number
+  /** null for lines written before variants (their product's only variant). */
+  variant_id: number | null
+  sku: string | null
+  options: Record<string, string>
+  weight_grams: number
   name: string
   quantity: number
   unit_amount: number
+}
+
+/** A line as the checkout writes it (from the reservation). */
+export interface NewLine {
+  productId: number
+  variantId: number | null
+  sku: string | null
+  options: Record<string, string>
+  weightGrams: number
+  name: string
+  quantity: number
+  unitAmount: number
 }
 
 const ORDER_COLUMNS = `id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address, billing_address,
@@ -63,7 +80,7 @@ export interface NewOrder {
   total: number
   shippingAddress: Record<string, string>
   billingAddress: Record<string, string>
-  lines: { productId: number; name: string; quantity: number; unitAmount: number }[]
+  lines: NewLine[]
   /** What the order costs beyond its lines (pricing.ts); total is already the sum. */
   charges: Pick<Breakdown, 'promotion' | 'discount' | 'shipping' | 'taxLines' | 'tax' | 'pricesIncludeTax'>
 }
@@ -85,6 +102,8 @@ export async function insertOrder(
   charge: { id: string; status: PaymentStatus; cardLast4: string | null },
   events: readonly EventRow[],
 ): Promise<{ order: OrderRow; lines: LineRow[]; payment: PaymentRow } | undefined> {
+  // The variant columns' parameters come after the events'.
+  const v = 30 + events.reduce((n, e) => n + e.params.length, 0)
   const { rows } = await tx.query<OrderRow & { payment: Omit<PaymentRow, 'created_at'> & { created_at: string } }>(
     `with o as (
        insert into orders.orders (id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address, paid_at,
@@ -94,8 +113,9 @@ export async function insertOrder(
        on conflict (id) do nothing
        returning ${ORDER_COLUMNS}
      ), l as (
-       insert into orders.order_lines (order_id, product_id, name, quantity, unit_amount)
-       select o.id, x.* from o, unnest($8::bigint[], $9::text[], $10::int[], $11::int[]) as x
+       insert into orders.order_lines (order_id, product_id, name, quantity, unit_amount, variant_id, sku, options, weight_grams)
+       select o.id, x.* from o, unnest($8::bigint[], $9::text[], $10::int[], $11::int[],
+         $${v}::bigint[], $${v + 1}::text[], $${v + 2}::jsonb[], $${v + 3}::int[]) as x
        returning 1
      ), p as (
        insert into orders.payments (id, order_id, kind, status, attempt, amount, currency, card_last4)
@@ -111,15 +131,14 @@ export async function insertOrder(
       ...chargeParams(o.charges),
       JSON.stringify(o.billingAddress),
       ...events.flatMap((e) => e.params),
+      o.lines.map((l) => l.variantId), o.lines.map((l) => l.sku), o.lines.map((l) => JSON.stringify(l.options)), o.lines.map((l) => l.weightGrams),
     ],
   )
   const row = rows[0]
   if (!row) return undefined
   const { payment, ...order } = row as typeof row & { line_count?: number }
   delete (order as { line_count?: number }).line_count
-  const lines = o.lines
-    .map((l) => ({ order_id: o.id, product_id: l.productId, name: l.name, quantity: l.quantity, unit_amount: l.unitAmount }))
-    .sort((a, b) => a.product_id - b.product_id)
+  const lines = o.lines.map((l) => ({ order_id: o.id, ...toLineRow(l) })).sort(byLine)
   return { order, lines, payment: { ...payment, created_at: new Date(payment.created_at) } }
 }
 
@@ -142,9 +161,18 @@ export async function findOrder(q: Queryable, id: string, forUpdate = false): Pr
   return rows[0]
 }
 
+/** A line as stored, from what the checkout writes. */
+export function toLineRow(l: NewLine): Omit<LineRow, 'order_id'> {
+  return { product_id: l.productId, variant_id: l.variantId, sku: l.sku, options: l.options, weight_grams: l.weightGrams, name: l.name, quantity: l.quantity, unit_amount: l.unitAmount }
+}
+
+/** Lines in (product, variant) order, as findLines reads them. */
+const byLine = (a: Omit<LineRow, 'order_id'>, b: Omit<LineRow, 'order_id'>) => a.product_id - b.product_id || (a.variant_id ?? 0) - (b.variant_id ?? 0)
+
 export async function findLines(q: Queryable, orderIds: readonly string[]): Promise<LineRow[]> {
   const { rows } = await q.query<LineRow>(
-    'select order_id, product_id, name, quantity, unit_amount from orders.order_lines where order_id = any($1::uuid[]) order by order_id, product_id',
+    `select order_id, product_id, variant_id, sku, options, weight_grams, name, quantity, unit_amount
+     from orders.order_lines where order_id = any($1::uuid[]) order by order_id, product_id, coalesce(variant_id, 0)`,
     [orderIds],
   )
   return rows

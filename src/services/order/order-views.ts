@@ -63,7 +63,18 @@ export interface OrderView extends ChargesView {
   id: string
   status: OrderStatus
   customerEmail: string
-  lines: { productId: number; name: string; quantity: number; unitPrice: Money; lineTotal: Money }[]
+  lines: {
+    productId: number
+    /** null for lines of orders placed before variants. */
+    variantId: number | null
+    sku: string | null
+    options: Record<string, string>
+    weightGrams: number
+    name: string
+    quantity: number
+    unitPrice: Money
+    lineTotal: Money
+  }[]
   subtotal: Money
   total: Money
   shippingAddress: Record<string, string>
@@ -95,6 +106,10 @@ export function toOrderView(o: OrderRow, lines: LineRow[], payments: PaymentRow[
     customerEmail: o.customer_email,
     lines: lines.map((l) => ({
       productId: l.product_id,
+      variantId: l.variant_id === null ? null : Number(l.variant_id),
+      sku: l.sku,
+      options: l.options,
+      weightGrams: l.weight_grams,
       name: l.name,
       quantity: l.quantity,
       unitPrice: money(l.unit_amount),

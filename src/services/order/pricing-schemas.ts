@@ -24,7 +24,17 @@ export const QuoteQuery = Type.Object(
 )
 
 export const Quote = Type.Object({
-  lines: Type.Array(Type.Object({ productId: Type.Integer(), name: Type.String(), quantity: Type.Integer(), unitPrice: Money, lineTotal: Money })),
+  lines: Type.Array(
+    Type.Object({
+      productId: Type.Integer(),
+      variantId: Type.Integer(),
+      options: Type.Record(Type.String(), Type.String()),
+      name: Type.String(),
+      quantity: Type.Integer(),
+      unitPrice: Money,
+      lineTotal: Money,
+    }),
+  ),
   subtotal: Money,
   ...Charges,
   shippingOptions: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), price: Money })),

@@ -50,12 +50,17 @@ export async function redeemDiscount(tx: Queryable, codeId: number, userId: stri
   checkCodeUses(code, uses, customerUses)
 }
 
-/** The cart at the catalog's current prices: its lines (products gone are left out), currency and subtotal. */
+/**
+ * The cart at the catalog's current prices (each line's variant's): its lines
+ * (products or variants gone are left out), currency and subtotal. A line without
+ * variant (from before variants) is the product's only variant.
+ */
 export async function pricedCart(deps: OrderDeps, cart: CartLine[]) {
   const products = await deps.products.getProducts(cart.map((l) => l.productId))
   const lines = cart.flatMap((l) => {
     const p = products.get(l.productId)
-    return p ? [{ productId: l.productId, name: p.name, quantity: l.quantity, unitPrice: p.salePrice }] : []
+    const v = l.variantId ? p?.variants.find((x) => x.id === l.variantId) : p?.variants.length === 1 ? p.variants[0] : undefined
+    return p && v ? [{ productId: l.productId, variantId: v.id, options: v.options, name: p.name, quantity: l.quantity, unitPrice: v.salePrice }] : []
   })
   const currency = lines[0]?.unitPrice.currency
   if (currency !== undefined && lines.some((l) => l.unitPrice.currency !== currency)) throw currencyMismatch()
@@ -64,7 +69,7 @@ export async function pricedCart(deps: OrderDeps, cart: CartLine[]) {
 }
 
 export interface QuoteView extends ChargesView {
-  lines: { productId: number; name: string; quantity: number; unitPrice: Money; lineTotal: Money }[]
+  lines: { productId: number; variantId: number; options: Record<string, string>; name: string; quantity: number; unitPrice: Money; lineTotal: Money }[]
   subtotal: Money
   shippingOptions: { id: number; name: string; price: Money }[]
   total: Money

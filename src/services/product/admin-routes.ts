@@ -137,7 +137,7 @@ export async function adminProductRoutes(app: App, { deps, tokens }: { deps: Pro
 
   app.put(
     '/products/:id/stock',
-    { ...admin, schema: { ...doc('Set the stock of a product'), params: ProductId, body: StockBody, response: { 200: S.Product, ...errors } } },
+    { ...admin, schema: { ...doc('Set the stock of a product sold as one variant (409 VARIANT_REQUIRED for several)'), params: ProductId, body: StockBody, response: { 200: S.Product, ...errors } } },
     async (req) => products.setStock(deps, req.params.id, req.body.stock),
   )
 

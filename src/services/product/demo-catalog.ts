@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs'
 import type { Db, Queryable } from '../../platform/db/db.js'
 import * as categories from './category-store.js'
 import * as store from './demo-store.js'
+import * as products from './product-store.js'
+import * as variants from './variant-store.js'
 
 interface DemoData {
   tree: { slug: string; name: string; children: { slug: string; name: string; nouns: string[]; price: [number, number] }[] }[]
@@ -78,6 +80,55 @@ export async function seedDemoCatalog(db: Db, count: number, options: { batchSiz
   return { first, last }
 }
 
+const JACKET_SIZES = ['S', 'M', 'L', 'XL']
+const JACKET_COLOURS = ['Black', 'Olive', 'Navy']
+
+/**
+ * The demo product with options: a jacket in Size × Colour, each variant with its
+ * SKU, stock and weight, XL dearer, one sold out. One transaction.
+ */
+export async function seedDemoVariants(db: Db): Promise<number> {
+  return db.transaction(async (tx) => {
+    const categoryId = (await store.findCategoryIdsBySlug(tx)).get('jackets') ?? null
+    const id = await products.insertProduct(tx, {
+      slug: 'emporium-hooded-rain-jacket',
+      name: 'Emporium Hooded Rain Jacket',
+      description: 'A light, packable waterproof jacket with taped seams and an adjustable hood. Choose your size and colour.',
+      priceAmount: 8900,
+      currency: 'USD',
+      categoryId,
+      attributes: { brand: 'Emporium', material: 'Recycled nylon', color: 'Black, Olive, Navy' },
+      stock: 0,
+      images: [],
+    })
+    await store.markNeedsDemoImage(tx, id)
+    await variants.setOptions(tx, id, [
+      { name: 'Size', values: JACKET_SIZES },
+      { name: 'Colour', values: JACKET_COLOURS },
+    ])
+    const [first] = await variants.listVariants(tx, [id])
+    let n = 0
+    for (const size of JACKET_SIZES) {
+      for (const colour of JACKET_COLOURS) {
+        const options = { Size: size, Colour: colour }
+        const v = { sku: `EMP-RAIN-${size}-${colour.toUpperCase()}`, priceAmount: size === 'XL' ? 9400 : null, weightGrams: 380 + 40 * JACKET_SIZES.indexOf(size) }
+        // Some sell out: the storefront shows them disabled.
+        const stock = n % 5 === 4 ? 0 : 3 + ((n * 7) % 11)
+        if (n === 0) {
+          // The product's default variant becomes the first combination.
+          await variants.setOptionValues(tx, [{ id: first!.id, options }])
+          await variants.updateVariant(tx, id, first!.id, v)
+          await variants.setVariantStock(tx, id, first!.id, stock)
+        } else {
+          await variants.insertVariant(tx, id, { ...v, options, stock })
+        }
+        n++
+      }
+    }
+    return id
+  })
+}
+
 /** On start-up: an empty catalog gets `count` demo products, once, even with several instances starting. */
 export async function seedIfEmpty(db: Db, count: number): Promise<boolean> {
   if (count === 0) return false
@@ -89,6 +140,8 @@ export async function seedIfEmpty(db: Db, count: number): Promise<boolean> {
     return true
   })
   if (!claimed) return false
-  await seedDemoCatalog(db, count)
+  // One of them is the product with options (the oldest, so lists show the generated ones first).
+  await seedDemoVariants(db)
+  if (count > 1) await seedDemoCatalog(db, count - 1)
   return true
 }

@@ -92,3 +92,8 @@ export async function withSeedLock<T>(db: Db, fn: (tx: Queryable) => Promise<T>)
     return fn(tx)
   })
 }
+
+/** A demo product waits for a demo picture (the demo-images job attaches one). */
+export async function markNeedsDemoImage(db: Queryable, productId: number): Promise<void> {
+  await db.query('update catalog.products set needs_demo_image = true where id = $1', [productId])
+}

@@ -28,3 +28,12 @@ export const productUnavailable = declareError('PRODUCT_UNAVAILABLE', 409, (prod
 export const outOfStock = declareError('OUT_OF_STOCK', 409, (line?: { productId: number; name: string; stock: number; wanted: number }) =>
   line ? `Only ${line.stock} left of '${line.name}' (product ${line.productId}); ${line.wanted} wanted` : 'Stock changed during the reservation',
 )
+
+// Variants (admin writes; VARIANT_REQUIRED also refuses a reservation line without variantId).
+export const variantNotFound = declareError('VARIANT_NOT_FOUND', 404, (variantId: number) => `No variant '${variantId}' of this product`)
+export const variantRequired = declareError('VARIANT_REQUIRED', 409, (productId: number) => `Product ${productId} has several variants: name one (variantId)`)
+export const unknownOptionValue = declareError('UNKNOWN_OPTION_VALUE', 400, (detail: string) => `Option values must be one value of each of the product's options: ${detail}`)
+export const variantCombinationTaken = declareError('VARIANT_COMBINATION_TAKEN', 409, 'Another variant of this product has these option values')
+export const skuTaken = declareError('SKU_TAKEN', 409, 'That SKU is already in use')
+export const optionValueInUse = declareError('OPTION_VALUE_IN_USE', 409, (detail: string) => `A variant still uses ${detail}: change or delete it first`)
+export const lastVariant = declareError('LAST_VARIANT', 409, 'A product keeps at least one variant; delete the product instead')

@@ -11,6 +11,7 @@ import { registerInternalRoutes } from './internal-routes.js'
 import { attachNextDemoImage, createImagesInFlight, failInterrupted, type ImageDeps } from './product-images.js'
 import type { ProductDeps } from './product.js'
 import { registerProductRoutes } from './routes.js'
+import { adminVariantRoutes } from './variant-routes.js'
 import { releaseExpired } from './stock.js'
 import { PRODUCT_PATTERNS, PRODUCT_QUEUE, productHandlers } from './subscriptions.js'
 
@@ -106,6 +107,7 @@ export const productService = defineService({
         api.get('/products/health', { schema: { tags: ['health'] }, config: { rateLimit: false } }, (req, reply) => api.health(req, reply))
         registerProductRoutes(api, domain, config.PRODUCT_EDGE_MAX_AGE_SECONDS)
         await api.register(adminProductRoutes, { deps: domain, tokens: deps.tokens })
+        await api.register(adminVariantRoutes, { deps: domain, tokens: deps.tokens })
         await api.register(adminImageRoutes, { deps: domain, tokens: deps.tokens, maxBytes: config.IMAGE_MAX_BYTES })
       },
       { prefix: '/api' },

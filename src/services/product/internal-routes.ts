@@ -5,13 +5,14 @@ import type { App } from '../../platform/server.js'
 import { thumbnailUrl } from './images/image-view.js'
 import { toProduct, type ProductDeps } from './product.js'
 import * as store from './product-store.js'
+import { variantsByProduct } from './product-variants.js'
 import { releaseReservation, reserveStock } from './stock.js'
 
 const ProductId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
 const ReserveBody = Type.Object(
   {
     orderId: Type.String({ format: 'uuid' }),
-    lines: Type.Array(Type.Object({ productId: ProductId, quantity: Type.Integer({ minimum: 1, maximum: 1000 }) }, { additionalProperties: false }), {
+    lines: Type.Array(Type.Object({ productId: ProductId, variantId: Type.Optional(ProductId), quantity: Type.Integer({ minimum: 1, maximum: 1000 }) }, { additionalProperties: false }), {
       minItems: 1,
       maxItems: 100,
     }),
@@ -33,11 +34,12 @@ export function registerInternalRoutes(app: App, deps: ProductDeps, internalToke
   app.get('/internal/catalog/products', { ...guard, schema: { ...guard.schema, querystring: IdsQuery } }, async (req) => {
     const ids = req.query.ids.split(',').map(Number)
     const rows = await store.findProductsByIds(deps.readDb, ids)
-    const items: ProductSummary[] = rows.map((r) => {
-      const p = toProduct(r, deps.imagesBaseUrl)
+    const products = rows.map((r) => toProduct(r, deps.imagesBaseUrl))
+    const variants = await variantsByProduct(deps.readDb, products)
+    const items: ProductSummary[] = products.map((p, i) => {
       // The cart shows the first image's thumbnail.
-      const image = thumbnailUrl(r.images, deps.imagesBaseUrl)
-      return { id: p.id, slug: p.slug, name: p.name, price: p.price, salePrice: p.salePrice, stock: p.stock, inStock: p.inStock, image }
+      const image = thumbnailUrl(rows[i]!.images, deps.imagesBaseUrl)
+      return { id: p.id, slug: p.slug, name: p.name, price: p.price, salePrice: p.salePrice, stock: p.stock, inStock: p.inStock, image, variants: variants.get(p.id)! }
     })
     return { items }
   })

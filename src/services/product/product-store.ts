@@ -1,5 +1,6 @@
 import type { Queryable } from '../../platform/db/db.js'
 import type { StoredImage } from './images/image-view.js'
+import type { ProductOption } from './variant-store.js'
 
 /** The SQL of products and deals (schema `catalog`); categories, stock and demo data have their own stores. */
 
@@ -14,6 +15,9 @@ export interface ProductRow {
   category_slug: string | null
   category_name: string | null
   attributes: Record<string, unknown>
+  /** The product's options, in order ([] for a product sold as one variant). */
+  options: ProductOption[]
+  /** The sum of its live variants' stock. */
   stock: number
   /** The read model of the ready images (image-store.ts keeps it). */
   images: StoredImage[]
@@ -47,7 +51,7 @@ export interface ProductQuery {
 // The columns of a ProductRow: p the product, c its category, d a running deal.
 const PRODUCT_COLUMNS = `
   p.id, p.slug, p.name, p.description, p.price_amount, p.currency, p.category_id,
-  c.slug as category_slug, c.name as category_name, p.attributes, p.stock, p.images,
+  c.slug as category_slug, c.name as category_name, p.attributes, p.options, p.stock, p.images,
   p.popularity, p.created_at, p.updated_at,
   d.id as deal_id, d.title as deal_title, d.discount_percent as deal_discount_percent, d.ends_at as deal_ends_at`
 // With d the best running deal of each product, for prices shown anywhere.
@@ -207,7 +211,8 @@ export async function insertProduct(db: Queryable, p: ProductInput): Promise<num
   return rows[0]!.id
 }
 
-const PRODUCT_PATCH_COLUMNS: Record<keyof ProductInput, string> = {
+/** Stock is not among them: it is the variants' (product-variants.ts sets it). */
+const PRODUCT_PATCH_COLUMNS: Record<Exclude<keyof ProductInput, 'stock'>, string> = {
   slug: 'slug',
   name: 'name',
   description: 'description',
@@ -215,7 +220,6 @@ const PRODUCT_PATCH_COLUMNS: Record<keyof ProductInput, string> = {
   currency: 'currency',
   categoryId: 'category_id',
   attributes: 'attributes',
-  stock: 'stock',
   images: 'images',
 }
 
@@ -223,7 +227,7 @@ const PRODUCT_PATCH_COLUMNS: Record<keyof ProductInput, string> = {
 export async function updateProduct(db: Queryable, id: number, patch: Partial<ProductInput>): Promise<boolean> {
   const sets: string[] = []
   const params: unknown[] = [id]
-  for (const [key, column] of Object.entries(PRODUCT_PATCH_COLUMNS) as [keyof ProductInput, string][]) {
+  for (const [key, column] of Object.entries(PRODUCT_PATCH_COLUMNS) as [Exclude<keyof ProductInput, 'stock'>, string][]) {
     if (patch[key] === undefined) continue
     params.push(key === 'images' ? JSON.stringify(patch[key]) : patch[key])
     sets.push(`${column} = $${params.length}`)
@@ -233,19 +237,21 @@ export async function updateProduct(db: Queryable, id: number, patch: Partial<Pr
   return r.rowCount === 1
 }
 
+/** Its variants go with it (their SKUs become free again); orders and reservations keep pointing at them. */
 export async function softDeleteProduct(db: Queryable, id: number): Promise<boolean> {
-  const r = await db.query(
-    `update catalog.products set deleted_at = now(), updated_at = now(),
-       slug = slug || '-deleted-' || id
-     where id = $1 and deleted_at is null`,
+  const { rows } = await db.query<{ id: number }>(
+    `with del as (
+       update catalog.products set deleted_at = now(), updated_at = now(),
+         slug = slug || '-deleted-' || id
+       where id = $1 and deleted_at is null returning id
+     ), variants as (
+       update catalog.variants v set deleted_at = now(), updated_at = now() from del
+       where v.product_id = del.id and v.deleted_at is null
+     )
+     select id from del`,
     [id],
   )
-  return r.rowCount === 1
-}
-
-export async function setStock(db: Queryable, id: number, stock: number): Promise<boolean> {
-  const r = await db.query('update catalog.products set stock = $2, updated_at = now() where id = $1 and deleted_at is null', [id, stock])
-  return r.rowCount === 1
+  return rows.length === 1
 }
 
 export interface DealInput {

@@ -1,4 +1,4 @@
-import type { Money } from '../../contracts/product.js'
+import type { Money, VariantSummary } from '../../contracts/product.js'
 import type { ReadThrough } from '../../platform/cache/read-through.js'
 import type { CursorCodec } from '../../platform/cursors.js'
 import type { Db } from '../../platform/db/db.js'
@@ -13,9 +13,12 @@ import {
   invalidValue,
   productNotFound,
   referenceNotFound,
+  skuTaken,
   slugTaken,
   sortNeedsQuery,
+  variantCombinationTaken,
 } from './errors.js'
+import { setOnlyVariantStock, variantsByProduct, type ProductOption } from './product-variants.js'
 import * as store from './product-store.js'
 import type { ProductRow, ProductSort } from './product-store.js'
 import * as categories from './category-store.js'
@@ -53,8 +56,13 @@ export interface Product {
   deal: { id: number; title: string; discountPercent: number; endsAt: string } | null
   category: { id: number; slug: string; name: string } | null
   attributes: Record<string, unknown>
+  /** Ordered; [] for a product sold as one variant. */
+  options: ProductOption[]
+  /** The sum of its live variants' stock. */
   stock: number
   inStock: boolean
+  /** One product's answer only (not lists): the live variants by position. */
+  variants?: VariantSummary[]
   /** The ready images by position, each with its variants' URLs by format (srcset). */
   images: ImageView[]
   createdAt: string
@@ -81,6 +89,7 @@ export function toProduct(r: ProductRow, imagesBaseUrl: string): Product {
         : null,
     category: r.category_id !== null ? { id: r.category_id, slug: r.category_slug!, name: r.category_name! } : null,
     attributes: r.attributes,
+    options: r.options,
     stock: r.stock,
     inStock: r.stock > 0,
     images: r.images.map((i) => imageView(i, imagesBaseUrl)),
@@ -170,8 +179,18 @@ export function getProduct(deps: ProductDeps, idOrSlug: string) {
       row = await store.findProductBySlug(deps.readDb, idOrSlug)
     }
     if (!row) throw productNotFound(idOrSlug)
-    return toProduct(row, deps.imagesBaseUrl)
+    return withVariants(deps.readDb, toProduct(row, deps.imagesBaseUrl))
   })
+}
+
+async function withVariants(db: Db, product: Product): Promise<Product> {
+  return { ...product, variants: (await variantsByProduct(db, [product]).then((m) => m.get(product.id)))! }
+}
+
+/** One live product with its variants, read from db (no cache); undefined when there is none. */
+export async function loadProduct(db: Db, imagesBaseUrl: string, id: number): Promise<Product | undefined> {
+  const row = await store.findProductById(db, id)
+  return row && withVariants(db, toProduct(row, imagesBaseUrl))
 }
 
 export function getCategories(deps: ProductDeps) {
@@ -219,7 +238,11 @@ export function getRecommendations(deps: ProductDeps, productId: number | undefi
 function translateWriteError(err: unknown): never {
   const code = pgCode(err)
   const constraint = (err as { constraint?: string }).constraint ?? ''
-  if (code === PgCode.uniqueViolation) throw slugTaken()
+  if (code === PgCode.uniqueViolation) {
+    if (constraint === 'variants_sku') throw skuTaken()
+    if (constraint === 'variants_combination') throw variantCombinationTaken()
+    throw slugTaken()
+  }
   if (code === PgCode.foreignKeyViolation || code === PgCode.restrictViolation) {
     if (constraint.includes('parent') || constraint.includes('category')) {
       throw categoryInUseOrMissing()
@@ -230,7 +253,7 @@ function translateWriteError(err: unknown): never {
   throw err
 }
 
-async function write<T>(deps: ProductDeps, namespaces: readonly string[], fn: () => Promise<T>): Promise<T> {
+export async function write<T>(deps: ProductDeps, namespaces: readonly string[], fn: () => Promise<T>): Promise<T> {
   let result: T
   try {
     result = await fn()
@@ -243,25 +266,32 @@ async function write<T>(deps: ProductDeps, namespaces: readonly string[], fn: ()
 }
 
 export async function createProduct(deps: ProductDeps, input: store.ProductInput): Promise<Product> {
+  // The database gives it its default variant (migration 005), with the stock.
   const id = await write(deps, ALL_NS, () => store.insertProduct(deps.db, input))
-  return toProduct((await store.findProductById(deps.db, id))!, deps.imagesBaseUrl)
+  return (await loadProduct(deps.db, deps.imagesBaseUrl, id))!
 }
 
 export async function updateProduct(deps: ProductDeps, id: number, patch: Partial<store.ProductInput>): Promise<Product> {
-  const found = await write(deps, ALL_NS, () => store.updateProduct(deps.db, id, patch))
+  const { stock, ...rest } = patch
+  const found = await write(deps, ALL_NS, () =>
+    deps.db.transaction(async (tx) => {
+      // Stock is its only variant's (refused for several): in the same transaction, so nothing is half-written.
+      if (stock !== undefined) await setOnlyVariantStock(tx, id, stock)
+      return store.updateProduct(tx, id, rest)
+    }),
+  )
   if (!found) throw productNotFound(id)
-  return toProduct((await store.findProductById(deps.db, id))!, deps.imagesBaseUrl)
+  return (await loadProduct(deps.db, deps.imagesBaseUrl, id))!
 }
 
 export async function deleteProduct(deps: ProductDeps, id: number): Promise<void> {
   if (!(await write(deps, ALL_NS, () => store.softDeleteProduct(deps.db, id)))) throw productNotFound(id)
 }
 
+/** The stock of a product sold as one variant; VARIANT_REQUIRED for one with several. */
 export async function setStock(deps: ProductDeps, id: number, stock: number): Promise<Product> {
-  if (!(await write(deps, [NS.products, NS.deals, NS.recommendations], () => store.setStock(deps.db, id, stock)))) {
-    throw productNotFound(id)
-  }
-  return toProduct((await store.findProductById(deps.db, id))!, deps.imagesBaseUrl)
+  await write(deps, [NS.products, NS.deals, NS.recommendations], () => deps.db.transaction((tx) => setOnlyVariantStock(tx, id, stock)))
+  return (await loadProduct(deps.db, deps.imagesBaseUrl, id))!
 }
 
 export async function createCategory(deps: ProductDeps, input: CategoryInput): Promise<number> {

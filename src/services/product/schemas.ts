@@ -7,6 +7,18 @@ export const SLUG = '^[a-z0-9]+(-[a-z0-9]+)*$'
 
 export const Money = Type.Object({ amount: Type.Integer(), currency: Type.String() })
 
+export const ProductOption = Type.Object({ name: Type.String(), values: Type.Array(Type.String()) })
+export const Variant = Type.Object({
+  id: Type.Integer(),
+  sku: Type.String(),
+  options: Type.Record(Type.String(), Type.String(), { description: "One value of each of the product's options; {} for a product without options." }),
+  price: Money,
+  salePrice: Money,
+  stock: Type.Integer(),
+  inStock: Type.Boolean(),
+  weightGrams: Type.Integer(),
+})
+
 export const Product = Type.Object({
   id: Type.Integer(),
   slug: Type.String(),
@@ -20,8 +32,10 @@ export const Product = Type.Object({
   ]),
   category: Type.Union([Type.Object({ id: Type.Integer(), slug: Type.String(), name: Type.String() }), Type.Null()]),
   attributes: Type.Record(Type.String(), Type.Unknown()),
-  stock: Type.Integer(),
+  options: Type.Array(ProductOption, { description: 'The options a variant is chosen by (Size, Colour), in order; [] for a product sold as one variant.' }),
+  stock: Type.Integer({ description: "The sum of the live variants' stock." }),
   inStock: Type.Boolean(),
+  variants: Type.Optional(Type.Array(Variant, { description: 'One product only (not in lists): the live variants by position; one with options {} for a product without options.' })),
   images: Type.Array(imageViewSchema, { description: 'The ready images by position; variants by format, ascending widths, for srcset.' }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),

@@ -1,4 +1,4 @@
-import type { ReservationStatus } from '../../contracts/product.js'
+import type { ReservationStatus, ReservedLine } from '../../contracts/product.js'
 import type { Queryable } from '../../platform/db/db.js'
 import { RESERVATION_INITIAL_STATUS, type ReservationTransition } from './reservation-states.js'
 
@@ -16,6 +16,14 @@ export interface StockRow {
   name: string
 }
 
+/** A variant as the reservation locked it. */
+export interface VariantStockRow {
+  id: number
+  productId: number
+  stock: number
+  live: boolean
+}
+
 /** Locks the products' rows in id order (so two checkouts never deadlock) and reads their stock. */
 export async function lockProductsForStock(tx: Queryable, ids: readonly number[]): Promise<StockRow[]> {
   const { rows } = await tx.query<StockRow>(
@@ -30,73 +38,130 @@ export interface AtomicReservation {
   ok: boolean
   /** The products asked for, as locked: to tell which line was refused. */
   products: StockRow[]
+  /** The variants asked for, as locked. */
+  variants: VariantStockRow[]
+  /** Per request line (in order): the variant it resolved to; null when none (several, or none live). */
+  resolved: (number | null)[]
   reservation: ReservationRow | undefined
 }
 
 /**
  * The whole reservation in one statement, so one round trip and no explicit
- * transaction: lock the products in id order, check every line (live, enough
- * stock), and only if all pass take the stock and write the reservation with the
- * prices of the moment (after the best running deal). A second reservation for
- * the same order fails on the primary key and changes nothing.
+ * transaction: lock the products, then the variants, each in id order; resolve a
+ * line without variant to the product's only live variant; check every line
+ * (product and variant live, the variant its product's, enough stock), and only if
+ * all pass take each variant's stock (and the same from its product's total) and
+ * write the reservation with the prices of the moment (the variant's price, after
+ * the product's best running deal). A second reservation for the same order fails
+ * on the primary key and changes nothing.
  */
 export async function reserveAtomically(
   db: Queryable,
   orderId: string,
-  lines: readonly { productId: number; quantity: number }[],
+  lines: readonly { productId: number; variantId: number | null; quantity: number }[],
   ttlSeconds: number,
 ): Promise<AtomicReservation> {
-  const { rows } = await db.query<{ ok: boolean; products: StockRow[] | null; order_id: string | null; status: ReservationRow['status'] | null; lines: ReservationRow['lines'] | null; expires_at: Date | null }>(
+  const { rows } = await db.query<{
+    ok: boolean
+    products: StockRow[] | null
+    variants: VariantStockRow[] | null
+    resolved: (number | null)[]
+    order_id: string | null
+    status: ReservationRow['status'] | null
+    lines: ReservationRow['lines'] | null
+    expires_at: Date | null
+  }>(
     `with req as (
-       select * from unnest($2::bigint[], $3::int[]) as r(id, q)
+       select * from unnest($2::bigint[], $3::bigint[], $4::int[]) with ordinality as r(pid, vid, q, n)
      ), locked as (
        select p.id, p.slug, p.name, p.stock, p.deleted_at is null as live
        from catalog.products p where p.id = any($2::bigint[]) order by p.id for update
-     ), verdict as (
-       select count(l.id) = count(*) and coalesce(bool_and(l.live and l.stock >= r.q), false) as ok
-       from req r left join locked l on l.id = r.id
-     ), upd as (
-       update catalog.products p set stock = p.stock - r.q, updated_at = now()
+     ), resolved as (
+       select r.n, r.pid, r.q, coalesce(r.vid, (
+         select min(v.id) from catalog.variants v where v.product_id = r.pid and v.deleted_at is null having count(*) = 1
+       )) as vid
        from req r
-       where p.id = r.id and (select ok from verdict) and p.stock >= r.q
-       returning p.id, p.name, p.currency, r.q as quantity,
-         (p.price_amount * (100 - coalesce((select max(d.discount_percent) from catalog.deals d
-            where d.product_id = p.id and d.starts_at <= now() and d.ends_at > now()), 0))) / 100 as unit_amount
+     ), vlocked as (
+       select v.id, v.product_id, v.stock, v.deleted_at is null as live
+       -- Only once every product is locked (the sub-select runs first): locks are always taken products first.
+       from catalog.variants v where (select count(*) from locked) >= 0 and v.id in (select vid from resolved) order by v.id for update
+     ), wanted as (
+       select pid, vid, sum(q)::int as q from resolved group by pid, vid
+     ), verdict as (
+       select (select count(*) from locked) = (select count(distinct pid) from req)
+         and bool_and(coalesce(l.live and v.live and v.product_id = w.pid and v.stock >= w.q, false)) as ok
+       from wanted w left join locked l on l.id = w.pid left join vlocked v on v.id = w.vid
+     ), vupd as (
+       update catalog.variants v set stock = v.stock - w.q, updated_at = now()
+       from wanted w
+       where v.id = w.vid and (select ok from verdict) and v.stock >= w.q
+       returning v.id, v.product_id, v.sku, v.option_values, v.weight_grams, v.price_amount, w.q as quantity
+     ), pupd as (
+       update catalog.products p set stock = p.stock - s.q, updated_at = now()
+       from (select product_id, sum(quantity)::int as q from vupd group by product_id) s
+       where p.id = s.product_id
+       returning p.id, p.name, p.currency, p.price_amount,
+         coalesce((select max(d.discount_percent) from catalog.deals d
+           where d.product_id = p.id and d.starts_at <= now() and d.ends_at > now()), 0) as percent
      ), ins as (
        insert into catalog.reservations (order_id, status, lines, expires_at)
-       select $1, $5::text,
-         jsonb_agg(jsonb_build_object('productId', id, 'quantity', quantity, 'name', name,
-           'unitPrice', jsonb_build_object('amount', unit_amount, 'currency', currency)) order by id),
-         now() + make_interval(secs => $4)
-       from upd having count(*) > 0
+       select $1, $6::text,
+         jsonb_agg(jsonb_build_object('productId', p.id, 'variantId', v.id, 'sku', v.sku, 'options', v.option_values,
+           'weightGrams', v.weight_grams, 'quantity', v.quantity, 'name', p.name,
+           'unitPrice', jsonb_build_object('amount', (coalesce(v.price_amount, p.price_amount) * (100 - p.percent)) / 100, 'currency', p.currency))
+           order by p.id, v.id),
+         now() + make_interval(secs => $5)
+       from vupd v join pupd p on p.id = v.product_id having count(*) > 0
        returning order_id, status, lines, expires_at
      )
      select (select ok from verdict) as ok,
        (select jsonb_agg(jsonb_build_object('id', id, 'slug', slug, 'name', name, 'stock', stock, 'live', live) order by id) from locked) as products,
+       (select jsonb_agg(jsonb_build_object('id', id, 'productId', product_id, 'stock', stock, 'live', live) order by id) from vlocked) as variants,
+       (select array_agg(vid order by n) from resolved) as resolved,
        ins.order_id, ins.status, ins.lines, ins.expires_at
      from (select 1) as one left join ins on true`,
-    [orderId, lines.map((l) => l.productId), lines.map((l) => l.quantity), ttlSeconds, RESERVATION_INITIAL_STATUS],
+    [orderId, lines.map((l) => l.productId), lines.map((l) => l.variantId), lines.map((l) => l.quantity), ttlSeconds, RESERVATION_INITIAL_STATUS],
   )
   const r = rows[0]!
   return {
     ok: r.ok,
     products: r.products ?? [],
+    variants: r.variants ?? [],
+    resolved: (r.resolved ?? []).map((v) => (v === null ? null : Number(v))),
     reservation: r.order_id ? { order_id: r.order_id, status: r.status!, lines: r.lines!, expires_at: r.expires_at! } : undefined,
   }
 }
 
-export async function incrementStock(tx: Queryable, lines: readonly { productId: number; quantity: number }[]): Promise<void> {
+/**
+ * Gives stock back to the lines' variants and the same to their products' totals
+ * (the products must be locked first: lockProductsForStock). A line without a
+ * variant (a reservation made before variants existed) goes to the product's
+ * first variant, its default one. A deleted variant's stock no longer counts in its
+ * product's total, so only live variants add to it.
+ */
+export async function incrementStock(tx: Queryable, lines: readonly { productId: number; variantId?: number | undefined; quantity: number }[]): Promise<void> {
   await tx.query(
-    `update catalog.products p set stock = p.stock + l.q, updated_at = now()
-     from unnest($1::bigint[], $2::int[]) as l(id, q) where p.id = l.id`,
-    [lines.map((l) => l.productId), lines.map((l) => l.quantity)],
+    `with l as (
+       select r.pid, coalesce(r.vid, (select min(v.id) from catalog.variants v where v.product_id = r.pid)) as vid, r.q
+       from unnest($1::bigint[], $2::bigint[], $3::int[]) as r(pid, vid, q)
+     ), agg as (
+       select vid, sum(q)::int as q from l group by vid
+     ), vupd as (
+       update catalog.variants v set stock = v.stock + agg.q, updated_at = now()
+       from agg where v.id = agg.vid
+       returning v.product_id, agg.q, v.deleted_at is null as live
+     )
+     update catalog.products p set stock = p.stock + s.q, updated_at = now()
+     from (select product_id, sum(q)::int as q from vupd where live group by product_id) s
+     where p.id = s.product_id`,
+    [lines.map((l) => l.productId), lines.map((l) => l.variantId ?? null), lines.map((l) => l.quantity)],
   )
 }
 
 export interface ReservationRow {
   order_id: string
   status: ReservationStatus
-  lines: { productId: number; quantity: number; name: string; unitPrice: { amount: number; currency: string } }[]
+  lines: ReservedLine[]
   expires_at: Date
 }
 
@@ -127,7 +192,11 @@ export async function listExpiredReservations(db: Queryable, limit: number, expi
 }
 
 /** Units sold raise popularity; every pair of products in one order counts as bought together. */
-export async function recordSale(tx: Queryable, lines: readonly { productId: number; quantity: number }[]): Promise<void> {
+export async function recordSale(tx: Queryable, sold: readonly { productId: number; quantity: number }[]): Promise<void> {
+  // One line per product (an order may hold several variants of one): an update joined twice to a row changes it once.
+  const perProduct = new Map<number, number>()
+  for (const l of sold) perProduct.set(l.productId, (perProduct.get(l.productId) ?? 0) + l.quantity)
+  const lines = [...perProduct].map(([productId, quantity]) => ({ productId, quantity }))
   await tx.query(
     `update catalog.products p set popularity = p.popularity + l.q
      from unnest($1::bigint[], $2::int[]) as l(id, q) where p.id = l.id`,

@@ -2,16 +2,17 @@ import type { Reservation, ReservationLineRequest } from '../../contracts/produc
 import { PgCode, pgCode, type Queryable } from '../../platform/db/db.js'
 import type { AppError } from '../../platform/errors.js'
 import { NS, type ProductDeps } from './product.js'
-import { outOfStock, productUnavailable } from './errors.js'
+import { outOfStock, productUnavailable, variantRequired } from './errors.js'
 import { canMove, RESERVATION_TRANSITIONS, type ReservationTransition } from './reservation-states.js'
 import * as store from './stock-store.js'
 import type { ReservationRow } from './stock-store.js'
 
 /**
- * Stock has one owner: this service. A reservation takes the stock of every line
- * of an order in one transaction (rows locked in product-id order, a conditional
- * decrement that cannot go below zero), keyed by the order id so that reserving
- * twice is a no-op. The order's events confirm it (paid) or release it
+ * Stock has one owner: this service, and it is counted per variant (a product's
+ * stock is the sum of its live variants'). A reservation takes the stock of every
+ * line's variant in one transaction (product rows locked in product-id order, then
+ * variant rows in variant-id order, a conditional decrement that cannot go below
+ * zero), keyed by the order id so that reserving twice is a no-op. The order's events confirm it (paid) or release it
  * (cancelled); a reservation whose order never got written expires.
  */
 
@@ -19,11 +20,24 @@ export function toReservation(r: ReservationRow): Reservation {
   return { orderId: r.order_id, status: r.status, lines: r.lines, expiresAt: r.expires_at.toISOString() }
 }
 
-/** One line per product, quantities added, in product-id order. */
-export function normalizeLines(lines: readonly ReservationLineRequest[]): ReservationLineRequest[] {
-  const byId = new Map<number, number>()
-  for (const l of lines) byId.set(l.productId, (byId.get(l.productId) ?? 0) + l.quantity)
-  return [...byId].map(([productId, quantity]) => ({ productId, quantity })).sort((a, b) => a.productId - b.productId)
+export interface NormalLine {
+  productId: number
+  /** null: the product's only variant. */
+  variantId: number | null
+  quantity: number
+}
+
+/** One line per product and variant, quantities added, in (product id, variant id) order. */
+export function normalizeLines(lines: readonly { productId: number; variantId?: number | null | undefined; quantity: number }[]): NormalLine[] {
+  const byKey = new Map<string, NormalLine>()
+  for (const l of lines) {
+    const variantId = l.variantId ?? null
+    const key = `${l.productId}:${variantId ?? ''}`
+    const seen = byKey.get(key)
+    if (seen) seen.quantity += l.quantity
+    else byKey.set(key, { productId: l.productId, variantId, quantity: l.quantity })
+  }
+  return [...byKey.values()].sort((a, b) => a.productId - b.productId || (a.variantId ?? 0) - (b.variantId ?? 0))
 }
 
 export async function reserveStock(deps: ProductDeps, orderId: string, requested: readonly ReservationLineRequest[], ttlSeconds: number): Promise<Reservation> {
@@ -38,17 +52,31 @@ export async function reserveStock(deps: ProductDeps, orderId: string, requested
     if (!existing) throw err
     return toReservation(existing)
   }
-  if (!result.ok || !result.reservation) throw refusal(lines, result.products)
+  if (!result.ok || !result.reservation) throw refusal(lines, result)
   await forgetCachedProducts(deps, result.products)
   return toReservation(result.reservation)
 }
 
-function refusal(lines: readonly ReservationLineRequest[], products: store.StockRow[]): AppError {
-  const byId = new Map(products.map((p) => [p.id, p]))
-  for (const l of lines) {
-    const p = byId.get(l.productId)
+/** Why a reservation was refused: the first line that fails, in line order. */
+function refusal(lines: readonly NormalLine[], result: store.AtomicReservation): AppError {
+  const products = new Map(result.products.map((p) => [p.id, p]))
+  const variants = new Map(result.variants.map((v) => [v.id, v]))
+  // Several lines may resolve to one variant (one without variantId, one naming it).
+  const wanted = new Map<number, number>()
+  lines.forEach((l, i) => {
+    const vid = result.resolved[i]
+    if (vid != null) wanted.set(vid, (wanted.get(vid) ?? 0) + l.quantity)
+  })
+  for (const [i, l] of lines.entries()) {
+    const p = products.get(l.productId)
     if (!p || !p.live) return productUnavailable(l.productId)
-    if (p.stock < l.quantity) return outOfStock({ productId: l.productId, name: p.name, stock: p.stock, wanted: l.quantity })
+    const vid = result.resolved[i]
+    // No variant named and not exactly one live: a live product keeps at least one (LAST_VARIANT), so several.
+    if (vid == null) return variantRequired(l.productId)
+    const v = variants.get(vid)
+    if (!v || !v.live || v.productId !== l.productId) return productUnavailable(l.productId)
+    const want = wanted.get(vid)!
+    if (v.stock < want) return outOfStock({ productId: l.productId, name: p.name, stock: v.stock, wanted: want })
   }
   return outOfStock()
 }
@@ -69,9 +97,8 @@ export async function releaseReservation(deps: ProductDeps, orderId: string): Pr
 
 /** Puts a locked reservation's stock back and moves it along the transition (release, expire); returns the products touched. */
 async function giveBack(tx: Queryable, r: ReservationRow, transition: ReservationTransition): Promise<store.StockRow[]> {
-  const lines = normalizeLines(r.lines)
-  const locked = await store.lockProductsForStock(tx, lines.map((l) => l.productId))
-  await store.incrementStock(tx, lines)
+  const locked = await store.lockProductsForStock(tx, [...new Set(r.lines.map((l) => l.productId))].sort((a, b) => a - b))
+  await store.incrementStock(tx, r.lines)
   await store.moveReservation(tx, r.order_id, transition)
   return locked
 }

@@ -21,6 +21,12 @@ function quantityOf(text: string): number | undefined {
   return /^\d{1,3}$/.test(text) ? Number(text) : undefined
 }
 
+/** The form's variantId, when it has one (a product with several variants). */
+function variantOf(req: FastifyRequest): number | undefined {
+  const text = formText(req, 'variantId')
+  return /^[1-9]\d{0,15}$/.test(text) ? Number(text) : undefined
+}
+
 export function registerCartPages(app: FastifyInstance, shop: Shop) {
   app.get('/cart', async (req, reply) => {
     const cart = await callCart(shop, req, reply, { method: 'GET', path: '/api/cart' })
@@ -31,10 +37,11 @@ export function registerCartPages(app: FastifyInstance, shop: Shop) {
   app.post('/cart/items', async (req, reply) => {
     const productId = Number(formText(req, 'productId'))
     const quantity = quantityOf(formText(req, 'quantity')) ?? 1
+    const variantId = variantOf(req)
     try {
       if (!Number.isSafeInteger(productId) || productId < 1) throw productNotFound()
-      const cart = await callCart(shop, req, reply, { method: 'POST', path: '/api/cart/items', body: { productId, quantity } })
-      const line = cart.items.find((i) => i.productId === productId)
+      const cart = await callCart(shop, req, reply, { method: 'POST', path: '/api/cart/items', body: { productId, ...(variantId ? { variantId } : {}), quantity } })
+      const line = cart.items.find((i) => i.productId === productId && (!variantId || i.variantId === variantId))
       if (wantsJson(req)) {
         return { itemCount: cart.itemCount, subtotal: money(cart.subtotal), message: `Added to your cart${line?.name ? `: ${line.name}` : ''}.` }
       }
@@ -51,13 +58,15 @@ export function registerCartPages(app: FastifyInstance, shop: Shop) {
     const productId = Number((req.params as { productId: string }).productId)
     const remove = formText(req, 'action') === 'remove'
     const quantity = quantityOf(formText(req, 'quantity'))
+    const variantId = variantOf(req)
     try {
       if (!Number.isSafeInteger(productId) || productId < 1) throw cartItemNotFound()
+      const path = `/api/cart/items/${productId}${variantId ? `?variantId=${variantId}` : ''}`
       if (remove || quantity === 0) {
-        await callCart(shop, req, reply, { method: 'DELETE', path: `/api/cart/items/${productId}` })
+        await callCart(shop, req, reply, { method: 'DELETE', path })
       } else {
         if (quantity === undefined) throw validation('Quantity must be a whole number')
-        await callCart(shop, req, reply, { method: 'PATCH', path: `/api/cart/items/${productId}`, body: { quantity } })
+        await callCart(shop, req, reply, { method: 'PATCH', path, body: { quantity } })
       }
       return reply.redirect('/cart?updated=1', 303)
     } catch (err) {

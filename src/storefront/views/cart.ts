@@ -2,7 +2,7 @@ import type { Cart, CartLine } from '../api-types.js'
 import { money } from '../format.js'
 import { html, type SafeHtml } from '../html.js'
 import type { PageContent, ViewContext } from './layout.js'
-import { alert, csrfField } from './parts.js'
+import { alert, csrfField, optionsText } from './parts.js'
 
 export function cartPage(v: ViewContext, cart: Cart, messages: { error?: string; notice?: string }): PageContent {
   return {
@@ -30,9 +30,11 @@ ${cart.items.length === 0
 
 function cartRow(v: ViewContext, line: CartLine): SafeHtml {
   const name = line.available && line.name ? html`<a href="/products/${line.slug ?? ''}">${line.name}</a>` : html`<span>A product that is no longer sold</span>`
-  const id = `qty-${line.productId}`
+  const id = `qty-${line.productId}-${line.variantId ?? 0}`
+  const chosen = optionsText(line.options)
   return html`<tr>
     <td>${line.image && html`<img class="cart-thumb" src="${line.image}" alt="" width="64" height="64" loading="lazy" decoding="async">`}${name}
+      ${chosen && html`<br><small class="variant">${chosen}</small>`}
       ${line.priceChanged && line.previousUnitPrice && html`<br><small>Price changed from ${money(line.previousUnitPrice)}</small>`}
       ${line.exceedsStock && html`<br><small class="stock out">Only ${line.stock} in stock</small>`}
     </td>
@@ -40,7 +42,8 @@ function cartRow(v: ViewContext, line: CartLine): SafeHtml {
     <td>
       <form class="inline" action="/cart/items/${line.productId}" method="post">
         ${csrfField(v)}
-        <label class="visually-hidden" for="${id}">Quantity of ${line.name ?? 'this product'}</label>
+        ${line.variantId && html`<input type="hidden" name="variantId" value="${line.variantId}">`}
+        <label class="visually-hidden" for="${id}">Quantity of ${line.name ?? 'this product'}${chosen ? ` (${chosen})` : ''}</label>
         <input id="${id}" name="quantity" type="number" min="0" max="99" value="${line.quantity}" inputmode="numeric" class="qty">
         <button type="submit" name="action" value="update" class="button small">Update</button>
         <button type="submit" name="action" value="remove" class="button small link">Remove<span class="visually-hidden"> ${line.name ?? ''}</span></button>

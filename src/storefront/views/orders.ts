@@ -2,7 +2,7 @@ import type { Order, Page } from '../api-types.js'
 import { dateTime, money, ORDER_STATUS_LABELS, shortId } from '../format.js'
 import { html, queryString, type SafeHtml } from '../html.js'
 import type { PageContent, ViewContext } from './layout.js'
-import { alert, breadcrumbs, csrfField } from './parts.js'
+import { alert, breadcrumbs, csrfField, optionsText } from './parts.js'
 
 export function statusBadge(o: Order): SafeHtml {
   return html`<span class="status status-${o.status}">${ORDER_STATUS_LABELS[o.status] ?? o.status}</span>`
@@ -12,7 +12,7 @@ export function orderLines(o: Order): SafeHtml {
   return html`<table class="order-lines">
     <caption class="visually-hidden">Products in order ${shortId(o.id)}</caption>
     <thead><tr><th scope="col">Product</th><th scope="col" class="num">Price</th><th scope="col">Quantity</th><th scope="col" class="num">Total</th></tr></thead>
-    <tbody>${o.lines.map((l) => html`<tr><td>${l.name}</td><td class="num">${money(l.unitPrice)}</td><td class="num">${l.quantity}</td><td class="num">${money(l.lineTotal)}</td></tr>`)}</tbody>
+    <tbody>${o.lines.map((l) => html`<tr><td>${l.name}${l.options && Object.keys(l.options).length > 0 && html`<br><small class="variant">${optionsText(l.options)}</small>`}</td><td class="num">${money(l.unitPrice)}</td><td class="num">${l.quantity}</td><td class="num">${money(l.lineTotal)}</td></tr>`)}</tbody>
     <tfoot>
       ${charged(o).map(([label, amount]) => html`<tr><th scope="row" colspan="3">${label}</th><td class="num">${amount}</td></tr>`)}
       <tr><th scope="row" colspan="3">Total</th><td class="num">${money(o.total)}</td></tr>

@@ -55,16 +55,35 @@ function initials(name: string): string {
     .join('')
 }
 
+/** "Size: M, Colour: Blue" (empty for a product without options). */
+export function optionsText(options: Record<string, string>): string {
+  return Object.entries(options).map(([name, value]) => `${name}: ${value}`).join(', ')
+}
+
+/**
+ * The add-to-cart form. A product with options offers its variants in a labelled
+ * <select> (a plain form field: it works without JavaScript); where its variants
+ * are not known (a card in a list), the card links to the product page instead.
+ */
 export function addToCartForm(v: ViewContext, p: Product, withQuantity = false): SafeHtml {
   if (!p.inStock) return html`<p class="stock out">Out of stock</p>`
-  const max = Math.min(10, p.stock)
+  const choices = (p.variants ?? []).filter((x) => Object.keys(x.options).length > 0)
+  const options = p.options ?? []
+  if (options.length > 0 && choices.length === 0) return html`<a class="button" href="/products/${p.slug}">Choose options<span class="visually-hidden">: ${p.name}</span></a>`
+  const max = Math.min(10, choices.length ? Math.max(...choices.map((x) => x.stock)) : p.stock)
   const quantity = withQuantity
     ? html`<label for="qty-${p.id}">Quantity</label>
       <select id="qty-${p.id}" name="quantity">${Array.from({ length: max }, (_, i) => html`<option value="${i + 1}">${i + 1}</option>`)}</select>`
     : html`<input type="hidden" name="quantity" value="1">`
+  const variant = choices.length > 0 &&
+    html`<label for="variant-${p.id}">${options.map((o) => o.name).join(' / ')}</label>
+      <select id="variant-${p.id}" name="variantId" required>${choices.map(
+        (x) => html`<option value="${x.id}"${x.inStock ? '' : ' disabled'}>${Object.values(x.options).join(' / ')} — ${money(x.salePrice)}${x.inStock ? (x.stock <= 5 ? ` (only ${x.stock} left)` : '') : ' (out of stock)'}</option>`,
+      )}</select>`
   return html`<form class="add-to-cart" action="/cart/items" method="post" data-enhance="add-to-cart">
     ${csrfField(v)}
     <input type="hidden" name="productId" value="${p.id}">
+    ${variant}
     ${quantity}
     <button type="submit" class="button primary">Add to cart<span class="visually-hidden">: ${p.name}</span></button>
   </form>`
