@@ -14,7 +14,7 @@ import * as paymentStore from './payment-store.js'
 import { toLineRow, type LineRow, type NewLine, type OrderRow } from './order-store.js'
 import { loadView, toOrderView, type OrderView } from './order-views.js'
 import { precheck, priceOrder, type PricingChoice, type PricingContext } from './pricing.js'
-import { choiceOf, loadPricing, pricedCart, redeemDiscount } from './quote.js'
+import { choiceOf, loadPricing, parcelWeight, pricedCart, redeemDiscount } from './quote.js'
 import { chargeAttempt } from './payment-flow.js'
 import { cardLast4, type CardInput } from './payment-provider.js'
 import { INITIAL_STATUS, PAYMENT_INITIAL_STATUS, PAYMENT_TRANSITIONS, TRANSITIONS } from './state-machine.js'
@@ -101,7 +101,7 @@ async function writeOrder(deps: OrderDeps, input: Placing, reservation: Reservat
       unitAmount: l.unitPrice.amount,
     }))
     const subtotal = lines.reduce((sum, l) => sum + l.unitAmount * l.quantity, 0)
-    const price = priceOrder(pricing, choice, currency, subtotal)
+    const price = priceOrder(pricing, choice, currency, subtotal, parcelWeight(lines))
     const total = price.total
     if (total > 0 && !input.card) throw paymentRequired()
     const order = { id: input.orderId, userId: input.user.userId, customerEmail: input.user.email, currency, subtotal, total, shippingAddress: input.shippingAddress, billingAddress: input.billingAddress, lines, charges: price }
@@ -171,7 +171,7 @@ async function resumeOrder(deps: OrderDeps, order: OrderRow, input: PlaceOrderIn
 /** Whether the cart at its current prices, with its code, shipping and tax, costs more than 0. */
 async function costsMoney(deps: OrderDeps, cart: CartLine[], pricing: PricingContext, choice: PricingChoice): Promise<boolean> {
   const priced = await pricedCart(deps, cart)
-  return priced.currency !== undefined && priceOrder(pricing, choice, priced.currency, priced.subtotal).total > 0
+  return priced.currency !== undefined && priceOrder(pricing, choice, priced.currency, priced.subtotal, priced.weightGrams).total > 0
 }
 
 /** The product service's reservation of the cart's stock; its refusals are refusals of the checkout, with nothing written. */

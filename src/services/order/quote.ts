@@ -52,20 +52,25 @@ export async function redeemDiscount(tx: Queryable, codeId: number, userId: stri
 
 /**
  * The cart at the catalog's current prices (each line's variant's): its lines
- * (products or variants gone are left out), currency and subtotal. A line without
- * variant (from before variants) is the product's only variant.
+ * (products or variants gone are left out), currency, subtotal and the parcel's
+ * weight. A line without variant (from before variants) is the product's only variant.
  */
 export async function pricedCart(deps: OrderDeps, cart: CartLine[]) {
   const products = await deps.products.getProducts(cart.map((l) => l.productId))
   const lines = cart.flatMap((l) => {
     const p = products.get(l.productId)
     const v = l.variantId ? p?.variants.find((x) => x.id === l.variantId) : p?.variants.length === 1 ? p.variants[0] : undefined
-    return p && v ? [{ productId: l.productId, variantId: v.id, options: v.options, name: p.name, quantity: l.quantity, unitPrice: v.salePrice }] : []
+    return p && v ? [{ productId: l.productId, variantId: v.id, options: v.options, name: p.name, quantity: l.quantity, unitPrice: v.salePrice, weightGrams: v.weightGrams }] : []
   })
   const currency = lines[0]?.unitPrice.currency
   if (currency !== undefined && lines.some((l) => l.unitPrice.currency !== currency)) throw currencyMismatch()
   const subtotal = lines.reduce((sum, l) => sum + l.unitPrice.amount * l.quantity, 0)
-  return { lines, currency, subtotal }
+  return { lines: lines.map(({ weightGrams: _, ...line }) => line), currency, subtotal, weightGrams: parcelWeight(lines) }
+}
+
+/** Every unit's weight: what weight-based shipping prices. */
+export function parcelWeight(lines: readonly { weightGrams: number; quantity: number }[]): number {
+  return lines.reduce((sum, l) => sum + l.weightGrams * l.quantity, 0)
 }
 
 export interface QuoteView extends ChargesView {
@@ -88,7 +93,7 @@ export async function quoteCart(deps: OrderDeps, user: Identity, req: PricingReq
   precheck(ctx, choice)
   const priced = await pricedCart(deps, cart)
   if (priced.currency === undefined) throw emptyCart()
-  const b: Breakdown = priceOrder(ctx, choice, priced.currency, priced.subtotal)
+  const b: Breakdown = priceOrder(ctx, choice, priced.currency, priced.subtotal, priced.weightGrams)
   const money = (amount: number) => ({ amount, currency: b.currency })
   return {
     lines: priced.lines.map((l) => ({ ...l, lineTotal: money(l.unitPrice.amount * l.quantity) })),
