@@ -36,6 +36,18 @@ export interface ProductImage {
   variants: { avif: ImageVariant[]; webp: ImageVariant[]; jpeg: ImageVariant[] }
 }
 
+/** An image as the admin API shows it: with its status while its variants are made. */
+export interface AdminImage {
+  id: string
+  alt: string
+  position: number
+  status: 'processing' | 'ready' | 'failed'
+  errorCode: string | null
+  width: number | null
+  height: number | null
+  variants: ProductImage['variants'] | null
+}
+
 export interface Suggestions {
   items: { name: string; slug: string }[]
   /** The query the items are for, when what was typed found nothing and a typo was corrected. */

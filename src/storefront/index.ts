@@ -72,6 +72,7 @@ export async function storefront(app: FastifyInstance, { env, server }: Storefro
     shopName: config.shopName,
     devMail: !config.realEmail,
     apiDocs: config.API_DOCS,
+    imageMaxBytes: config.IMAGE_MAX_BYTES,
   }
 
   app.decorateRequest('shop', null as never)
@@ -87,7 +88,7 @@ export async function storefront(app: FastifyInstance, { env, server }: Storefro
   })
   // Every cookie-authenticated form carries the token of the page it came from (after the body is parsed).
   app.addHook('preHandler', (req, reply, done) => {
-    if (req.method !== 'POST') return done()
+    if (req.method !== 'POST' || req.routeOptions.config.csrfInHandler) return done()
     app.csrfProtection(req, reply, done)
   })
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => handleError(shop, err, req, reply))
