@@ -138,3 +138,25 @@ export interface AuthSession {
   refreshToken: string
   refreshTokenExpiresAt: string
 }
+
+/** GET /api/products/stats/low-stock (admin). */
+export interface LowStock {
+  threshold: number
+  items: { id: number; slug: string; name: string; stock: number }[]
+}
+
+/** GET /api/products/stats/cache (admin): the answering product instance's figures since it started. */
+export interface CacheStats {
+  scope: 'instance'
+  instance: string
+  since: string
+  hitRate: number | null
+  caches: { cache: string; hits: number; misses: number; bypassed: number; errors: number }[]
+}
+
+/** GET /api/orders/events/backlog (admin). */
+export interface EventBacklog {
+  bus: 'rabbitmq' | 'embedded'
+  outbox: { unpublished: number; failing: number; oldestAgeSeconds: number | null }
+  queues: { queue: string; ready: number; consumers: number; deadLetters: number }[] | null
+}

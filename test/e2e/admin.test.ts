@@ -129,7 +129,19 @@ test('the admin area: only admins get in; an admin creates a product (a hostile 
   await page.goto(`${base}/admin`)
   assert.equal(await page.locator('table.orders tbody tr').count(), 1)
   assert.equal(await page.locator('.stats li', { hasText: 'orders today' }).locator('strong').textContent(), '1')
-  assert.equal(await page.locator('.chart svg rect.bar').count(), 14, 'a bar per day')
+  assert.equal(await page.locator('#chart-title ~ svg rect.bar').count(), 14, 'a bar per day')
+  // Low stock, the cache hit rate and the event backlog, as the admin API gives them.
+  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: admin.user.email, password: PASSWORD } })
+  const adminApi = bearer(login.json<{ accessToken: string }>().accessToken)
+  const low = (await app.inject({ method: 'GET', url: '/api/products/stats/low-stock', headers: adminApi })).json<{ items: { id: number }[] }>()
+  assert.ok(low.items.length > 0, 'the demo catalog has products running low')
+  assert.deepEqual(await page.locator('table.low-stock tbody a').evaluateAll((links) => links.map((a) => a.getAttribute('href'))), low.items.map((p) => `/admin/products/${p.id}`))
+  assert.match((await page.locator('.big-figure').textContent()) ?? '', /^\d{1,3}\.\d % hit rate$/)
+  assert.match((await page.locator('#cache-title ~ .hint').textContent()) ?? '', /in the product service instance that answered \([^)]+:\d+\)/)
+  assert.equal(await page.locator('#backlog-title ~ svg rect.bar').count(), 5, 'outbox, then each consuming queue and its dead letters')
+  assert.deepEqual(await page.locator('table.backlog tbody td:first-child').allTextContents(), [
+    'outbox, not published', 'notification queue', 'notification dead letters', 'product queue', 'product dead letters',
+  ])
   await assertAccessible(page, 'dashboard with figures')
   await screenshot(page, 'admin-dashboard')
 
