@@ -105,7 +105,8 @@ export function createHttpApiClient(baseUrl: string, timeoutMs: number): ApiClie
           ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
           // A stream goes out as it is read (chunked); fetch needs duplex 'half' for a streamed request body.
           ...(call.stream ? { body: Readable.toWeb(Readable.from(call.stream.bytes, { objectMode: false })) as ReadableStream, duplex: 'half' } : {}),
-          signal: AbortSignal.timeout(timeoutMs),
+          // An upload also waits for its turn in the image queue and its decode (docs/images.md): a minute, not the per-call timeout.
+          signal: AbortSignal.timeout(call.stream ? Math.max(timeoutMs, 60_000) : timeoutMs),
         })
       } catch {
         throw apiUnavailable('The shop cannot be reached right now')
