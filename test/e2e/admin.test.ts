@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { bearer, PASSWORD, registerUser, uniqueEmail } from '../helpers/auth-fixture.js'
-import { photoJpeg } from '../helpers/image-fixtures.js'
+import { photoJpeg, svgWithScript } from '../helpers/image-fixtures.js'
 import { IMAGE_TEST_ENV, productShowing, settled } from '../helpers/product-images-fixture.js'
 import { assertAccessible, launchBrowser, openPage, screenshot, startShop, type WatchedPage } from './browser.js'
 
@@ -164,6 +164,15 @@ test('an admin creates a product with an image and it appears in the storefront'
   await page.getByRole('button', { name: 'Create product' }).click()
   await page.waitForURL(/\/admin\/products\/\d+\?saved=1$/)
   const productId = Number(/products\/(\d+)/.exec(page.url())![1])
+
+  // A file that is not an image the shop takes (an SVG named .jpg) brings the page back with the reason.
+  await page.getByLabel('Image file').setInputFiles({ name: 'drawing.jpg', mimeType: 'image/jpeg', buffer: svgWithScript })
+  const [refusal] = await Promise.all([page.waitForResponse((r) => r.url() === `${base}/admin/products/${productId}/images`), page.getByRole('button', { name: 'Upload image' }).click()])
+  assert.equal(refusal.status(), 415)
+  await page.waitForLoadState()
+  assert.match((await page.getByRole('alert').textContent()) ?? '', /not an image the shop can use/)
+  assert.equal(await page.locator('.admin-images').count(), 0, 'nothing was kept')
+  await assertAccessible(page, 'refused upload')
 
   // A real photo, chosen in the file input as a person would, with its alt text.
   await page.getByLabel('Alt text').fill('A walnut desk lamp, lit')
