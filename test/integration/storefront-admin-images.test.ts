@@ -4,6 +4,7 @@ import type { BuiltApp } from '../../src/app.js'
 import { createHttpApiClient } from '../../src/storefront/api-client.js'
 import { bearer, registerUser, uniqueEmail } from '../helpers/auth-fixture.js'
 import { buildTestApp } from '../helpers/build-app.js'
+import { freePort } from '../helpers/ports.js'
 import { photoJpeg, svgWithScript } from '../helpers/image-fixtures.js'
 import { IMAGE_TEST_ENV, imageRows, multipart, productShowing, settled, type AdminImageBody, type FormPart } from '../helpers/product-images-fixture.js'
 
@@ -12,8 +13,10 @@ import { IMAGE_TEST_ENV, imageRows, multipart, productShowing, settled, type Adm
 const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!
 
 /** The shop, a product, and a signed-in admin's browser (session cookie; the API token for checks). */
-async function adminShop(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}) {
+async function adminShop(t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}, listenOn?: number) {
   const built = await buildTestApp(t, { env: { SEED_DEMO_PRODUCTS: '0', PRODUCT_RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '1000', ...IMAGE_TEST_ENV, ...env } })
+  // With the storefront apart, its API calls need the server listening before the first page.
+  if (listenOn !== undefined) await built.app.listen({ port: listenOn, host: '127.0.0.1' })
   const account = await registerUser(built, uniqueEmail('admin'))
   await built.deps.db.query(`update auth.users set roles = array['customer', 'admin'] where id = $1`, [account.user.id])
   const login = await built.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: account.user.email, password: 'correct horse battery staple' } })
@@ -147,5 +150,25 @@ describe('the storefront API client over HTTP', () => {
       client.call({ method: 'POST', path: `/api/products/${product.id}/images`, accessToken, stream: { contentType: svg.headers['content-type'], bytes: chunks(svg.payload) } }),
       (e: { code: string; status: number }) => e.code === 'UNSUPPORTED_IMAGE_TYPE' && e.status === 415,
     )
+  })
+})
+
+describe('admin image pages with the storefront apart (the API over HTTP)', () => {
+  test('an upload goes through; a file over the limit is refused with 413 and the reason, not a failure', async (t) => {
+    const port = await freePort()
+    const { built, api, product, cookie, csrf } = await adminShop(t, { STOREFRONT_API_URL: `http://127.0.0.1:${port}`, IMAGE_MAX_BYTES: String(256 * 1024) }, port)
+    const send = async (parts: readonly FormPart[]) => {
+      const form = multipart(parts)
+      const res = await fetch(`http://127.0.0.1:${port}/admin/products/${product.id}/images`, { method: 'POST', headers: { ...form.headers, cookie }, body: form.payload, redirect: 'manual' })
+      return { status: res.status, body: await res.text(), location: res.headers.get('location') }
+    }
+    const ok = await send([{ name: '_csrf', value: csrf }, { name: 'alt', value: 'over http' }, { name: 'file', filename: 'p.jpg', bytes: await photoJpeg(400, 300) }])
+    assert.equal(ok.status, 303, ok.body)
+    const big = await photoJpeg(1600, 1600)
+    assert.ok(big.length > 1024 * 1024, `${big.length} bytes: well over the limit`)
+    const tooBig = await send([{ name: '_csrf', value: csrf }, { name: 'file', filename: 'big.jpg', bytes: big }])
+    assert.equal(tooBig.status, 413, tooBig.body.slice(0, 2000))
+    assert.match(tooBig.body, /role="alert">(Image files are limited to 0 MB|The file is larger than 0\.3 MB)/)
+    assert.deepEqual((await images(built, product.id, api)).map((i) => i.alt), ['over http'])
   })
 })
