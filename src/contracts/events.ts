@@ -91,3 +91,11 @@ export type EventType = keyof EventPayloads
 
 /** Current payload version of every event type. */
 export const EVENT_VERSION = 1
+
+/**
+ * The queues that consume order events (the services that subscribe to order.*),
+ * for the order service's backlog figure: it reports its own outbox and these
+ * queues' depths. test/unit/bus-topics.test.ts keeps the list equal to the
+ * subscriptions that match an order event.
+ */
+export const ORDER_EVENT_QUEUES = ['notification', 'product'] as const

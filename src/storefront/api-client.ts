@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { ApiError, apiUnavailable } from './errors.js'
 
@@ -17,6 +18,8 @@ export interface ApiCall {
   path: string
   query?: Record<string, string | number | undefined>
   body?: unknown
+  /** A streamed body instead (a multipart form with a file): its bytes are passed on as they come, never held whole. */
+  stream?: { contentType: string; bytes: AsyncIterable<Uint8Array> }
   /** Access token, sent as Authorization: Bearer. */
   accessToken?: string
   /** Guest cart token, sent as X-Cart-Token. */
@@ -45,6 +48,7 @@ interface Raw {
 function headersOf(call: ApiCall, viaHttp: boolean): Record<string, string> {
   const headers: Record<string, string> = { accept: 'application/json' }
   if (call.body !== undefined) headers['content-type'] = 'application/json'
+  if (call.stream) headers['content-type'] = call.stream.contentType
   if (call.accessToken) headers.authorization = `Bearer ${call.accessToken}`
   if (call.cartToken) headers['x-cart-token'] = call.cartToken
   if (call.idempotencyKey) headers['idempotency-key'] = call.idempotencyKey
@@ -83,6 +87,7 @@ export function createInjectApiClient(server: FastifyInstance): ApiClient {
         headers: headersOf(call, false),
         ...(call.clientIp ? { remoteAddress: call.clientIp } : {}),
         ...(call.body !== undefined ? { payload: JSON.stringify(call.body) } : {}),
+        ...(call.stream ? { payload: Readable.from(call.stream.bytes, { objectMode: false }) } : {}),
       })
       return toAnswer<T>({ status: res.statusCode, text: res.body })
     },
@@ -99,7 +104,10 @@ export function createHttpApiClient(baseFor: (path: string) => string, timeoutMs
           method: call.method,
           headers: headersOf(call, true),
           ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
-          signal: AbortSignal.timeout(timeoutMs),
+          // A stream goes out as it is read (chunked); fetch needs duplex 'half' for a streamed request body.
+          ...(call.stream ? { body: Readable.toWeb(Readable.from(call.stream.bytes, { objectMode: false })) as ReadableStream, duplex: 'half' } : {}),
+          // An upload also waits for its turn in the image queue and its decode (docs/images.md): a minute, not the per-call timeout.
+          signal: AbortSignal.timeout(call.stream ? Math.max(timeoutMs, 60_000) : timeoutMs),
         })
       } catch {
         throw apiUnavailable('The shop cannot be reached right now')

@@ -51,6 +51,18 @@ export interface ProductImage {
   variants: { avif: ImageVariant[]; webp: ImageVariant[]; jpeg: ImageVariant[] }
 }
 
+/** An image as the admin API shows it: with its status while its variants are made. */
+export interface AdminImage {
+  id: string
+  alt: string
+  position: number
+  status: 'processing' | 'ready' | 'failed'
+  errorCode: string | null
+  width: number | null
+  height: number | null
+  variants: ProductImage['variants'] | null
+}
+
 export interface Suggestions {
   items: { name: string; slug: string }[]
   /** The query the items are for, when what was typed found nothing and a typo was corrected. */
@@ -162,4 +174,26 @@ export interface AuthSession {
   expiresIn: number
   refreshToken: string
   refreshTokenExpiresAt: string
+}
+
+/** GET /api/products/stats/low-stock (admin). */
+export interface LowStock {
+  threshold: number
+  items: { id: number; slug: string; name: string; stock: number }[]
+}
+
+/** GET /api/products/stats/cache (admin): the answering product instance's figures since it started. */
+export interface CacheStats {
+  scope: 'instance'
+  instance: string
+  since: string
+  hitRate: number | null
+  caches: { cache: string; hits: number; misses: number; bypassed: number; errors: number }[]
+}
+
+/** GET /api/orders/events/backlog (admin). */
+export interface EventBacklog {
+  bus: 'rabbitmq' | 'embedded'
+  outbox: { unpublished: number; failing: number; oldestAgeSeconds: number | null }
+  queues: { queue: string; ready: number; consumers: number; deadLetters: number }[] | null
 }

@@ -14,6 +14,11 @@ export const storefrontConfig = Type.Object({
     }),
   ),
   STOREFRONT_API_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
+  IMAGE_MAX_BYTES: Type.Integer({
+    minimum: 1024,
+    default: 10 * 1024 * 1024,
+    description: "The product service's upload limit (the same setting): the admin's upload form refuses a larger file itself, without passing more on.",
+  }),
   STOREFRONT_COOKIE_SECRET: Type.Optional(
     Type.String({
       minLength: 32,

@@ -6,6 +6,10 @@ import type { Sessions, ShopSession } from './session.js'
 import { layout, type PageContent, type ViewContext } from './views/layout.js'
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route checks the form's CSRF token itself (a streamed multipart form: there is no parsed body when hooks run). */
+    csrfInHandler?: boolean
+  }
   interface FastifyRequest {
     /** The storefront's view of the browser session (set on storefront routes only). */
     shop: ShopSession
@@ -22,6 +26,8 @@ export interface Shop {
   devMail: boolean
   /** /docs is served (API_DOCS): the footer links it. */
   apiDocs: boolean
+  /** The product service's upload limit (IMAGE_MAX_BYTES): the upload form passes on no more. */
+  imageMaxBytes: number
 }
 
 export type Api = <T>(call: ApiCall) => Promise<ApiAnswer<T>>

@@ -32,3 +32,7 @@ export const passwordsDiffer = declareError('PASSWORDS_DIFFER', 400, 'The two pa
 export const invalidPrice = declareError('INVALID_PRICE', 400, 'The price must be a number like 19.99.', { type: ApiError })
 export const invalidStock = declareError('INVALID_STOCK', 400, 'Stock must be a whole number, 0 or more.', { type: ApiError })
 export const invalidDealForm = declareError('INVALID_DEAL_FORM', 400, 'Product id, discount and days must be whole numbers.', { type: ApiError })
+
+// The admin's image upload: refused by the storefront itself, before passing on more than the API takes.
+export const imageFormInvalid = declareError('IMAGE_FORM_INVALID', 400, (message: string) => message, { type: ApiError })
+export const imageTooBig = declareError('PAYLOAD_TOO_LARGE', 413, (limit: string) => `The file is larger than ${limit}.`, { type: ApiError })

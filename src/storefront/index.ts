@@ -75,6 +75,7 @@ export async function storefront(app: FastifyInstance, options: StorefrontOption
     shopName: config.shopName,
     devMail: !config.realEmail,
     apiDocs: config.API_DOCS,
+    imageMaxBytes: config.IMAGE_MAX_BYTES,
   }
 
   app.decorateRequest('shop', null as never)
@@ -90,7 +91,7 @@ export async function storefront(app: FastifyInstance, options: StorefrontOption
   })
   // Every cookie-authenticated form carries the token of the page it came from (after the body is parsed).
   app.addHook('preHandler', (req, reply, done) => {
-    if (req.method !== 'POST') return done()
+    if (req.method !== 'POST' || req.routeOptions.config.csrfInHandler) return done()
     app.csrfProtection(req, reply, done)
   })
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => handleError(shop, err, req, reply))

@@ -23,6 +23,27 @@ for (const adapter of ['embedded', 'rabbitmq'] as const satisfies Adapter[]) {
       assert.equal(gamma, 0)
     })
 
+    test('queueStats: events waiting for a busy consumer count as ready, the one in its hands does not', async (t) => {
+      const f = await busFixture(t, adapter)
+      let release!: () => void
+      const gate = new Promise<void>((resolve) => (release = resolve))
+      let started = 0
+      await f.bus.subscribe({ queue: 'alpha', patterns: ['order.*'], prefetch: 1, handle: async () => void (started++, await gate) })
+      try {
+        await Promise.all([1, 2, 3].map(() => f.producer.placeOrder()))
+        await f.bus.startRelay(f.db, 'testorders')
+        const stats = await until('two events wait while one is handled', async () => {
+          const s = await f.bus.queueStats('alpha')
+          return started === 1 && s.ready === 2 ? s : undefined
+        })
+        assert.equal(stats.consumers, 1)
+        assert.equal(stats.deadLetters, 0)
+      } finally {
+        release()
+      }
+      await until('all three are handled', async () => ((await f.bus.queueStats('alpha')).ready === 0 && started === 3 ? true : undefined))
+    })
+
     test('an event whose transaction rolled back is never delivered', async (t) => {
       const f = await busFixture(t, adapter)
       await f.bus.subscribe(effectConsumer(f, { queue: 'alpha' }))

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { bearer, PASSWORD, registerUser, uniqueEmail } from '../helpers/auth-fixture.js'
+import { photoJpeg, svgWithScript } from '../helpers/image-fixtures.js'
+import { IMAGE_TEST_ENV, productShowing, settled } from '../helpers/product-images-fixture.js'
 import { assertAccessible, launchBrowser, openPage, screenshot, startShop, type WatchedPage } from './browser.js'
 
 const XSS = '<img src=x onerror=alert(1)>'
@@ -127,10 +129,85 @@ test('the admin area: only admins get in; an admin creates a product (a hostile 
   await page.goto(`${base}/admin`)
   assert.equal(await page.locator('table.orders tbody tr').count(), 1)
   assert.equal(await page.locator('.stats li', { hasText: 'orders today' }).locator('strong').textContent(), '1')
-  assert.equal(await page.locator('.chart svg rect.bar').count(), 14, 'a bar per day')
+  assert.equal(await page.locator('#chart-title ~ svg rect.bar').count(), 14, 'a bar per day')
+  // Low stock, the cache hit rate and the event backlog, as the admin API gives them.
+  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: admin.user.email, password: PASSWORD } })
+  const adminApi = bearer(login.json<{ accessToken: string }>().accessToken)
+  const low = (await app.inject({ method: 'GET', url: '/api/products/stats/low-stock', headers: adminApi })).json<{ items: { id: number }[] }>()
+  assert.ok(low.items.length > 0, 'the demo catalog has products running low')
+  assert.deepEqual(await page.locator('table.low-stock tbody a').evaluateAll((links) => links.map((a) => a.getAttribute('href'))), low.items.map((p) => `/admin/products/${p.id}`))
+  assert.match((await page.locator('.big-figure').textContent()) ?? '', /^\d{1,3}\.\d % hit rate$/)
+  assert.match((await page.locator('#cache-title ~ .hint').textContent()) ?? '', /in the product service instance that answered \([^)]+:\d+\)/)
+  assert.equal(await page.locator('#backlog-title ~ svg rect.bar').count(), 5, 'outbox, then each consuming queue and its dead letters')
+  assert.deepEqual(await page.locator('table.backlog tbody td:first-child').allTextContents(), [
+    'outbox, not published', 'notification queue', 'notification dead letters', 'product queue', 'product dead letters',
+  ])
   await assertAccessible(page, 'dashboard with figures')
   await screenshot(page, 'admin-dashboard')
 
   assert.deepEqual(w.dialogs, [], 'no script from a product name ever ran')
+  w.assertClean()
+})
+
+test('an admin creates a product with an image and it appears in the storefront', async (t) => {
+  const { built, base } = await startShop(t, IMAGE_TEST_ENV)
+  const browser = await launchBrowser(t)
+  const admin = await registerUser(built, uniqueEmail('admin'))
+  await built.deps.db.query(`update auth.users set roles = array['customer', 'admin'] where id = $1`, [admin.user.id])
+  const w = await openPage(browser)
+  const { page } = w
+  await signIn(w, base, admin.user.email, '/admin/products/new')
+  await page.waitForURL(`${base}/admin/products/new`)
+  await page.locator('#f-name').fill('Walnut Desk Lamp')
+  await page.locator('#f-price').fill('49.00')
+  await page.locator('#f-stock').fill('5')
+  await page.getByRole('button', { name: 'Create product' }).click()
+  await page.waitForURL(/\/admin\/products\/\d+\?saved=1$/)
+  const productId = Number(/products\/(\d+)/.exec(page.url())![1])
+
+  // A file that is not an image the shop takes (an SVG named .jpg) brings the page back with the reason.
+  await page.getByLabel('Image file').setInputFiles({ name: 'drawing.jpg', mimeType: 'image/jpeg', buffer: svgWithScript })
+  const [refusal] = await Promise.all([page.waitForResponse((r) => r.url() === `${base}/admin/products/${productId}/images`), page.getByRole('button', { name: 'Upload image' }).click()])
+  assert.equal(refusal.status(), 415)
+  await page.waitForLoadState()
+  assert.match((await page.getByRole('alert').textContent()) ?? '', /not an image the shop can use/)
+  assert.equal(await page.locator('.admin-images').count(), 0, 'nothing was kept')
+  await assertAccessible(page, 'refused upload')
+
+  // A real photo, chosen in the file input as a person would, with its alt text.
+  await page.getByLabel('Alt text').fill('A walnut desk lamp, lit')
+  await page.getByLabel('Image file').setInputFiles({ name: 'lamp.jpg', mimeType: 'image/jpeg', buffer: await photoJpeg(1000, 750) })
+  await page.getByRole('button', { name: 'Upload image' }).click()
+  await page.waitForURL(`${base}/admin/products/${productId}?uploaded=1`)
+
+  // The variants are made off the request: wait (bounded) until the API says the image is ready and the product shows it.
+  const login = await built.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: admin.user.email, password: PASSWORD } })
+  const api = bearer(login.json<{ accessToken: string }>().accessToken)
+  const listed = await built.app.inject({ method: 'GET', url: `/api/products/${productId}/images`, headers: api })
+  const [uploaded] = listed.json<{ items: { id: string }[] }>().items
+  assert.ok(uploaded, 'the upload reached the API')
+  assert.equal((await settled(built, productId, uploaded.id, api)).status, 'ready')
+  await productShowing(built, productId, [uploaded.id])
+
+  await page.reload()
+  assert.match((await page.locator('.admin-images li').first().textContent()) ?? '', /Main picture · Ready · 1000 × 750/)
+  await assertAccessible(page, 'product with an image (admin)')
+
+  await page.getByRole('link', { name: 'View in the shop' }).click()
+  await page.waitForURL(/\/products\/walnut-desk-lamp$/)
+  const img = page.locator('.product-media picture img')
+  assert.equal(await img.getAttribute('alt'), 'A walnut desk lamp, lit')
+  // The element as the page has it (no DOM types in this project): what the browser chose from the srcsets, and whether it decoded.
+  type Img = { complete: boolean; currentSrc: string; naturalWidth: number; decode(): Promise<void> }
+  const shown = await img.evaluate(async (el) => {
+    const i = el as unknown as Img
+    await i.decode()
+    return { src: i.currentSrc, width: i.naturalWidth }
+  })
+  assert.ok(shown.width > 0, 'the picture decoded')
+  const file = await page.request.get(shown.src)
+  assert.equal(file.status(), 200)
+  assert.match(file.headers()['content-type'] ?? '', /^image\/(avif|webp|jpeg)$/)
+  await assertAccessible(page, 'product page with the uploaded picture')
   w.assertClean()
 })

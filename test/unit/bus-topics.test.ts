@@ -3,6 +3,8 @@ import { describe, test } from 'node:test'
 import { retryDelay, topicMatches } from '../../src/platform/bus/bus.js'
 import { parseEnvelope } from '../../src/platform/events/envelope.js'
 import { consumerQueueArguments, topologyNames } from '../../src/platform/bus/topology.js'
+import { ORDER_EVENT_QUEUES, type OrderEventType } from '../../src/contracts/events.js'
+import { SERVICES } from '../../src/services/registry.js'
 
 describe('bus routing, retry delays and envelopes', () => {
   test('topic patterns match like RabbitMQ: * is one word, # any number', () => {
@@ -49,5 +51,14 @@ describe('bus routing, retry delays and envelopes', () => {
     for (const bad of ['not json', null, { ...good, id: 'nope' }, { ...good, version: 0 }, { ...good, occurredAt: 'yesterday' }, { ...good, payload: 'x' }, { ...good, type: 'Order Placed' }]) {
       assert.throws(() => parseEnvelope(bad), (err: { code?: string }) => err.code === 'EVENT_MALFORMED', JSON.stringify(bad))
     }
+  })
+
+  test("ORDER_EVENT_QUEUES (the order service's backlog figure) names exactly the queues subscribed to an order event", () => {
+    // Every order event type, checked by the compiler against the contract: a new one must be added here.
+    const orderEvents = Object.keys({
+      'order.placed': 1, 'order.paid': 1, 'order.payment_failed': 1, 'order.cancelled': 1, 'order.shipped': 1, 'order.delivered': 1,
+    } satisfies Record<OrderEventType, 1>)
+    const consuming = SERVICES.flatMap((s) => (s.subscription && s.subscription.patterns.some((p) => orderEvents.some((e) => topicMatches(p, e))) ? [s.subscription.queue] : []))
+    assert.deepEqual([...ORDER_EVENT_QUEUES].sort(), consuming.sort())
   })
 })

@@ -44,6 +44,19 @@ describe('read-through cache', () => {
     assert.deepEqual(await counts(metrics), { miss: 1, hit: 1 })
   })
 
+  test("stats() gives this process's lookups per namespace, the same counts as the metric", async () => {
+    const { rt, metrics } = setup()
+    const load = async () => ({ n: 1 })
+    await rt.get('a', 'k', 60, load)
+    await rt.get('a', 'k', 60, load)
+    await rt.get('a', 'k', 60, load)
+    await rt.get('b', 'k', 0, load)
+    const stats = rt.stats()
+    assert.deepEqual(stats.namespaces, { a: { hit: 2, miss: 1, bypass: 0, error: 0 }, b: { hit: 0, miss: 0, bypass: 1, error: 0 } })
+    assert.ok(Date.parse(stats.since) <= Date.now())
+    assert.deepEqual(await counts(metrics), { miss: 1, hit: 2, bypass: 1 })
+  })
+
   test('concurrent misses of one key run the loader once', async () => {
     const { rt } = setup()
     let loads = 0

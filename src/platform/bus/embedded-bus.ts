@@ -70,7 +70,8 @@ export function createEmbeddedBus(o: EmbeddedBusOptions): EventBus {
     const idlers: (() => void)[] = []
     return {
       sub,
-      pending: () => active + waiting.size,
+      // Like RabbitMQ's ready count: handed over and waiting for a slot, not the ones being handled.
+      pending: () => waiting.size,
       idle: () => (active === 0 ? Promise.resolve() : new Promise<void>((resolve) => idlers.push(resolve))),
       async deliver(event, sourceSchema, signal) {
         const stop = signal ? AbortSignal.any([stopping, signal]) : stopping

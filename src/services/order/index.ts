@@ -7,6 +7,7 @@ import { orderConfig } from './config.js'
 import { deleteOldIdempotencyKeys } from './idempotency-store.js'
 import type { OrderDeps } from './order-deps.js'
 import { registerAddressRoutes } from './address-routes.js'
+import { registerBacklogRoute } from './backlog-routes.js'
 import { registerPricingRoutes } from './pricing-routes.js'
 import { registerPromotionRoutes } from './promotion-routes.js'
 import { registerOrderRoutes } from './routes.js'
@@ -56,5 +57,6 @@ export const orderService = defineService({
     registerPromotionRoutes(app, domain)
     registerAddressRoutes(app, domain)
     registerOrderRoutes(app, domain, { idempotencyLockMs: config.ORDER_IDEMPOTENCY_LOCK_MS })
+    registerBacklogRoute(app, { db: deps.db, bus: deps.bus, log: deps.log })
   },
 })

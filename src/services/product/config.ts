@@ -20,6 +20,8 @@ const catalogConfig = Type.Object({
   PRODUCT_EDGE_MAX_AGE_SECONDS: Type.Integer({ minimum: 0, default: 2 }),
   /** How often held reservations whose order never got written are looked for. */
   RESERVATION_SWEEP_MS: Type.Integer({ minimum: 100, default: 30_000 }),
+  /** The admin dashboard lists products with at most this many units (GET /api/products/stats/low-stock). */
+  LOW_STOCK_THRESHOLD: Type.Integer({ minimum: 0, default: 5 }),
   /** Products made on start-up when the catalog is empty; 0 for none. */
   SEED_DEMO_PRODUCTS: Type.Integer({ minimum: 0, default: 2000 }),
 })

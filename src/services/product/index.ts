@@ -5,6 +5,7 @@ import { adminProductRoutes } from './admin-routes.js'
 import { productConfig, type ProductSettings } from './config.js'
 import { seedIfEmpty } from './demo-catalog.js'
 import { adminImageRoutes, serveImageFiles } from './image-routes.js'
+import { productStatsRoutes } from './stats-routes.js'
 import { sweepLeftovers } from './images/image-files.js'
 import { createImages } from './images/images.js'
 import { registerInternalRoutes } from './internal-routes.js'
@@ -109,6 +110,7 @@ export const productService = defineService({
         await api.register(adminProductRoutes, { deps: domain, tokens: deps.tokens })
         await api.register(adminVariantRoutes, { deps: domain, tokens: deps.tokens })
         await api.register(adminImageRoutes, { deps: domain, tokens: deps.tokens, maxBytes: config.IMAGE_MAX_BYTES })
+        await api.register(productStatsRoutes, { deps: domain, tokens: deps.tokens, lowStockThreshold: config.LOW_STOCK_THRESHOLD })
       },
       { prefix: '/api' },
     )

@@ -212,3 +212,13 @@ export async function recordSale(tx: Queryable, sold: readonly { productId: numb
     [ids],
   )
 }
+
+/** Live products with at most `threshold` units, fewest first (the admin dashboard's low-stock list). */
+export async function listLowStock(db: Queryable, threshold: number, limit: number): Promise<{ id: number; slug: string; name: string; stock: number }[]> {
+  const { rows } = await db.query<{ id: number; slug: string; name: string; stock: number }>(
+    `select id, slug, name, stock from catalog.products
+      where deleted_at is null and stock <= $1 order by stock, id limit $2`,
+    [threshold, limit],
+  )
+  return rows
+}

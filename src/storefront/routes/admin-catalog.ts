@@ -1,15 +1,16 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from '../api-client.js'
-import type { Category, Page, Product } from '../api-types.js'
+import type { AdminImage, Category, Page, Product } from '../api-types.js'
 import { apiFor, formText, queryText, sendPage, type Shop } from '../context.js'
 import { parsePrice } from '../format.js'
 import { messageFor } from '../messages.js'
-import { categoriesPage, dealsPage, productFormPage, productsPage, type ProductForm } from '../views/admin-catalog.js'
+import { categoriesPage, dealsPage, productFormPage, productsPage, type Messages, type ProductForm } from '../views/admin-catalog.js'
+import { registerAdminImagePages } from './admin-images.js'
 import { invalidDealForm, invalidPrice, invalidStock, notFound } from '../errors.js'
 
-const ID = /^[1-9][0-9]{0,14}$/
+export const ID = /^[1-9][0-9]{0,14}$/
 
-function idParam(req: FastifyRequest): number {
+export function idParam(req: FastifyRequest): number {
   const id = (req.params as { id: string }).id
   if (!ID.test(id)) throw notFound('item')
   return Number(id)
@@ -46,7 +47,7 @@ function productBody(form: ProductForm, creating: boolean) {
   return body
 }
 
-/** Products (create, edit, stock, delete), categories and deals, through the admin catalog API. */
+/** Products (create, edit, stock, delete, images), categories and deals, through the admin catalog API. */
 export function registerAdminCatalogPages(admin: FastifyInstance, shop: Shop) {
   const categoriesOf = async (req: FastifyRequest) => (await apiFor(shop, req)<{ items: Category[] }>({ method: 'GET', path: '/api/categories' })).body.items
 
@@ -74,11 +75,8 @@ export function registerAdminCatalogPages(admin: FastifyInstance, shop: Shop) {
   })
 
   admin.get('/products/:id', async (req, reply) => {
-    const id = idParam(req)
-    const [product, tree] = await Promise.all([apiFor(shop, req)<Product>({ method: 'GET', path: `/api/products/${id}` }), categoriesOf(req)])
-    const p = product.body
-    const form: ProductForm = { name: p.name, slug: p.slug, description: p.description, price: (p.price.amount / 100).toFixed(2), currency: p.price.currency, categoryId: p.category ? String(p.category.id) : '' }
-    return sendPage(shop, req, reply, (v) => productFormPage(v, tree, form, p, queryText(req, 'saved') === '1' ? { notice: 'Saved.' } : {}))
+    const notice = queryText(req, 'saved') === '1' ? 'Saved.' : queryText(req, 'uploaded') === '1' ? 'Uploaded. The image shows in the shop once it is processed (a few seconds): reload this page to see its status.' : undefined
+    return showProduct(req, reply, idParam(req), notice ? { notice } : {})
   })
 
   admin.post('/products/:id/:action', async (req, reply) => {
@@ -98,10 +96,24 @@ export function registerAdminCatalogPages(admin: FastifyInstance, shop: Shop) {
       return reply.redirect(formText(req, 'back') === 'list' ? '/admin/products' : `/admin/products/${id}?saved=1`, 303)
     } catch (err) {
       if (!(err instanceof ApiError) || err.status >= 500 || err.status === 401 || err.code === 'PRODUCT_NOT_FOUND') throw err
-      const [product, tree] = await Promise.all([api<Product>({ method: 'GET', path: `/api/products/${id}` }), categoriesOf(req)])
-      return sendPage(shop, req, reply, (v) => productFormPage(v, tree, productForm(req), product.body, { error: messageFor(err) }), err.status)
+      return showProduct(req, reply, id, { error: messageFor(err) }, err.status, action === 'edit' ? productForm(req) : undefined)
     }
   })
+
+  /** The product's admin page (its form, stock, images); `form`: what the admin sent, shown again after a refusal. */
+  async function showProduct(req: FastifyRequest, reply: FastifyReply, id: number, m: Messages, status = 200, form?: ProductForm) {
+    const api = apiFor(shop, req)
+    const [product, images, tree] = await Promise.all([
+      api<Product>({ method: 'GET', path: `/api/products/${id}` }),
+      api<{ items: AdminImage[] }>({ method: 'GET', path: `/api/products/${id}/images` }),
+      categoriesOf(req),
+    ])
+    const p = product.body
+    const shown: ProductForm = form ?? { name: p.name, slug: p.slug, description: p.description, price: (p.price.amount / 100).toFixed(2), currency: p.price.currency, categoryId: p.category ? String(p.category.id) : '' }
+    return sendPage(shop, req, reply, (v) => productFormPage(v, tree, shown, { product: p, images: images.body.items, maxBytes: shop.imageMaxBytes }, m), status)
+  }
+
+  registerAdminImagePages(admin, shop, showProduct)
 
   admin.get('/categories', async (req, reply) => {
     const tree = await categoriesOf(req)

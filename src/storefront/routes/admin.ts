@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError } from '../api-client.js'
-import type { Category, Order, OrderStats, Page, Product } from '../api-types.js'
+import type { CacheStats, Category, EventBacklog, LowStock, Order, OrderStats, Page, Product } from '../api-types.js'
 import { apiFor, formText, queryText, redirectToSignIn, sendPage, type Shop } from '../context.js'
 import { messageFor } from '../messages.js'
+import type { Figure } from '../views/admin-operations.js'
 import { dashboardPage, adminOrderPage, adminOrdersPage, type Dashboard } from '../views/admin.js'
 import { errorPage } from '../views/errors.js'
 import { registerAdminCatalogPages } from './admin-catalog.js'
@@ -10,6 +11,8 @@ import { orderNotFound } from '../errors.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const STATUSES = new Set(['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled', 'payment_failed'])
+// A session that ended while the dashboard loaded signs out as on any page, not as an "unavailable" figure.
+const AUTH_CODES = new Set(['AUTH_REQUIRED', 'INVALID_TOKEN', 'TOKEN_EXPIRED', 'USER_NOT_FOUND'])
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
 
 /**
@@ -29,11 +32,22 @@ export function registerAdminPages(app: FastifyInstance, shop: Shop) {
 
       admin.get('/', async (req, reply) => {
         const api = apiFor(shop, req)
-        const [stats, latest, categories, deals] = await Promise.all([
+        const figure = <T>(path: string): Promise<Figure<T>> =>
+          api<T>({ method: 'GET', path }).then(
+            (a) => ({ ok: true as const, value: a.body }),
+            (err: unknown) => {
+              if (err instanceof ApiError && AUTH_CODES.has(err.code)) throw err
+              return { ok: false as const, message: messageFor(err) }
+            },
+          )
+        const [stats, latest, categories, deals, lowStock, cache, backlog] = await Promise.all([
           api<OrderStats>({ method: 'GET', path: '/api/orders/stats' }),
           api<Page<Order>>({ method: 'GET', path: '/api/orders', query: { limit: 10 } }),
           api<{ items: Category[] }>({ method: 'GET', path: '/api/categories' }),
           api<Page<Product>>({ method: 'GET', path: '/api/deals', query: { limit: 100 } }),
+          figure<LowStock>('/api/products/stats/low-stock'),
+          figure<CacheStats>('/api/products/stats/cache'),
+          figure<EventBacklog>('/api/orders/events/backlog'),
         ])
         const data: Dashboard = {
           stats: stats.body,
@@ -42,6 +56,9 @@ export function registerAdminPages(app: FastifyInstance, shop: Shop) {
           categories: categories.body.items,
           deals: { n: deals.body.items.length, more: deals.body.nextCursor !== null },
           devMail: shop.devMail && LOOPBACK.has(req.socket.remoteAddress ?? ''),
+          lowStock,
+          cache,
+          backlog,
         }
         return sendPage(shop, req, reply, (v) => dashboardPage(v, data))
       })

@@ -1,11 +1,12 @@
-import type { Category, Page, Product } from '../api-types.js'
+import type { AdminImage, Category, Page, Product } from '../api-types.js'
 import { dateTime, money } from '../format.js'
 import { html, queryString, type SafeHtml } from '../html.js'
 import type { PageContent, ViewContext } from './layout.js'
+import { imagesSection } from './admin-images.js'
 import { alert, csrfField, field, price } from './parts.js'
 
 export type ProductForm = Partial<Record<'name' | 'slug' | 'description' | 'price' | 'currency' | 'categoryId' | 'stock', string>>
-type Messages = { notice?: string; error?: string }
+export type Messages = { notice?: string; error?: string }
 
 function flat(tree: Category[], depth = 0): { c: Category; depth: number }[] {
   return tree.flatMap((c) => [{ c, depth }, ...flat(c.children, depth + 1)])
@@ -46,7 +47,15 @@ ${page.nextCursor && html`<p class="pager"><a class="button" rel="next" href="/a
   }
 }
 
-export function productFormPage(v: ViewContext, tree: Category[], f: ProductForm, p?: Product, m: Messages = {}): PageContent {
+/** An existing product's page also shows its images and the upload form. */
+export interface Existing {
+  product: Product
+  images: AdminImage[]
+  maxBytes: number
+}
+
+export function productFormPage(v: ViewContext, tree: Category[], f: ProductForm, existing?: Existing, m: Messages = {}): PageContent {
+  const p = existing?.product
   const action = p ? `/admin/products/${p.id}/edit` : '/admin/products'
   return {
     title: p ? `Edit ${p.name}` : 'New product',
@@ -67,9 +76,9 @@ ${alert(m.error)}
   </div>
   <div class="field"><label for="f-categoryId">Category</label>${categorySelect('f-categoryId', 'categoryId', tree, f.categoryId, 'No category')}</div>
   ${!p && field({ name: 'stock', label: 'Stock', type: 'number', value: f.stock, required: true, attrs: html`min="0"` })}
-  <p class="hint">Images: upload comes with the image service (not in the API yet).</p>
   <button type="submit" class="button primary">${p ? 'Save' : 'Create product'}</button>
 </form>
+${existing && imagesSection(v, existing.product, existing.images, existing.maxBytes)}
 ${p && html`
 <h2>Stock</h2>
 <form class="inline" action="/admin/products/${p.id}/stock" method="post">${csrfField(v)}

@@ -1,7 +1,8 @@
-import type { Category, Order, OrderStats, Page } from '../api-types.js'
+import type { CacheStats, Category, EventBacklog, LowStock, Order, OrderStats, Page } from '../api-types.js'
 import { dateTime, money, ORDER_STATUS_LABELS, shortId } from '../format.js'
 import { html, queryString, type SafeHtml } from '../html.js'
 import type { PageContent, ViewContext } from './layout.js'
+import { backlogSection, cacheSection, lowStockSection, type Figure } from './admin-operations.js'
 import { alert, csrfField } from './parts.js'
 import { orderFacts, orderLines, statusBadge } from './orders.js'
 
@@ -17,6 +18,9 @@ export interface Dashboard {
   categories: Category[]
   deals: Count
   devMail: boolean
+  lowStock: Figure<LowStock>
+  cache: Figure<CacheStats>
+  backlog: Figure<EventBacklog>
 }
 
 const count = (c: Count) => `${c.n}${c.more ? '+' : ''}`
@@ -84,10 +88,11 @@ ${ordersChart(d.stats.daily)}
 </section>
 ${d.devMail && html`<section aria-labelledby="mail-title"><h2 id="mail-title">E-mail</h2>
   <p>This shop runs embedded: the e-mails it sends are kept in <a href="/dev/mail">the development mailbox</a> (shown on this machine only).</p></section>`}
-<section aria-labelledby="missing-title">
-  <h2 id="missing-title">Not shown yet</h2>
-  <p>Low stock, cache hit rate and queue backlog need API routes that do not exist yet (see the README).</p>
-</section>`,
+<div class="operations">
+${lowStockSection(d.lowStock)}
+${cacheSection(d.cache)}
+</div>
+${backlogSection(d.backlog)}`,
   }
 }
 
