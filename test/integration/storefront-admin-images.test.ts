@@ -136,7 +136,7 @@ describe('the storefront API client over HTTP', () => {
     const { built, api, product } = await adminShop(t)
     await built.app.listen({ port: 0, host: '127.0.0.1' })
     const { port } = built.app.server.address() as { port: number }
-    const client = createHttpApiClient(`http://127.0.0.1:${port}`, 5000)
+    const client = createHttpApiClient(() => `http://127.0.0.1:${port}`, 5000)
     const accessToken = api.authorization.slice('Bearer '.length)
     const form = multipart([{ name: 'alt', value: 'over http' }, { name: 'file', filename: 'p.jpg', bytes: await photoJpeg(300, 200) }])
     async function* chunks(bytes: Buffer) {
