@@ -51,7 +51,7 @@ describe('read-through cache', () => {
     await rt.get('a', 'k', 60, load)
     await rt.get('a', 'k', 60, load)
     await rt.get('b', 'k', 0, load)
-    const stats = rt.stats()
+    const stats = await rt.stats()
     assert.deepEqual(stats.namespaces, { a: { hit: 2, miss: 1, bypass: 0, error: 0 }, b: { hit: 0, miss: 0, bypass: 1, error: 0 } })
     assert.ok(Date.parse(stats.since) <= Date.now())
     assert.deepEqual(await counts(metrics), { miss: 1, hit: 2, bypass: 1 })

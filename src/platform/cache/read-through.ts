@@ -20,8 +20,8 @@ export interface ReadThrough {
   invalidate(...namespaces: string[]): Promise<void>
   /** Drops some entries of the namespace's current generation (failures are logged: the TTL bounds them). */
   invalidateKeys(namespace: string, keys: readonly string[]): Promise<void>
-  /** This process's lookups per namespace since it started (what cache_requests_total counts, without a metrics scrape). */
-  stats(): CacheStats
+  /** This process's lookups per namespace since it started: cache_requests_total's counts, read without a metrics scrape. */
+  stats(): Promise<CacheStats>
 }
 
 export type LookupResult = 'hit' | 'miss' | 'bypass' | 'error'
@@ -108,18 +108,13 @@ export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: L
 
   // Label children resolved once: this runs on every catalog request.
   const counters = new Map<string, { inc(): void }>()
-  // The same counts as plain numbers, for stats() (the admin dashboard).
   const since = new Date().toISOString()
-  const tally = new Map<string, Record<LookupResult, number>>()
   const count = {
     inc(labels: { cache: string; result: LookupResult }) {
       const id = `${labels.cache}\u0000${labels.result}`
       let c = counters.get(id)
       if (!c) counters.set(id, (c = deps.metrics.cacheRequests.labels(labels)))
       c.inc()
-      let t = tally.get(labels.cache)
-      if (!t) tally.set(labels.cache, (t = { hit: 0, miss: 0, bypass: 0, error: 0 }))
-      t[labels.result]++
     },
   }
 
@@ -179,7 +174,14 @@ export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: L
 
   return {
     get,
-    stats: () => ({ since, namespaces: Object.fromEntries([...tally].map(([ns, t]) => [ns, { ...t }])) }),
+    async stats() {
+      const namespaces: CacheStats['namespaces'] = {}
+      for (const { labels, value } of (await deps.metrics.cacheRequests.get()).values) {
+        const t = (namespaces[String(labels.cache)] ??= { hit: 0, miss: 0, bypass: 0, error: 0 })
+        t[labels.result as LookupResult] += value
+      }
+      return { since, namespaces }
+    },
     async invalidate(...namespaces) {
       await Promise.all(namespaces.map(invalidateOne))
     },

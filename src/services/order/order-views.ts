@@ -7,7 +7,7 @@ import { orderNotFound } from './errors.js'
 import type { Actor, OrderDeps } from './order-deps.js'
 import * as store from './order-store.js'
 import * as paymentStore from './payment-store.js'
-import type { LineRow, OrderRow } from './order-store.js'
+import type { LineRow, NewLine, OrderRow } from './order-store.js'
 import type { PaymentRow } from './payment-store.js'
 import type { TaxLine } from './pricing.js'
 import { UNLISTED_FOR_CUSTOMERS, type OrderStatus } from './state-machine.js'
@@ -63,18 +63,8 @@ export interface OrderView extends ChargesView {
   id: string
   status: OrderStatus
   customerEmail: string
-  lines: {
-    productId: number
-    /** null for lines of orders placed before variants. */
-    variantId: number | null
-    sku: string | null
-    options: Record<string, string>
-    weightGrams: number
-    name: string
-    quantity: number
-    unitPrice: Money
-    lineTotal: Money
-  }[]
+  /** A line as it was written (variantId and sku are null for orders placed before variants), priced. */
+  lines: (Omit<NewLine, 'unitAmount'> & { unitPrice: Money; lineTotal: Money })[]
   subtotal: Money
   total: Money
   shippingAddress: Record<string, string>

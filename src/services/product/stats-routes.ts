@@ -58,7 +58,7 @@ export async function productStatsRoutes(app: App, { deps, tokens, lowStockThres
     '/products/stats/cache',
     { preValidation: requireAdmin, schema: { ...doc("Admin: the catalog cache's hits and misses in the answering instance since it started"), response: { 200: CacheStats, ...errors } } },
     async (_req, reply) => {
-      const stats = deps.cache.stats()
+      const stats = await deps.cache.stats()
       const caches = Object.values(NS).map((cache) => {
         const t = stats.namespaces[cache] ?? { hit: 0, miss: 0, bypass: 0, error: 0 }
         return { cache, hits: t.hit, misses: t.miss, bypassed: t.bypass, errors: t.error }
