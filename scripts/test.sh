@@ -31,4 +31,11 @@ trap cleanup EXIT
 node --import tsx test/setup/make-templates.ts
 
 if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi
+# The production topologies run the compiled dist/. Built once here, before any test file starts one:
+# prod:start building in each would rewrite dist/ under another topology's starting processes (a
+# module read half-written fails to load).
+if grep -q "helpers/topology" "${files[@]}"; then
+  npm run build --silent
+  export PROD_SKIP_BUILD=1
+fi
 node --import tsx --test --test-reporter=spec --test-concurrency="${TEST_CONCURRENCY:-4}" --test-timeout=600000 "${files[@]}"

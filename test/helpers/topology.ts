@@ -62,6 +62,8 @@ export async function startTopology(scope: Scope, options: { instances: Record<s
     INTERNAL_API_TOKEN: randomBytes(32).toString('base64url'),
     ...bus.env,
     LOG_LEVEL: 'warn',
+    // npm test builds dist/ once for every topology (scripts/test.sh); a file run alone builds its own.
+    ...(process.env.PROD_SKIP_BUILD ? { PROD_SKIP_BUILD: '1' } : {}),
     ...Object.fromEntries(Object.entries(options.instances).map(([s, n]) => [`${s.toUpperCase()}_INSTANCES`, String(n)])),
     ...options.env,
   }

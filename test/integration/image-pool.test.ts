@@ -8,6 +8,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
 import type { ImageJob } from '../../src/services/product/images/image-pool.js'
+import { until } from '../helpers/events.js'
 import { chunked, filesUnder, photoJpeg } from '../helpers/image-fixtures.js'
 import { buildTestImages } from '../helpers/images-fixture.js'
 
@@ -118,12 +119,17 @@ test('the compiled pipeline (tsc, as npm run build) loads its worker from .js fi
 
 test('closing lets the image being processed finish and rejects the queued one, leaving no upload behind', async (t) => {
   const { images } = await buildTestImages(t, { IMAGE_WORKERS: '1' })
-  const running = await images.ingest(chunked(await photoJpeg(640, 400)))
-  const queued = images.ingest(chunked(await photoJpeg(640, 400)))
+  // Two different images, both received before either is processed, then handed to the pool in one
+  // tick: the second waits for the one thread whatever the machine's load (received one after the
+  // other, the first could finish before the second arrived, and nothing would ever wait).
+  const [first, second] = await Promise.all([images.receive(chunked(await photoJpeg(640, 400))), images.receive(chunked(await photoJpeg(600, 400)))])
+  const running = images.process(first)
+  const queued = images.process(second)
   queued.catch(() => {})
-  while (images.pool.waiting === 0) await new Promise((r) => setTimeout(r, 5))
+  const accepted = await running // decoded in the thread: it is being processed
+  await until('the second image waits for the thread', () => images.pool.waiting === 1 || undefined)
   await images.close()
-  assert.equal((await running.done).sizes.length, 3)
+  assert.equal((await accepted.done).sizes.length, 3)
   await assert.rejects(queued)
   assert.deepEqual(await filesUnder(path.join(images.dir, '.incoming')), [])
 })
