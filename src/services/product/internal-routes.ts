@@ -5,7 +5,7 @@ import type { App } from '../../platform/server.js'
 import { thumbnailUrl } from './images/image-view.js'
 import { toProduct, type ProductDeps } from './product.js'
 import * as store from './product-store.js'
-import { variantsByProduct } from './product-variants.js'
+import { toVariants } from './product-variants.js'
 import { releaseReservation, reserveStock } from './stock.js'
 
 const ProductId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
@@ -34,12 +34,11 @@ export function registerInternalRoutes(app: App, deps: ProductDeps, internalToke
   app.get('/internal/catalog/products', { ...guard, schema: { ...guard.schema, querystring: IdsQuery } }, async (req) => {
     const ids = req.query.ids.split(',').map(Number)
     const rows = await store.findProductsByIds(deps.readDb, ids)
-    const products = rows.map((r) => toProduct(r, deps.imagesBaseUrl))
-    const variants = await variantsByProduct(deps.readDb, products)
-    const items: ProductSummary[] = products.map((p, i) => {
+    const items: ProductSummary[] = rows.map((r) => {
+      const p = toProduct(r, deps.imagesBaseUrl)
       // The cart shows the first image's thumbnail.
-      const image = thumbnailUrl(rows[i]!.images, deps.imagesBaseUrl)
-      return { id: p.id, slug: p.slug, name: p.name, price: p.price, salePrice: p.salePrice, stock: p.stock, inStock: p.inStock, image, variants: variants.get(p.id)! }
+      const image = thumbnailUrl(r.images, deps.imagesBaseUrl)
+      return { id: p.id, slug: p.slug, name: p.name, price: p.price, salePrice: p.salePrice, stock: p.stock, inStock: p.inStock, image, variants: toVariants(r.variants, p) }
     })
     return { items }
   })

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../platform/db/db.js'
 import type { StoredImage } from './images/image-view.js'
-import type { ProductOption } from './variant-store.js'
+import { LIVE_VARIANTS_COLUMN, type ProductOption, type VariantRow } from './variant-store.js'
 
 /** The SQL of products and deals (schema `catalog`); categories, stock and demo data have their own stores. */
 
@@ -29,6 +29,11 @@ export interface ProductRow {
   deal_discount_percent: number | null
   deal_ends_at: Date | null
   rank?: number
+}
+
+/** A product with its live variants, read in the same statement. */
+export interface ProductWithVariantsRow extends ProductRow {
+  variants: VariantRow[]
 }
 
 export interface DealRow extends ProductRow {
@@ -123,25 +128,25 @@ export async function listProducts(db: Queryable, query: ProductQuery): Promise<
   return (await db.query<ProductRow>(sql, params)).rows
 }
 
-export async function findProductById(db: Queryable, id: number): Promise<ProductRow | undefined> {
-  const { rows } = await db.query<ProductRow>(
-    `select ${PRODUCT_COLUMNS} from catalog.products p ${PRODUCT_JOINS} where p.id = $1 and p.deleted_at is null`,
+export async function findProductById(db: Queryable, id: number): Promise<ProductWithVariantsRow | undefined> {
+  const { rows } = await db.query<ProductWithVariantsRow>(
+    `select ${PRODUCT_COLUMNS}, ${LIVE_VARIANTS_COLUMN} from catalog.products p ${PRODUCT_JOINS} where p.id = $1 and p.deleted_at is null`,
     [id],
   )
   return rows[0]
 }
 
-export async function findProductBySlug(db: Queryable, slug: string): Promise<ProductRow | undefined> {
-  const { rows } = await db.query<ProductRow>(
-    `select ${PRODUCT_COLUMNS} from catalog.products p ${PRODUCT_JOINS} where p.slug = $1 and p.deleted_at is null`,
+export async function findProductBySlug(db: Queryable, slug: string): Promise<ProductWithVariantsRow | undefined> {
+  const { rows } = await db.query<ProductWithVariantsRow>(
+    `select ${PRODUCT_COLUMNS}, ${LIVE_VARIANTS_COLUMN} from catalog.products p ${PRODUCT_JOINS} where p.slug = $1 and p.deleted_at is null`,
     [slug],
   )
   return rows[0]
 }
 
-export async function findProductsByIds(db: Queryable, ids: readonly number[]): Promise<ProductRow[]> {
-  const { rows } = await db.query<ProductRow>(
-    `select ${PRODUCT_COLUMNS} from catalog.products p ${PRODUCT_JOINS}
+export async function findProductsByIds(db: Queryable, ids: readonly number[]): Promise<ProductWithVariantsRow[]> {
+  const { rows } = await db.query<ProductWithVariantsRow>(
+    `select ${PRODUCT_COLUMNS}, ${LIVE_VARIANTS_COLUMN} from catalog.products p ${PRODUCT_JOINS}
      where p.id = any($1::bigint[]) and p.deleted_at is null order by p.id`,
     [ids],
   )

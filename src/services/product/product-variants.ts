@@ -45,13 +45,9 @@ export function toVariant(v: VariantRow, product: PriceBase): VariantSummary {
   }
 }
 
-/** Live variants of these products, by product id. */
-export async function variantsByProduct(db: Queryable, products: readonly (PriceBase & { id: number })[]): Promise<Map<number, VariantSummary[]>> {
-  const rows = await store.listVariants(db, products.map((p) => p.id))
-  const base = new Map(products.map((p) => [p.id, p]))
-  const out = new Map<number, VariantSummary[]>(products.map((p) => [p.id, []]))
-  for (const r of rows) out.get(r.product_id)!.push(toVariant(r, base.get(r.product_id)!))
-  return out
+/** A product's live variants as read with it (product-store.ts's ProductWithVariantsRow). */
+export function toVariants(rows: readonly VariantRow[], product: PriceBase): VariantSummary[] {
+  return rows.map((v) => toVariant(v, product))
 }
 
 // --- rules --------------------------------------------------------------------------

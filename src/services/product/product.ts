@@ -18,9 +18,9 @@ import {
   sortNeedsQuery,
   variantCombinationTaken,
 } from './errors.js'
-import { setOnlyVariantStock, variantsByProduct, type ProductOption } from './product-variants.js'
+import { setOnlyVariantStock, toVariants, type ProductOption } from './product-variants.js'
 import * as store from './product-store.js'
-import type { ProductRow, ProductSort } from './product-store.js'
+import type { ProductRow, ProductSort, ProductWithVariantsRow } from './product-store.js'
 import * as categories from './category-store.js'
 import type { CategoryInput } from './category-store.js'
 import { buildCategoryTree, subtreeIds, type CategoryNode } from './category-tree.js'
@@ -171,7 +171,7 @@ const ID = /^[1-9][0-9]{0,15}$/
 
 export function getProduct(deps: ProductDeps, idOrSlug: string) {
   return deps.cache.get(NS.products, `one:${idOrSlug}`, deps.ttl.products, async () => {
-    let row: ProductRow | undefined
+    let row: ProductWithVariantsRow | undefined
     if (ID.test(idOrSlug)) {
       const id = Number(idOrSlug)
       row = Number.isSafeInteger(id) ? await store.findProductById(deps.readDb, id) : undefined
@@ -179,18 +179,19 @@ export function getProduct(deps: ProductDeps, idOrSlug: string) {
       row = await store.findProductBySlug(deps.readDb, idOrSlug)
     }
     if (!row) throw productNotFound(idOrSlug)
-    return withVariants(deps.readDb, toProduct(row, deps.imagesBaseUrl))
+    return withVariants(row, deps.imagesBaseUrl)
   })
 }
 
-async function withVariants(db: Db, product: Product): Promise<Product> {
-  return { ...product, variants: (await variantsByProduct(db, [product]).then((m) => m.get(product.id)))! }
+function withVariants(row: ProductWithVariantsRow, imagesBaseUrl: string): Product {
+  const product = toProduct(row, imagesBaseUrl)
+  return { ...product, variants: toVariants(row.variants, product) }
 }
 
 /** One live product with its variants, read from db (no cache); undefined when there is none. */
 export async function loadProduct(db: Db, imagesBaseUrl: string, id: number): Promise<Product | undefined> {
   const row = await store.findProductById(db, id)
-  return row && withVariants(db, toProduct(row, imagesBaseUrl))
+  return row && withVariants(row, imagesBaseUrl)
 }
 
 export function getCategories(deps: ProductDeps) {

@@ -25,6 +25,15 @@ export interface VariantRow {
 
 const VARIANT_COLUMNS = 'v.id, v.product_id, v.sku, v.option_values, v.price_amount, v.stock, v.weight_grams, v.position'
 
+/**
+ * A product's live variants (as VariantRow, by position and id) as one column of a
+ * statement over catalog.products p: a product and its variants in one round trip.
+ */
+export const LIVE_VARIANTS_COLUMN = `(select coalesce(json_agg(json_build_object('id', v.id, 'product_id', v.product_id, 'sku', v.sku,
+    'option_values', v.option_values, 'price_amount', v.price_amount, 'stock', v.stock, 'weight_grams', v.weight_grams,
+    'position', v.position) order by v.position, v.id), '[]')
+  from catalog.variants v where v.product_id = p.id and v.deleted_at is null) as variants`
+
 /** The live variants of these products, by product, position and id. */
 export async function listVariants(db: Queryable, productIds: readonly number[]): Promise<VariantRow[]> {
   if (productIds.length === 0) return []
