@@ -78,6 +78,38 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.deepEqual((await built.app.inject({ method: 'GET', url: `/api/orders/${order.id}`, headers: ada.headers })).json().taxLines, order.taxLines)
     })
 
+    test("the shop's rules are read through the cache, and every admin change is priced by the very next quote and checkout", async (t) => {
+      const { built, ids, api } = await setup(t, adapters)
+      const ada = await shopper(built)
+      await addToCart(built, ada, ids.kettle, 1) // 8999
+      const quote = async (query = 'country=GB') => {
+        const r = await built.app.inject({ method: 'GET', url: `/api/orders/quote?${query}`, headers: ada.headers })
+        assert.equal(r.statusCode, 200, r.body)
+        const q = r.json()
+        return { shipping: q.shipping?.price.amount ?? null, tax: q.tax.amount, promotion: q.promotion?.amount.amount ?? null, total: q.total.amount }
+      }
+      // Read (and cached) before any rule exists.
+      assert.deepEqual(await quote(), { shipping: null, tax: 0, promotion: null, total: 8999 })
+      const option = (await api.post('/shipping-options', { name: 'Royal Mail', countries: ['GB'], currency: 'USD', price: 500 })).json()
+      assert.deepEqual(await quote(), { shipping: 500, tax: 0, promotion: null, total: 9499 })
+      await api.put('/tax-rates', { country: 'GB', name: 'VAT', rateBasisPoints: 2000 })
+      await api.put('/tax-rates', { country: 'GB', region: 'Scotland', name: 'VAT (Scotland)', rateBasisPoints: 1000 })
+      assert.deepEqual(await quote(), { shipping: 500, tax: 1900, promotion: null, total: 11399 })
+      assert.deepEqual(await quote('country=GB&region=Scotland'), { shipping: 500, tax: 950, promotion: null, total: 10449 })
+      const sale = (await api.post('/promotions', { name: 'Sale', amountOff: 999, currency: 'USD' })).json()
+      // A promotion that has not started yet is not applied, though it is among the cached rules.
+      await api.post('/promotions', { name: 'Next week', percentOff: 50, startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString() })
+      assert.deepEqual(await quote(), { shipping: 500, tax: 1700, promotion: 999, total: 10200 })
+      assert.equal((await api.post(`/promotions/${sale.id}/deactivate`, {})).statusCode, 200)
+      assert.equal((await api.post(`/shipping-options/${option.id}/deactivate`, {})).statusCode, 200)
+      assert.equal((await api.delete('/tax-rates/GB?region=Scotland')).statusCode, 204)
+      assert.deepEqual(await quote('country=GB&region=Scotland'), { shipping: null, tax: 1800, promotion: null, total: 10799 })
+      const res = await checkout(built, ada, { body: { shippingAddress: { ...ADDRESS, country: 'GB', region: 'Scotland' }, payment: { card: GOOD_CARD } } })
+      assert.equal(res.statusCode, 201, res.body)
+      assert.equal(res.json().total.amount, 10799)
+      assert.match(await built.deps.metrics.registry.getSingleMetricAsString('cache_requests_total'), /cache="orders:pricing-rules",result="hit"[^\n]* [1-9]/)
+    })
+
     test('bad admin input is a 4xx with its code and writes nothing; customers cannot reach the admin routes', async (t) => {
       const { built, api, as } = await setup(t, adapters)
       const refusals: [string, object, number, string][] = [

@@ -36,6 +36,7 @@ export const orderService = defineService({
     payments: createTestProvider(deps.db),
     log: deps.log.child({ service: 'order' }),
     cursors: deps.cursors,
+    cache: deps.readThrough,
     settings: { reservationTtlSeconds: c.ORDER_RESERVATION_TTL_SECONDS, pricesIncludeTax: c.ORDER_PRICES_INCLUDE_TAX },
   }),
   jobs: [

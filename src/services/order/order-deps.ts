@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { CartClient } from '../../contracts/cart.js'
 import type { ProductClient } from '../../contracts/product.js'
 import type { Identity } from '../../platform/auth/token-verifier.js'
+import type { ReadThrough } from '../../platform/cache/read-through.js'
 import type { CursorCodec } from '../../platform/cursors.js'
 import type { Db } from '../../platform/db/db.js'
 import type { PaymentProvider } from './payment-provider.js'
@@ -14,6 +15,8 @@ export interface OrderDeps {
   payments: PaymentProvider
   log: Logger
   cursors: CursorCodec
+  /** The shop's pricing rules, read through it (quote.ts). */
+  cache: ReadThrough
   settings: { reservationTtlSeconds: number; pricesIncludeTax: boolean }
 }
 

@@ -6,7 +6,7 @@ import type { WeightRate } from './pricing.js'
 import type { OrderDeps } from './order-deps.js'
 import * as S from './pricing-schemas.js'
 import * as store from './pricing-store.js'
-import { quoteCart } from './quote.js'
+import { changeRules, quoteCart } from './quote.js'
 import { ErrorResponse } from './schemas.js'
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse, 429: ErrorResponse }
@@ -64,7 +64,7 @@ export function registerPricingRoutes(app: App, deps: OrderDeps) {
     { preValidation: requireAdmin, schema: { ...admin, summary: 'Create a shipping option for a region (a list of countries)', body: S.NewShippingOption, response: { 201: S.ShippingOption, ...errors } } },
     async (req, reply) => {
       const b = req.body
-      const row = await store.insertShippingOption(deps.db, { name: b.name, countries: b.countries, currency: b.currency, ...shippingPrices(b), freeAbove: b.freeAbove ?? null })
+      const row = await changeRules(deps, () => store.insertShippingOption(deps.db, { name: b.name, countries: b.countries, currency: b.currency, ...shippingPrices(b), freeAbove: b.freeAbove ?? null }))
       return reply.code(201).send(optionView(row))
     },
   )
@@ -79,7 +79,7 @@ export function registerPricingRoutes(app: App, deps: OrderDeps) {
     '/shipping-options/:id/deactivate',
     { preValidation: requireAdmin, schema: { ...admin, summary: 'Stop offering a shipping option', params: S.IdParams, response: { 200: S.ShippingOption, ...errors } } },
     async (req) => {
-      const row = await store.deactivateShippingOption(deps.db, req.params.id)
+      const row = await changeRules(deps, () => store.deactivateShippingOption(deps.db, req.params.id))
       if (!row) throw shippingOptionNotFound(req.params.id)
       return optionView(row)
     },
@@ -90,7 +90,7 @@ export function registerPricingRoutes(app: App, deps: OrderDeps) {
     { preValidation: requireAdmin, schema: { ...admin, summary: "Set a country's tax rate, or a region's own", body: S.TaxRateBody, response: { 200: S.TaxRate, ...errors } } },
     async (req) => {
       const b = req.body
-      return rateView(await store.putTaxRate(deps.db, { country: b.country, region: b.region ?? '', name: b.name, rate_bp: b.rateBasisPoints }))
+      return rateView(await changeRules(deps, () => store.putTaxRate(deps.db, { country: b.country, region: b.region ?? '', name: b.name, rate_bp: b.rateBasisPoints })))
     },
   )
 
@@ -105,7 +105,7 @@ export function registerPricingRoutes(app: App, deps: OrderDeps) {
     { preValidation: requireAdmin, schema: { ...admin, summary: "Remove a country's rate (or, with region, the region's own)", params: S.TaxRateParams, querystring: S.TaxRateQuery, response: { 204: { type: 'null' }, ...errors } } },
     async (req, reply) => {
       const region = req.query.region ?? ''
-      if (!(await store.deleteTaxRate(deps.db, req.params.country, region))) throw taxRateNotFound(req.params.country, region)
+      if (!(await changeRules(deps, () => store.deleteTaxRate(deps.db, req.params.country, region)))) throw taxRateNotFound(req.params.country, region)
       return reply.code(204).send(null)
     },
   )

@@ -13,28 +13,42 @@ import { NOT_STANDING } from './state-machine.js'
 const CODE_COLUMNS = `id, code, kind, percent_off, amount_off, currency, min_subtotal, starts_at, ends_at,
   max_uses, max_uses_per_customer, active`
 
-/** Everything a checkout or a quote needs of the shop's rules, in one round trip (the code's part only when one is asked for). */
-export async function loadPricingContext(
-  q: Queryable,
-  input: { country: string; region: string; code: string | null; userId: string },
-): Promise<Omit<PricingContext, 'pricesIncludeTax'>> {
-  const params: unknown[] = [input.country, input.region]
-  const code = input.code === null ? 'null::jsonb' : codeWithUses(params, input.code, input.userId)
-  const { rows } = await q.query<{ now: Date; ships: boolean; options: ShippingOption[]; tax: TaxRate | null; promotions: Promotion[]; code: PricingContext['code'] }>(
-    `select now() as now,
-       exists (select 1 from orders.shipping_options where active) as ships,
+/**
+ * The shop's rules for addresses in one country, the same for every customer (quote.ts
+ * caches them): whether the shop ships at all, its options for the country (cheapest
+ * first), the country's tax rates (the country-wide one has region ''), and the
+ * active promotions not yet ended, with their windows (the caller keeps the running ones).
+ */
+export interface ShopRules {
+  ships: boolean
+  options: ShippingOption[]
+  taxRates: TaxRate[]
+  promotions: TimedPromotion[]
+}
+
+/** A promotion with its window, as ISO strings (they travel through the cache as JSON). */
+export type TimedPromotion = Promotion & { starts_at: string | null; ends_at: string | null }
+
+export async function loadShopRules(q: Queryable, country: string): Promise<ShopRules> {
+  const { rows } = await q.query<ShopRules>(
+    `select exists (select 1 from orders.shipping_options where active) as ships,
        (select coalesce(json_agg(json_build_object('id', id, 'name', name, 'currency', currency, 'price', price, 'free_above', free_above,
             'weight_rates', weight_rates) order by price, id), '[]')
           from orders.shipping_options where active and $1 = any(countries)) as options,
-       (select to_jsonb(t) - 'updated_at' from orders.tax_rates t where country = $1 and region in ('', $2) order by region desc limit 1) as tax,
+       (select coalesce(json_agg(to_jsonb(t) - 'updated_at' order by region), '[]') from orders.tax_rates t where country = $1) as "taxRates",
        (select coalesce(json_agg(json_build_object('id', id, 'name', name, 'kind', kind, 'percent_off', percent_off, 'amount_off', amount_off,
-            'currency', currency, 'min_subtotal', min_subtotal) order by id), '[]')
-          from orders.promotions where active and (starts_at is null or starts_at <= now()) and (ends_at is null or ends_at > now())) as promotions,
-       ${code} as code`,
-    params,
+            'currency', currency, 'min_subtotal', min_subtotal, 'starts_at', starts_at, 'ends_at', ends_at) order by id), '[]')
+          from orders.promotions where active and (ends_at is null or ends_at > now())) as promotions`,
+    [country],
   )
-  const r = rows[0]!
-  return { now: new Date(r.now), shipsAnywhere: r.ships, shippingOptions: r.options, taxRate: r.tax, promotions: r.promotions, code: r.code }
+  return rows[0]!
+}
+
+/** The code asked for with its standing uses (null when there is no such code), and the database's clock for its window. */
+export async function loadCode(q: Queryable, code: string, userId: string): Promise<{ now: Date; code: PricingContext['code'] }> {
+  const params: unknown[] = []
+  const { rows } = await q.query<{ now: Date; code: PricingContext['code'] }>(`select now() as now, ${codeWithUses(params, code, userId)} as code`, params)
+  return { now: new Date(rows[0]!.now), code: rows[0]!.code }
 }
 
 /** The asked code with its standing uses (counted only when it has a limit), as a subquery; its parameters go on params. */

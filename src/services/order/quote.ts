@@ -32,9 +32,42 @@ export function choiceOf(req: PricingRequest): PricingChoice {
 }
 
 export async function loadPricing(deps: OrderDeps, userId: string, req: PricingRequest): Promise<PricingContext> {
-  const choice = choiceOf(req)
-  const ctx = await pricingStore.loadPricingContext(deps.db, { country: req.country, region: req.region ?? '', code: choice.discountCode ?? null, userId })
-  return { ...ctx, pricesIncludeTax: deps.settings.pricesIncludeTax }
+  const { discountCode } = choiceOf(req)
+  const [rules, asked] = await Promise.all([shopRules(deps, req.country), discountCode === undefined ? undefined : pricingStore.loadCode(deps.db, discountCode, userId)])
+  // Without a code nothing is read from the database: the promotions' windows are checked on this clock.
+  const now = asked?.now ?? new Date()
+  const region = req.region ?? ''
+  return {
+    now,
+    shipsAnywhere: rules.ships,
+    shippingOptions: rules.options,
+    // The region's own rate where it has one, else the country's.
+    taxRate: (region !== '' && rules.taxRates.find((t) => t.region === region)) || rules.taxRates.find((t) => t.region === '') || null,
+    promotions: rules.promotions.filter((p) => (p.starts_at === null || Date.parse(p.starts_at) <= now.getTime()) && (p.ends_at === null || Date.parse(p.ends_at) > now.getTime())),
+    code: asked?.code ?? null,
+    pricesIncludeTax: deps.settings.pricesIncludeTax,
+  }
+}
+
+/** The cache namespace of the shop's rules: the admin routes that change them invalidate it (changeRules). */
+const RULES = 'orders:pricing-rules'
+/** Changes through the admin routes are seen at once; the TTL bounds one made behind their back (SQL by hand). */
+const RULES_TTL_SECONDS = 300
+
+/**
+ * The shop's rules for one country, the same for every checkout: read through the
+ * shared cache (Redis in production, one round trip that PostgreSQL never sees).
+ */
+async function shopRules(deps: OrderDeps, country: string): Promise<pricingStore.ShopRules> {
+  const cached = await deps.cache.get(RULES, country, RULES_TTL_SECONDS, () => pricingStore.loadShopRules(deps.db, country))
+  return JSON.parse(cached.body) as pricingStore.ShopRules
+}
+
+/** A change of shipping options, tax rates or promotions: once written, every instance's next checkout reads the rules again. */
+export async function changeRules<T>(deps: OrderDeps, write: () => Promise<T>): Promise<T> {
+  const written = await write()
+  await deps.cache.invalidate(RULES)
+  return written
 }
 
 /**
