@@ -46,13 +46,10 @@ export interface AtomicReservation {
 }
 
 /**
- * The whole reservation in one statement, so one round trip and no explicit
- * transaction: lock the products, then the variants, each in id order; resolve a
- * line without variant to the product's only live variant; check every line
- * (product and variant live, the variant its product's, enough stock), and only if
- * all pass take each variant's stock (and the same from its product's total) and
- * write the reservation with the prices of the moment (the variant's price, after
- * the product's best running deal). A second reservation for the same order fails
+ * The whole reservation in one round trip: catalog.reserve_stock (product migration
+ * 006 has its rules). It locks the products, then the variants, each in id order,
+ * before it reads or changes them, so under concurrent checkouts no statement has to
+ * re-check rows changed while it waited. A second reservation for the same order fails
  * on the primary key and changes nothing.
  */
 export async function reserveAtomically(
@@ -65,61 +62,14 @@ export async function reserveAtomically(
     ok: boolean
     products: StockRow[] | null
     variants: VariantStockRow[] | null
-    resolved: (number | null)[]
+    resolved: (number | null)[] | null
     order_id: string | null
     status: ReservationRow['status'] | null
     lines: ReservationRow['lines'] | null
     expires_at: Date | null
   }>(
-    `with req as (
-       select * from unnest($2::bigint[], $3::bigint[], $4::int[]) with ordinality as r(pid, vid, q, n)
-     ), locked as (
-       select p.id, p.slug, p.name, p.stock, p.deleted_at is null as live
-       from catalog.products p where p.id = any($2::bigint[]) order by p.id for update
-     ), resolved as (
-       select r.n, r.pid, r.q, coalesce(r.vid, (
-         select min(v.id) from catalog.variants v where v.product_id = r.pid and v.deleted_at is null having count(*) = 1
-       )) as vid
-       from req r
-     ), vlocked as (
-       select v.id, v.product_id, v.stock, v.deleted_at is null as live
-       -- Only once every product is locked (the sub-select runs first): locks are always taken products first.
-       from catalog.variants v where (select count(*) from locked) >= 0 and v.id in (select vid from resolved) order by v.id for update
-     ), wanted as (
-       select pid, vid, sum(q)::int as q from resolved group by pid, vid
-     ), verdict as (
-       select (select count(*) from locked) = (select count(distinct pid) from req)
-         and bool_and(coalesce(l.live and v.live and v.product_id = w.pid and v.stock >= w.q, false)) as ok
-       from wanted w left join locked l on l.id = w.pid left join vlocked v on v.id = w.vid
-     ), vupd as (
-       update catalog.variants v set stock = v.stock - w.q, updated_at = now()
-       from wanted w
-       where v.id = w.vid and (select ok from verdict) and v.stock >= w.q
-       returning v.id, v.product_id, v.sku, v.option_values, v.weight_grams, v.price_amount, w.q as quantity
-     ), pupd as (
-       update catalog.products p set stock = p.stock - s.q, updated_at = now()
-       from (select product_id, sum(quantity)::int as q from vupd group by product_id) s
-       where p.id = s.product_id
-       returning p.id, p.name, p.currency, p.price_amount,
-         coalesce((select max(d.discount_percent) from catalog.deals d
-           where d.product_id = p.id and d.starts_at <= now() and d.ends_at > now()), 0) as percent
-     ), ins as (
-       insert into catalog.reservations (order_id, status, lines, expires_at)
-       select $1, $6::text,
-         jsonb_agg(jsonb_build_object('productId', p.id, 'variantId', v.id, 'sku', v.sku, 'options', v.option_values,
-           'weightGrams', v.weight_grams, 'quantity', v.quantity, 'name', p.name,
-           'unitPrice', jsonb_build_object('amount', (coalesce(v.price_amount, p.price_amount) * (100 - p.percent)) / 100, 'currency', p.currency))
-           order by p.id, v.id),
-         now() + make_interval(secs => $5)
-       from vupd v join pupd p on p.id = v.product_id having count(*) > 0
-       returning order_id, status, lines, expires_at
-     )
-     select (select ok from verdict) as ok,
-       (select jsonb_agg(jsonb_build_object('id', id, 'slug', slug, 'name', name, 'stock', stock, 'live', live) order by id) from locked) as products,
-       (select jsonb_agg(jsonb_build_object('id', id, 'productId', product_id, 'stock', stock, 'live', live) order by id) from vlocked) as variants,
-       (select array_agg(vid order by n) from resolved) as resolved,
-       ins.order_id, ins.status, ins.lines, ins.expires_at
-     from (select 1) as one left join ins on true`,
+    `select ok, products, variants, resolved, order_id, status, lines, expires_at
+     from catalog.reserve_stock($1::uuid, $2::bigint[], $3::bigint[], $4::int[], $5::int, $6::text)`,
     [orderId, lines.map((l) => l.productId), lines.map((l) => l.variantId), lines.map((l) => l.quantity), ttlSeconds, RESERVATION_INITIAL_STATUS],
   )
   const r = rows[0]!
