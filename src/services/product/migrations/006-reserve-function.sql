@@ -17,7 +17,12 @@ create function catalog.reserve_stock(
   reservation_order uuid, product_ids bigint[], variant_ids bigint[], quantities int[], ttl_seconds int, initial_status text
 ) returns table (
   ok boolean, products jsonb, variants jsonb, resolved bigint[], order_id uuid, status text, lines jsonb, expires_at timestamptz
-) language plpgsql as $$
+) language plpgsql
+-- Its statements' plans are made once per connection: with custom plans (PostgreSQL's default for
+-- the first calls, and for good when a generic plan looks dearer) planning took a sixth of the
+-- reservation's cost (serial reservations/s 660 -> 768, same run).
+set plan_cache_mode = force_generic_plan
+as $$
 #variable_conflict use_column
 declare
   locked_products jsonb;
