@@ -23,15 +23,16 @@ export interface VariantRow {
   position: number
 }
 
-const VARIANT_COLUMNS = 'v.id, v.product_id, v.sku, v.option_values, v.price_amount, v.stock, v.weight_grams, v.position'
+// The fields of a VariantRow, read as columns or as one JSON object.
+const VARIANT_FIELDS = ['id', 'product_id', 'sku', 'option_values', 'price_amount', 'stock', 'weight_grams', 'position'] as const
+const VARIANT_COLUMNS = VARIANT_FIELDS.map((f) => `v.${f}`).join(', ')
 
 /**
  * A product's live variants (as VariantRow, by position and id) as one column of a
  * statement over catalog.products p: a product and its variants in one round trip.
  */
-export const LIVE_VARIANTS_COLUMN = `(select coalesce(json_agg(json_build_object('id', v.id, 'product_id', v.product_id, 'sku', v.sku,
-    'option_values', v.option_values, 'price_amount', v.price_amount, 'stock', v.stock, 'weight_grams', v.weight_grams,
-    'position', v.position) order by v.position, v.id), '[]')
+export const LIVE_VARIANTS_COLUMN = `(select coalesce(json_agg(json_build_object(${VARIANT_FIELDS.map((f) => `'${f}', v.${f}`).join(', ')})
+    order by v.position, v.id), '[]')
   from catalog.variants v where v.product_id = p.id and v.deleted_at is null) as variants`
 
 /** The live variants of these products, by product, position and id. */
