@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import { AxeBuilder } from '@axe-core/playwright'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
 import sharp from 'sharp'
 import type { BuiltApp } from '../../src/app.js'
 import { buildTestApp } from '../helpers/build-app.js'
@@ -55,8 +55,8 @@ export interface WatchedPage {
   assertClean(): void
 }
 
-export async function openPage(browser: Browser, viewport = DESKTOP): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport })
+export async function openPage(browser: Browser, viewport = DESKTOP, options: BrowserContextOptions = {}): Promise<WatchedPage> {
+  const context = await browser.newContext({ ...options, viewport })
   const page = await context.newPage()
   const problems: string[] = []
   const dialogs: string[] = []
