@@ -39,6 +39,8 @@ export interface OrderLinePayload {
 export interface UserEventPayloads {
   'user.registered': { userId: string; email: string; verificationToken: string; verificationExpiresAt: string }
   'user.password_reset_requested': { userId: string; email: string; resetToken: string; expiresAt: string }
+  /** The confirmation e-mail asked for again (POST /api/auth/me/email-verifications): a new link. */
+  'user.verification_requested': { userId: string; email: string; verificationToken: string; verificationExpiresAt: string }
   'user.email_verified': { userId: string; email: string }
 }
 

@@ -45,7 +45,7 @@ describe('e-mail templates', () => {
     assert.match(c.text, /cancelled: <script>alert\(1\)<\/script>\./)
   })
 
-  test('welcome and password-reset mails carry their links with the token URL-encoded', () => {
+  test('welcome, confirm-again and password-reset mails carry their links with the token URL-encoded', () => {
     const w = render('user.registered', { userId: 'u1', email: 'u@example.com', verificationToken: 'a+b/c=', verificationExpiresAt: '2030-01-02T03:04:05.000Z' }, settings)
     assert.equal(w.template, 'welcome-verify')
     assert.match(w.text, /https:\/\/shop\.example\/verify\?token=a%2Bb%2Fc%3D/)
@@ -53,6 +53,11 @@ describe('e-mail templates', () => {
     const r = render('user.password_reset_requested', { userId: 'u1', email: 'u@example.com', resetToken: 'tok', expiresAt: '2030-01-02T03:04:05.000Z' }, settings)
     assert.equal(r.template, 'password-reset')
     assert.match(r.html, /<a href="https:\/\/shop\.example\/reset\?token=tok">Choose a new password<\/a>/)
+    const again = render('user.verification_requested', { userId: 'u1', email: 'u@example.com', verificationToken: 'a+b', verificationExpiresAt: '2030-01-02T03:04:05.000Z' }, settings)
+    assert.equal(again.template, 'verify-email')
+    assert.equal(again.subject, 'Confirm your e-mail address for Emporium')
+    assert.match(again.text, /https:\/\/shop\.example\/verify\?token=a%2Bb/)
+    assert.match(again.text, /until 2030-01-02 03:04 UTC/)
   })
 
   test('shipped shows the tracking number only when there is one; paid shows the amount', () => {
@@ -69,10 +74,11 @@ describe('e-mail templates', () => {
       'order.cancelled': { ...order, reason: 'r', lines },
       'user.registered': { userId: 'u', email: 'u@example.com', verificationToken: 't', verificationExpiresAt: '2030-01-01T00:00:00Z' },
       'user.password_reset_requested': { userId: 'u', email: 'u@example.com', resetToken: 't', expiresAt: '2030-01-01T00:00:00Z' },
+      'user.verification_requested': { userId: 'u', email: 'u@example.com', verificationToken: 't', verificationExpiresAt: '2030-01-01T00:00:00Z' },
     }
     assert.deepEqual([...MAILED_EVENTS].sort(), Object.keys(samples).sort())
     const names = MAILED_EVENTS.map((t) => render(t, samples[t] as never, settings).template)
-    assert.equal(new Set(names).size, 6)
+    assert.equal(new Set(names).size, 7)
     for (const t of MAILED_EVENTS) assert.ok(Value.Check(payloadSchemas[t], samples[t]), t)
     assert.ok(!Value.Check(payloadSchemas['order.placed'], { ...samples['order.placed'], customerEmail: 'not an address' }))
   })

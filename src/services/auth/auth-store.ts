@@ -24,6 +24,12 @@ export async function findUserById(db: Queryable, id: string): Promise<UserRow |
   return rows[0]
 }
 
+/** The user, its row locked until the transaction ends (one-at-a-time checks on the account). */
+export async function lockUser(tx: Queryable, id: string): Promise<UserRow | undefined> {
+  const { rows } = await tx.query<UserRow>(`select ${USER_COLUMNS} from auth.users where id = $1 for update`, [id])
+  return rows[0]
+}
+
 /** The new user, or undefined when the address is taken (nothing written then). */
 export async function insertUser(
   db: Queryable,

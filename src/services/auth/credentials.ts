@@ -2,15 +2,25 @@ import type { Identity } from '../../platform/auth/token-verifier.js'
 import type { Queryable } from '../../platform/db/db.js'
 import { claimAttempt, getUser, issueOneTimeToken, startSession, session, type AuthDeps, type Session } from './auth.js'
 import * as store from './auth-store.js'
-import { currentPasswordIncorrect, invalidResetToken, invalidVerificationToken, passwordChangedConcurrently } from './errors.js'
+import {
+  currentPasswordIncorrect,
+  emailAlreadyVerified,
+  invalidResetToken,
+  invalidVerificationToken,
+  passwordChangedConcurrently,
+  userNotFound,
+  verificationEmailLimit,
+} from './errors.js'
 import { checkNewPassword, normalizeEmail } from './passwords.js'
 import { hashToken, newOpaqueToken, OPAQUE_TOKEN } from './tokens.js'
 import { emitUserEvent } from './user-events.js'
 
-/** The credential flows of the auth service: password change and reset, e-mail verification. */
+/** The credential flows of the auth service: password change and reset, e-mail verification (and its e-mail again). */
 
 /** Reset e-mails per account and hour, so nobody can flood a mailbox through us. */
 const RESETS_PER_HOUR = 3
+/** Confirmation e-mails per account and hour, the welcome e-mail included. */
+const VERIFICATIONS_PER_HOUR = 3
 
 /** Needs the current password (throttled like a login); ends every other session and starts a new one. */
 export async function changePassword(
@@ -80,6 +90,25 @@ export async function confirmEmailVerification(deps: AuthDeps, token: string, tr
     const userId = await store.consumeOneTimeToken(tx, hashToken(token), 'email_verification')
     if (!userId) throw invalidVerificationToken()
     await emailVerified(tx, userId, traceId)
+  })
+}
+
+/**
+ * Sends the confirmation e-mail again (a new link; earlier ones still work until
+ * they expire). Under the account's row lock, so two requests at once cannot
+ * pass the hourly cap together.
+ */
+export async function resendEmailVerification(deps: AuthDeps, who: Identity, traceId?: string): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    const user = await store.lockUser(tx, who.userId)
+    if (!user) throw userNotFound()
+    if (user.email_verified_at !== null) throw emailAlreadyVerified()
+    if ((await store.countRecentOneTimeTokens(tx, user.id, 'email_verification', 3600)) >= VERIFICATIONS_PER_HOUR) {
+      throw verificationEmailLimit(VERIFICATIONS_PER_HOUR)
+    }
+    const verification = await issueOneTimeToken(deps, tx, user.id, 'email_verification')
+    const payload = { userId: user.id, email: user.email, verificationToken: verification.token, verificationExpiresAt: verification.expiresAt }
+    await emitUserEvent(tx, 'user.verification_requested', payload, traceId)
   })
 }
 

@@ -30,3 +30,8 @@ export const currentPasswordIncorrect = declareError('CURRENT_PASSWORD_INCORRECT
 export const passwordChangedConcurrently = declareError('PASSWORD_CHANGED_CONCURRENTLY', 409, 'The password was changed meanwhile; sign in again')
 export const invalidResetToken = declareError('INVALID_RESET_TOKEN', 400, 'This reset link is invalid, used or expired; ask for a new one')
 export const invalidVerificationToken = declareError('INVALID_VERIFICATION_TOKEN', 400, 'This verification link is invalid, used or expired')
+export const emailAlreadyVerified = declareError('EMAIL_ALREADY_VERIFIED', 409, 'This e-mail address is already confirmed')
+export const verificationEmailLimit = declareError('VERIFICATION_EMAIL_LIMIT', 429, (perHour: number) => ({
+  message: `At most ${perHour} confirmation e-mails an hour (the welcome e-mail counts); try again later`,
+  headers: { 'retry-after': '3600' },
+}))

@@ -88,6 +88,23 @@ export function registerCredentialRoutes(app: App, deps: AuthDeps) {
   )
 
   app.post(
+    '/me/email-verifications',
+    {
+      preValidation: requireUser,
+      schema: {
+        tags: ['auth'],
+        summary: 'Send the confirmation e-mail again, with a new link (at most 3 an hour, the welcome e-mail included)',
+        security: bearer,
+        response: { 202: S.Accepted, 404: S.ErrorResponse, 409: S.ErrorResponse, ...errors },
+      },
+    },
+    async (req, reply) => {
+      await credentials.resendEmailVerification(deps, identityOf(req), req.id)
+      return reply.code(202).send({ status: 'accepted' as const })
+    },
+  )
+
+  app.post(
     '/email-verifications/confirm',
     {
       schema: {

@@ -23,6 +23,7 @@ export const payloadSchemas = {
   'order.shipped': Type.Object({ ...Order, trackingNumber: Type.Optional(Type.String({ maxLength: 200 })) }),
   'order.cancelled': Type.Object({ ...Order, reason: Type.String({ maxLength: 1000 }), lines: Type.Array(Line, { maxItems: 1000 }) }),
   'user.registered': Type.Object({ userId: Id, email: Email, verificationToken: Id, verificationExpiresAt: Type.String() }),
+  'user.verification_requested': Type.Object({ userId: Id, email: Email, verificationToken: Id, verificationExpiresAt: Type.String() }),
   'user.password_reset_requested': Type.Object({ userId: Id, email: Email, resetToken: Id, expiresAt: Type.String() }),
 } satisfies { [T in EventType]?: TSchema }
 

@@ -2,7 +2,7 @@ import type { MoneyPayload, OrderLinePayload } from '../../contracts/events.js'
 import type { MailedEvent, Payload } from './payloads.js'
 
 /** The e-mails the shop sends: one template per event that mails someone. Pure functions. */
-export type TemplateName = 'order-confirmation' | 'payment-received' | 'order-shipped' | 'order-cancelled' | 'welcome-verify' | 'password-reset'
+export type TemplateName = 'order-confirmation' | 'payment-received' | 'order-shipped' | 'order-cancelled' | 'welcome-verify' | 'verify-email' | 'password-reset'
 
 export interface RenderedMail {
   template: TemplateName
@@ -52,6 +52,12 @@ export const templates: Renderers = {
       para(`Welcome to ${s.shopName}! Please confirm that this address is yours.`),
       link('Confirm my e-mail address', fill(s.verifyUrl, { token: p.verificationToken })),
       para(`The link works until ${formatDate(p.verificationExpiresAt)}. If you did not sign up, ignore this e-mail.`),
+    ]),
+  'user.verification_requested': (p, s) =>
+    mail('verify-email', p.email, `Confirm your e-mail address for ${s.shopName}`, s, [
+      para('You asked for a new link to confirm that this address is yours.'),
+      link('Confirm my e-mail address', fill(s.verifyUrl, { token: p.verificationToken })),
+      para(`The link works until ${formatDate(p.verificationExpiresAt)}. If you did not ask for it, ignore this e-mail.`),
     ]),
   'user.password_reset_requested': (p, s) =>
     mail('password-reset', p.email, `Reset your ${s.shopName} password`, s, [
