@@ -16,6 +16,8 @@ const MESSAGES: Record<string, string> = {
   RATE_LIMITED: 'Too many requests from your connection. Please wait a few minutes and try again.',
   INVALID_RESET_TOKEN: 'This password-reset link is not valid any more (it works once, for one hour). Ask for a new one.',
   INVALID_VERIFICATION_TOKEN: 'This confirmation link is not valid any more (it works once, for 48 hours).',
+  EMAIL_ALREADY_VERIFIED: 'Your e-mail address is already confirmed.',
+  VERIFICATION_EMAIL_LIMIT: 'We have sent three confirmation e-mails in the last hour. Please look for them (also in the spam folder), or ask again later.',
   PRODUCT_NOT_FOUND: 'We could not find that product.',
   CATEGORY_NOT_FOUND: 'We could not find that category.',
   ORDER_NOT_FOUND: 'We could not find that order.',

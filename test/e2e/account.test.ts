@@ -28,7 +28,7 @@ async function submit(page: Page, button: string): Promise<number> {
   return answer.status()
 }
 
-test('the pages the e-mails link to: the welcome e-mail confirms the address, a reset e-mail changes the password (the old one stops working), each link works once', async (t) => {
+test('the pages the e-mails link to: the confirmation e-mail (sent again from the account page) confirms the address, a reset e-mail changes the password (the old one stops working), each link works once', async (t) => {
   const { base } = await startShop(t)
   const browser = await launchBrowser(t)
   const { page, assertClean } = await openPage(browser)
@@ -45,9 +45,18 @@ test('the pages the e-mails link to: the welcome e-mail confirms the address, a 
   await page.goto(`${base}/account`)
   assert.match((await page.locator('.facts dd').textContent()) ?? '', /not confirmed yet/)
 
-  // The welcome e-mail's link: a page with one button (a mail scanner opening the link confirms nothing).
   const welcome = await waitForMail(base, (m) => m.to === email && m.template === 'welcome-verify')
-  const verify = linkIn(welcome.text, '/account/verify-email')
+  linkIn(welcome.text, '/account/verify-email')
+  // The welcome e-mail lost: the account page sends another, with a new link.
+  await assertAccessible(page, 'account, address not confirmed')
+  assert.equal(await submit(page, 'Send the confirmation e-mail again'), 303)
+  await page.waitForURL(`${base}/account?sent=1`)
+  assert.equal(await page.locator('[role="status"]').textContent(), `We have sent a new confirmation link to ${email}.`)
+  const again = await waitForMail(base, (m) => m.to === email && m.template === 'verify-email')
+  const verify = linkIn(again.text, '/account/verify-email')
+  assert.notEqual(verify, linkIn(welcome.text, '/account/verify-email'))
+
+  // The link opens a page with one button (a mail scanner opening the link confirms nothing).
   await page.goto(base + verify)
   await assertAccessible(page, 'verify e-mail')
   assert.equal(await submit(page, 'Confirm my e-mail address'), 200)
@@ -55,6 +64,7 @@ test('the pages the e-mails link to: the welcome e-mail confirms the address, a 
   await page.goto(`${base}/account`)
   assert.match((await page.locator('.facts dd').textContent()) ?? '', /confirmed/)
   assert.doesNotMatch((await page.locator('.facts dd').textContent()) ?? '', /not confirmed/)
+  assert.equal(await page.getByRole('button', { name: 'Send the confirmation e-mail again' }).count(), 0)
   // The same link again: refused with the reason.
   await page.goto(base + verify)
   assert.equal(await submit(page, 'Confirm my e-mail address'), 400)

@@ -53,10 +53,24 @@ export function registerAccountPages(app: FastifyInstance, shop: Shop) {
     return reply.redirect('/', 303)
   })
 
+  const me = async (req: FastifyRequest) => (await apiFor(shop, req)<User>({ method: 'GET', path: '/api/auth/me' })).body
+
   app.get('/account', async (req, reply) => {
     if (!req.shop.identity) return redirectToSignIn(req, reply)
-    const user = (await apiFor(shop, req)<User>({ method: 'GET', path: '/api/auth/me' })).body
-    return page(req, reply, (v) => accountPage(v, user))
+    const user = await me(req)
+    return page(req, reply, (v) => accountPage(v, user, { sent: queryText(req, 'sent') === '1' }))
+  })
+
+  app.post('/account/verify-email/resend', async (req, reply) => {
+    if (!req.shop.identity) return redirectToSignIn(req, reply)
+    try {
+      await apiFor(shop, req)({ method: 'POST', path: '/api/auth/me/email-verifications' })
+      return reply.redirect('/account?sent=1', 303)
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status >= 500 || err.status === 401) throw err
+      const user = await me(req)
+      return page(req, reply, (v) => accountPage(v, user, { error: messageFor(err) }), err.status)
+    }
   })
 
   app.get('/account/verify-email', async (req, reply) => page(req, reply, (v) => verifyPage(v, { token: tokenOf(queryText(req, 'token')) })))

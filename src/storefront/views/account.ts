@@ -60,14 +60,16 @@ export function signUpPage(v: ViewContext, s: FormState): PageContent {
   }
 }
 
-export function accountPage(v: ViewContext, user: User): PageContent {
+export function accountPage(v: ViewContext, user: User, s: { sent?: boolean; error?: string } = {}): PageContent {
   return {
     title: 'Your account',
     main: html`<section class="narrow">
   <h1>Your account</h1>
+  ${alert(s.error)}${s.sent && alert(`We have sent a new confirmation link to ${user.email}.`, 'info')}
   <dl class="facts">
     <dt>E-mail address</dt><dd>${user.email} ${user.emailVerified ? html`<span class="badge ok">confirmed</span>` : html`<span class="badge">not confirmed yet: see the e-mail we sent</span>`}</dd>
   </dl>
+  ${!user.emailVerified && html`<form action="/account/verify-email/resend" method="post">${csrfField(v)}<button type="submit" class="button">Send the confirmation e-mail again</button></form>`}
   <p><a class="button" href="/account/orders">Your orders</a></p>
   <form action="/account/sign-out" method="post">${csrfField(v)}<button type="submit" class="button">Sign out</button></form>
 </section>`,
