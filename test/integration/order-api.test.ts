@@ -153,6 +153,31 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.equal(list.statusCode, 403)
     })
 
+    test('an admin finds a customer\'s orders by e-mail address, in any case, page by page; a customer cannot', async (t) => {
+      const { built, ids } = await orderShop(t, adapters)
+      const [gil, hal, boss] = [await shopper(built, 'Gil'), await shopper(built), await admin(built)]
+      const placed: string[] = []
+      for (const who of [gil, hal, gil]) {
+        await addToCart(built, who, ids.hose, 1)
+        const res = await checkout(built, who)
+        assert.equal(res.statusCode, 201, res.body)
+        if (who === gil) placed.unshift(res.json().id)
+      }
+      const list = (query: string, who = boss) => built.app.inject({ method: 'GET', url: `/api/orders?${query}`, headers: who.headers })
+      const first = await list(`customerEmail=${encodeURIComponent(gil.email.toUpperCase())}&limit=1`)
+      assert.equal(first.statusCode, 200, first.body)
+      const second = await list(`customerEmail=${encodeURIComponent(gil.email)}&limit=1&cursor=${first.json().nextCursor}`)
+      assert.deepEqual([...first.json().items, ...second.json().items].map((o: { id: string }) => o.id), placed, 'newest first')
+      assert.equal(second.json().nextCursor, null)
+      assert.deepEqual((await list(`customerEmail=${encodeURIComponent(gil.email)}&status=cancelled`)).json().items, [])
+      assert.deepEqual((await list('customerEmail=nobody%40example.com')).json().items, [])
+      // A cursor belongs to its list: the same cursor for another address is refused.
+      assert.equal((await list(`customerEmail=${encodeURIComponent(hal.email)}&limit=1&cursor=${first.json().nextCursor}`)).statusCode, 400)
+      const refused = await list(`customerEmail=${encodeURIComponent(gil.email)}`, hal)
+      assert.equal(refused.statusCode, 403)
+      assert.equal(errorCode(refused), 'FORBIDDEN')
+    })
+
     test('admins move orders along the state machine; forbidden transitions are 409 and write nothing', async (t) => {
       const { built, ids } = await orderShop(t, adapters)
       const [fay, boss] = [await shopper(built), await admin(built)]

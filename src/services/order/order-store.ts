@@ -180,6 +180,7 @@ export async function findLines(q: Queryable, orderIds: readonly string[]): Prom
 
 export interface OrderListQuery {
   userId?: string
+  customerEmail?: string
   status?: OrderStatus
   /** Statuses left out of the list (a customer's list leaves out orders never placed). */
   hidden?: readonly OrderStatus[]
@@ -196,6 +197,7 @@ export async function listOrders(q: Queryable, query: OrderListQuery): Promise<(
   }
   const where: string[] = []
   if (query.userId !== undefined) where.push(`user_id = ${p(query.userId)}`)
+  if (query.customerEmail !== undefined) where.push(`customer_email = ${p(query.customerEmail)}`)
   if (query.status !== undefined) where.push(`status = ${p(query.status)}`)
   if (query.hidden?.length) where.push(`status <> all(${p(query.hidden)}::text[])`)
   if (query.after) {

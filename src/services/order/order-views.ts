@@ -148,16 +148,19 @@ export interface OrderPage {
 export async function listOrders(
   deps: Pick<OrderDeps, 'db' | 'cursors'>,
   actor: Identity,
-  query: { status?: OrderStatus; userId?: string; limit: number; cursor?: string },
+  query: { status?: OrderStatus; userId?: string; customerEmail?: string; limit: number; cursor?: string },
 ): Promise<OrderPage> {
   const admin = actor.roles.includes('admin')
-  if (query.userId !== undefined && !admin) throw forbidden('Only an admin can list the orders of other users')
+  if ((query.userId !== undefined || query.customerEmail !== undefined) && !admin) throw forbidden('Only an admin can list the orders of other users')
   const userId = admin ? query.userId : actor.userId
+  // Orders keep the address as the auth service wrote it (NFKC, lower case): the admin may type it in any case.
+  const customerEmail = query.customerEmail?.normalize('NFKC').trim().toLowerCase()
   // A cursor works for the list it was made for: the same viewer and filters.
-  const list = JSON.stringify(['orders', admin ? 'admin' : actor.userId, userId ?? null, query.status ?? null])
+  const list = JSON.stringify(['orders', admin ? 'admin' : actor.userId, userId ?? null, query.status ?? null, customerEmail ?? null])
   const after = query.cursor === undefined ? undefined : decodeOrderCursor(deps.cursors, list, query.cursor)
   const rows = await store.listOrders(deps.db, {
     ...(userId !== undefined ? { userId } : {}),
+    ...(customerEmail !== undefined ? { customerEmail } : {}),
     ...(admin ? {} : { hidden: UNLISTED_FOR_CUSTOMERS }),
     ...(query.status ? { status: query.status } : {}),
     limit: query.limit + 1,

@@ -63,6 +63,7 @@ export const ListQuery = Type.Object(
   {
     status: Type.Optional(Status),
     userId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Admins only.' })),
+    customerEmail: Type.Optional(Type.String({ minLength: 3, maxLength: 254, description: "Admins only: the orders of this e-mail address (any case)." })),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },
