@@ -126,6 +126,25 @@ test('the admin area: only admins get in; an admin creates a product (a hostile 
   await page.waitForURL(/\?updated=1$/)
   assert.equal(await page.locator('.status').first().textContent(), 'Delivered')
 
+  // The orders search: a customer's e-mail (in any case) lists their orders, an order's id opens it, anything else is said.
+  const searchOrders = async (q: string) => {
+    await page.goto(`${base}/admin/orders`)
+    await page.locator('#order-search').fill(q)
+    await page.getByRole('button', { name: 'Show' }).click()
+    await page.waitForLoadState()
+  }
+  await searchOrders(customer.user.email.toUpperCase())
+  await assertAccessible(page, 'admin orders of one customer')
+  assert.equal(await page.locator('table.orders tbody tr').count(), 1)
+  assert.equal(await page.locator(`table.orders a[href="/admin/orders/${orderId}"]`).count(), 1)
+  await searchOrders(admin.user.email)
+  assert.equal(await page.locator('.empty').textContent(), 'No orders.')
+  await searchOrders(orderId.toUpperCase())
+  await page.waitForURL(`${base}/admin/orders/${orderId}`)
+  await searchOrders('last tuesday')
+  assert.match((await page.locator('.alert.error').textContent()) ?? '', /full id .* or a customer’s e-mail address/)
+  await assertAccessible(page, 'admin orders search refused')
+
   await page.goto(`${base}/admin`)
   assert.equal(await page.locator('table.orders tbody tr').count(), 1)
   assert.equal(await page.locator('.stats li', { hasText: 'orders today' }).locator('strong').textContent(), '1')

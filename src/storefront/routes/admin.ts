@@ -7,7 +7,7 @@ import type { Figure } from '../views/admin-operations.js'
 import { dashboardPage, adminOrderPage, adminOrdersPage, type Dashboard } from '../views/admin.js'
 import { errorPage } from '../views/errors.js'
 import { registerAdminCatalogPages } from './admin-catalog.js'
-import { orderNotFound } from '../errors.js'
+import { orderNotFound, orderSearchInvalid } from '../errors.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const STATUSES = new Set(['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled', 'payment_failed'])
@@ -63,11 +63,22 @@ export function registerAdminPages(app: FastifyInstance, shop: Shop) {
         return sendPage(shop, req, reply, (v) => dashboardPage(v, data))
       })
 
+      // Orders by status, or one customer's (an e-mail address in the search box); an order's id opens it.
       admin.get('/orders', async (req, reply) => {
         const status = queryText(req, 'status')
         const filter = status && STATUSES.has(status) ? status : undefined
-        const page = (await apiFor(shop, req)<Page<Order>>({ method: 'GET', path: '/api/orders', query: { status: filter, limit: 50, cursor: queryText(req, 'cursor') } })).body
-        return sendPage(shop, req, reply, (v) => adminOrdersPage(v, page, filter))
+        const search = queryText(req, 'q')
+        if (search && UUID.test(search.toLowerCase())) return reply.redirect(`/admin/orders/${search.toLowerCase()}`, 303)
+        const shown = { status: filter, q: search }
+        try {
+          if (search && !search.includes('@')) throw orderSearchInvalid()
+          const query = { status: filter, customerEmail: search, limit: 50, cursor: queryText(req, 'cursor') }
+          const page = (await apiFor(shop, req)<Page<Order>>({ method: 'GET', path: '/api/orders', query })).body
+          return sendPage(shop, req, reply, (v) => adminOrdersPage(v, page, shown))
+        } catch (err) {
+          if (!(err instanceof ApiError) || err.status !== 400) throw err
+          return sendPage(shop, req, reply, (v) => adminOrdersPage(v, { items: [], nextCursor: null }, { ...shown, error: messageFor(err) }), 400)
+        }
       })
 
       admin.get('/orders/:id', async (req, reply) => {

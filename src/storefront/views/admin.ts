@@ -30,7 +30,7 @@ function ordersTable(orders: Order[]): SafeHtml {
   return html`<table class="orders">
     <caption class="visually-hidden">Orders, newest first</caption>
     <thead><tr><th scope="col">Order</th><th scope="col">Placed</th><th scope="col">Customer</th><th scope="col">Status</th><th scope="col">Total</th></tr></thead>
-    <tbody>${orders.map((o) => html`<tr><td><a href="/admin/orders/${o.id}">${shortId(o.id)}</a></td><td>${dateTime(o.createdAt)}</td><td>${o.customerEmail}</td><td>${statusBadge(o)}</td><td class="num">${money(o.total)}</td></tr>`)}</tbody>
+    <tbody>${orders.map((o) => html`<tr><td><a href="/admin/orders/${o.id}">${shortId(o.id)}</a></td><td>${dateTime(o.createdAt)}</td><td><a href="/admin/orders${queryString({ q: o.customerEmail })}">${o.customerEmail}</a></td><td>${statusBadge(o)}</td><td class="num">${money(o.total)}</td></tr>`)}</tbody>
   </table>`
 }
 
@@ -96,19 +96,24 @@ ${backlogSection(d.backlog)}`,
   }
 }
 
-export function adminOrdersPage(v: ViewContext, page: Page<Order>, status: string | undefined): PageContent {
+export function adminOrdersPage(v: ViewContext, page: Page<Order>, shown: { status?: string | undefined; q?: string | undefined; error?: string }): PageContent {
+  const { status, q } = shown
   return {
     title: 'Orders',
     admin: true,
     main: html`
 <h1>Orders</h1>
+${alert(shown.error)}
 <form class="filters inline-filters" action="/admin/orders" method="get">
   <div class="field"><label for="status">Status</label>
   <select id="status" name="status"><option value="">All</option>${Object.entries(ORDER_STATUS_LABELS).map(([s, label]) => html`<option value="${s}"${s === status ? html` selected` : ''}>${label}</option>`)}</select></div>
+  <div class="field"><label for="order-search">Customer e-mail or order id</label>
+  <input id="order-search" name="q" type="search" value="${q ?? ''}" maxlength="254" autocomplete="off"></div>
   <button type="submit" class="button">Show</button>
 </form>
+${q && !shown.error && html`<p>The orders of ${q}. <a href="/admin/orders">All orders</a></p>`}
 ${ordersTable(page.items)}
-${page.nextCursor && html`<p class="pager"><a class="button" rel="next" href="/admin/orders${queryString({ status, cursor: page.nextCursor })}">Older orders</a></p>`}`,
+${page.nextCursor && html`<p class="pager"><a class="button" rel="next" href="/admin/orders${queryString({ status, q, cursor: page.nextCursor })}">Older orders</a></p>`}`,
   }
 }
 
