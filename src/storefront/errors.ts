@@ -31,7 +31,7 @@ export const invalidExpiry = declareError('INVALID_EXPIRY', 400, 'Please give th
 export const passwordsDiffer = declareError('PASSWORDS_DIFFER', 400, 'The two passwords are not the same.', { type: ApiError })
 export const invalidPrice = declareError('INVALID_PRICE', 400, 'The price must be a number like 19.99.', { type: ApiError })
 export const invalidStock = declareError('INVALID_STOCK', 400, 'Stock must be a whole number, 0 or more.', { type: ApiError })
-export const orderSearchInvalid = declareError('ORDER_SEARCH_INVALID', 400, 'Type an order’s full id (from its page or its e-mail) or a customer’s e-mail address.', { type: ApiError })
+export const orderSearchInvalid = declareError('ORDER_SEARCH_INVALID', 400, 'Type an order number (8 characters, like 0F8FAD5B), an order’s full id or a customer’s e-mail address.', { type: ApiError })
 export const invalidDealForm = declareError('INVALID_DEAL_FORM', 400, 'Product id, discount and days must be whole numbers.', { type: ApiError })
 
 // The admin's image upload: refused by the storefront itself, before passing on more than the API takes.

@@ -126,7 +126,7 @@ test('the admin area: only admins get in; an admin creates a product (a hostile 
   await page.waitForURL(/\?updated=1$/)
   assert.equal(await page.locator('.status').first().textContent(), 'Delivered')
 
-  // The orders search: a customer's e-mail (in any case) lists their orders, an order's id opens it, anything else is said.
+  // The orders search: a customer's e-mail (in any case) lists their orders, an order's number or id opens it, anything else is said.
   const searchOrders = async (q: string) => {
     await page.goto(`${base}/admin/orders`)
     await page.locator('#order-search').fill(q)
@@ -141,8 +141,10 @@ test('the admin area: only admins get in; an admin creates a product (a hostile 
   assert.equal(await page.locator('.empty').textContent(), 'No orders.')
   await searchOrders(orderId.toUpperCase())
   await page.waitForURL(`${base}/admin/orders/${orderId}`)
+  await searchOrders(orderId.slice(0, 8).toUpperCase())
+  await page.waitForURL(`${base}/admin/orders/${orderId}`)
   await searchOrders('last tuesday')
-  assert.match((await page.locator('.alert.error').textContent()) ?? '', /full id .* or a customer’s e-mail address/)
+  assert.match((await page.locator('.alert.error').textContent()) ?? '', /order number .* or a customer’s e-mail address/)
   await assertAccessible(page, 'admin orders search refused')
 
   await page.goto(`${base}/admin`)

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
  */
 type Schema = Record<string, any>
 
-const PATTERN_CANDIDATES = ['abc', 'a-b', '1', '12', 'GB', 'USD', '123', '4242 4242 4242 4242', '+44 20 7946 0000', '1700000000000-aaaaaaaaaaaa', 'user-1', '1,2', 'a'.repeat(43)]
+const PATTERN_CANDIDATES = ['abc', 'a-b', '1', '12', 'GB', 'USD', '123', '4242 4242 4242 4242', '+44 20 7946 0000', '1700000000000-aaaaaaaaaaaa', 'user-1', '1,2', '0f8fad5b', 'a'.repeat(43)]
 
 export function sampleOf(schema: Schema): unknown {
   if (schema.default !== undefined) return schema.default

@@ -153,7 +153,7 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.equal(list.statusCode, 403)
     })
 
-    test('an admin finds a customer\'s orders by e-mail address, in any case, page by page; a customer cannot', async (t) => {
+    test('an admin finds a customer\'s orders by e-mail address (any case, page by page) and an order by its number; a customer only their own', async (t) => {
       const { built, ids } = await orderShop(t, adapters)
       const [gil, hal, boss] = [await shopper(built, 'Gil'), await shopper(built), await admin(built)]
       const placed: string[] = []
@@ -176,6 +176,13 @@ for (const adapters of ['embedded', 'real'] as const) {
       const refused = await list(`customerEmail=${encodeURIComponent(gil.email)}`, hal)
       assert.equal(refused.statusCode, 403)
       assert.equal(errorCode(refused), 'FORBIDDEN')
+      // The number the pages and e-mails show: the first 8 hex digits of the id, in any case.
+      const number = placed[0]!.slice(0, 8)
+      const found = async (query: string, who = boss) => (await list(query, who)).json().items.map((o: { id: string }) => o.id)
+      assert.deepEqual(await found(`number=${number.toUpperCase()}`), [placed[0]])
+      assert.deepEqual(await found(`number=${number}`, gil), [placed[0]], 'a customer finds their own')
+      assert.deepEqual(await found(`number=${number}`, hal), [], 'and nobody else\'s')
+      assert.equal((await list('number=0f8fad5', boss)).statusCode, 400, 'eight hex digits')
     })
 
     test('admins move orders along the state machine; forbidden transitions are 409 and write nothing', async (t) => {

@@ -181,6 +181,8 @@ export async function findLines(q: Queryable, orderIds: readonly string[]): Prom
 export interface OrderListQuery {
   userId?: string
   customerEmail?: string
+  /** The first 8 hex digits of the id (lower case): the order number people see. */
+  number?: string
   status?: OrderStatus
   /** Statuses left out of the list (a customer's list leaves out orders never placed). */
   hidden?: readonly OrderStatus[]
@@ -198,6 +200,8 @@ export async function listOrders(q: Queryable, query: OrderListQuery): Promise<(
   const where: string[] = []
   if (query.userId !== undefined) where.push(`user_id = ${p(query.userId)}`)
   if (query.customerEmail !== undefined) where.push(`customer_email = ${p(query.customerEmail)}`)
+  // A range of the primary key: the ids that start with the number.
+  if (query.number !== undefined) where.push(`id between ${p(`${query.number}-0000-0000-0000-000000000000`)}::uuid and ${p(`${query.number}-ffff-ffff-ffff-ffffffffffff`)}::uuid`)
   if (query.status !== undefined) where.push(`status = ${p(query.status)}`)
   if (query.hidden?.length) where.push(`status <> all(${p(query.hidden)}::text[])`)
   if (query.after) {

@@ -148,7 +148,7 @@ export interface OrderPage {
 export async function listOrders(
   deps: Pick<OrderDeps, 'db' | 'cursors'>,
   actor: Identity,
-  query: { status?: OrderStatus; userId?: string; customerEmail?: string; limit: number; cursor?: string },
+  query: { status?: OrderStatus; userId?: string; customerEmail?: string; number?: string; limit: number; cursor?: string },
 ): Promise<OrderPage> {
   const admin = actor.roles.includes('admin')
   if ((query.userId !== undefined || query.customerEmail !== undefined) && !admin) throw forbidden('Only an admin can list the orders of other users')
@@ -156,11 +156,13 @@ export async function listOrders(
   // Orders keep the address as the auth service wrote it (NFKC, lower case): the admin may type it in any case.
   const customerEmail = query.customerEmail?.normalize('NFKC').trim().toLowerCase()
   // A cursor works for the list it was made for: the same viewer and filters.
-  const list = JSON.stringify(['orders', admin ? 'admin' : actor.userId, userId ?? null, query.status ?? null, customerEmail ?? null])
+  const number = query.number?.toLowerCase()
+  const list = JSON.stringify(['orders', admin ? 'admin' : actor.userId, userId ?? null, query.status ?? null, customerEmail ?? null, number ?? null])
   const after = query.cursor === undefined ? undefined : decodeOrderCursor(deps.cursors, list, query.cursor)
   const rows = await store.listOrders(deps.db, {
     ...(userId !== undefined ? { userId } : {}),
     ...(customerEmail !== undefined ? { customerEmail } : {}),
+    ...(number !== undefined ? { number } : {}),
     ...(admin ? {} : { hidden: UNLISTED_FOR_CUSTOMERS }),
     ...(query.status ? { status: query.status } : {}),
     limit: query.limit + 1,

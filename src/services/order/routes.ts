@@ -71,12 +71,13 @@ export function registerOrderRoutes(app: App, deps: OrderDeps, settings: OrderRo
     '/',
     { preValidation: requireUser, schema: { tags, security, summary: 'Orders, newest first: your own, or any for an admin', querystring: S.ListQuery, response: { 200: S.OrderPage, ...errors } } },
     async (req) => {
-      const { status, userId, customerEmail, limit, cursor } = req.query
+      const { status, userId, customerEmail, number, limit, cursor } = req.query
       return listOrders(deps, identityOf(req), {
         limit,
         ...(status ? { status: status as OrderStatus } : {}),
         ...(userId !== undefined ? { userId } : {}),
         ...(customerEmail !== undefined ? { customerEmail } : {}),
+        ...(number !== undefined ? { number } : {}),
         ...(cursor !== undefined ? { cursor } : {}),
       })
     },

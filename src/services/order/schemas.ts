@@ -63,7 +63,8 @@ export const ListQuery = Type.Object(
   {
     status: Type.Optional(Status),
     userId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Admins only.' })),
-    customerEmail: Type.Optional(Type.String({ minLength: 3, maxLength: 254, description: "Admins only: the orders of this e-mail address (any case)." })),
+    customerEmail: Type.Optional(Type.String({ minLength: 3, maxLength: 254, description: 'Admins only: the orders of this e-mail address (any case).' })),
+    number: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f]{8}$', description: 'The order number the pages and e-mails show: the first 8 hex digits of the id.' })),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },

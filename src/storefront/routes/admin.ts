@@ -10,6 +10,8 @@ import { registerAdminCatalogPages } from './admin-catalog.js'
 import { orderNotFound, orderSearchInvalid } from '../errors.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+/** The order number the pages and e-mails show (shortId): the first 8 hex digits of the id. */
+const ORDER_NUMBER = /^[0-9a-f]{8}$/i
 const STATUSES = new Set(['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled', 'payment_failed'])
 // A session that ended while the dashboard loaded signs out as on any page, not as an "unavailable" figure.
 const AUTH_CODES = new Set(['AUTH_REQUIRED', 'INVALID_TOKEN', 'TOKEN_EXPIRED', 'USER_NOT_FOUND'])
@@ -63,7 +65,7 @@ export function registerAdminPages(app: FastifyInstance, shop: Shop) {
         return sendPage(shop, req, reply, (v) => dashboardPage(v, data))
       })
 
-      // Orders by status, or one customer's (an e-mail address in the search box); an order's id opens it.
+      // Orders by status, or one customer's (an e-mail address in the search box); an order's number or id opens it.
       admin.get('/orders', async (req, reply) => {
         const status = queryText(req, 'status')
         const filter = status && STATUSES.has(status) ? status : undefined
@@ -71,9 +73,12 @@ export function registerAdminPages(app: FastifyInstance, shop: Shop) {
         if (search && UUID.test(search.toLowerCase())) return reply.redirect(`/admin/orders/${search.toLowerCase()}`, 303)
         const shown = { status: filter, q: search }
         try {
-          if (search && !search.includes('@')) throw orderSearchInvalid()
-          const query = { status: filter, customerEmail: search, limit: 50, cursor: queryText(req, 'cursor') }
+          const number = search && ORDER_NUMBER.test(search) ? search : undefined
+          if (search && !number && !search.includes('@')) throw orderSearchInvalid()
+          const query = { status: filter, ...(number ? { number } : { customerEmail: search }), limit: 50, cursor: queryText(req, 'cursor') }
           const page = (await apiFor(shop, req)<Page<Order>>({ method: 'GET', path: '/api/orders', query })).body
+          const [only] = page.items
+          if (number && only && page.items.length === 1) return reply.redirect(`/admin/orders/${only.id}`, 303)
           return sendPage(shop, req, reply, (v) => adminOrdersPage(v, page, shown))
         } catch (err) {
           if (!(err instanceof ApiError) || err.status !== 400) throw err

@@ -107,11 +107,11 @@ ${alert(shown.error)}
 <form class="filters inline-filters" action="/admin/orders" method="get">
   <div class="field"><label for="status">Status</label>
   <select id="status" name="status"><option value="">All</option>${Object.entries(ORDER_STATUS_LABELS).map(([s, label]) => html`<option value="${s}"${s === status ? html` selected` : ''}>${label}</option>`)}</select></div>
-  <div class="field"><label for="order-search">Customer e-mail or order id</label>
+  <div class="field"><label for="order-search">Order number or customer e-mail</label>
   <input id="order-search" name="q" type="search" value="${q ?? ''}" maxlength="254" autocomplete="off"></div>
   <button type="submit" class="button">Show</button>
 </form>
-${q && !shown.error && html`<p>The orders of ${q}. <a href="/admin/orders">All orders</a></p>`}
+${q && !shown.error && html`<p>Orders matching ${q}. <a href="/admin/orders">All orders</a></p>`}
 ${ordersTable(page.items)}
 ${page.nextCursor && html`<p class="pager"><a class="button" rel="next" href="/admin/orders${queryString({ status, q, cursor: page.nextCursor })}">Older orders</a></p>`}`,
   }
