@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import * as products from '../../src/services/product/product.js'
+import * as catalog from '../../src/services/product/catalog-admin.js'
 import * as productStore from '../../src/services/product/product-store.js'
 import { registerUser } from '../helpers/auth-fixture.js'
 import { cartOk, cartRequest, expectError, guestAdd, quantities, shop, type CartBody } from '../helpers/cart-fixture.js'
@@ -114,7 +114,7 @@ for (const adapters of ['embedded', 'real'] as const) {
     test('names and prices come from the catalog: a price change is flagged until the line is changed', async (t) => {
       const { built, ids } = await shop(t, adapters)
       const token = await guestAdd(built, ids.wok, 2)
-      await products.updateProduct(productDeps(built), ids.wok, { priceAmount: 4999, name: 'Wok, carbon steel' })
+      await catalog.updateProduct(productDeps(built), ids.wok, { priceAmount: 4999, name: 'Wok, carbon steel' })
       const cart = await cartOk(built, { cartToken: token })
       const wok = cart.items[0]!
       assert.equal(wok.name, 'Wok, carbon steel')
@@ -146,7 +146,7 @@ for (const adapters of ['embedded', 'real'] as const) {
       const { built, ids } = await shop(t, adapters)
       const token = await guestAdd(built, ids.kettle, 1)
       await guestAdd(built, ids.lamp, 1, token)
-      await products.deleteProduct(productDeps(built), ids.kettle)
+      await catalog.deleteProduct(productDeps(built), ids.kettle)
       const cart = await cartOk(built, { cartToken: token })
       assert.deepEqual(cart.items[0], {
         productId: ids.kettle,
@@ -200,12 +200,12 @@ for (const adapters of ['embedded', 'real'] as const) {
       )
       assert.deepEqual(quantities(await cartOk(built, { cartToken: token })), { [ids.skillet]: 4 })
 
-      await products.setStock(productDeps(built), ids.skillet, 3)
+      await catalog.setStock(productDeps(built), ids.skillet, 3)
       const cart = await cartOk(built, { cartToken: token })
       assert.equal(cart.items[0]!.exceedsStock, true)
       assert.equal(cart.items[0]!.stock, 3)
       assert.deepEqual(cart.warnings.map((w) => [w.code, w.productId]), [['QUANTITY_EXCEEDS_STOCK', ids.skillet]])
-      await products.setStock(productDeps(built), ids.skillet, 0)
+      await catalog.setStock(productDeps(built), ids.skillet, 0)
       const none = await cartOk(built, { cartToken: token })
       assert.equal(none.items[0]!.inStock, false)
       assert.deepEqual(none.warnings.map((w) => [w.code, w.productId]), [['OUT_OF_STOCK', ids.skillet]])
@@ -269,7 +269,7 @@ for (const adapters of ['embedded', 'real'] as const) {
 
     test('per-line and per-cart limits: 409 QUANTITY_LIMIT and CART_FULL', async (t) => {
       const { built, ids } = await shop(t, adapters, { CART_MAX_LINES: '2' })
-      await products.setStock(productDeps(built), ids.lamp, 500)
+      await catalog.setStock(productDeps(built), ids.lamp, 500)
       const token = await guestAdd(built, ids.lamp, 60)
       expectError(
         await cartRequest(built, { method: 'POST', url: '/api/cart/items', payload: { productId: ids.lamp, quantity: 40 }, cartToken: token }),

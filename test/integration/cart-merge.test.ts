@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { createCartClient } from '../../src/contracts/cart.js'
 import { peerClient } from '../../src/platform/peers.js'
-import * as products from '../../src/services/product/product.js'
+import * as catalog from '../../src/services/product/catalog-admin.js'
 import { registerUser } from '../helpers/auth-fixture.js'
 import { cartOk, cartRequest, expectError, guestAdd, quantities, restartableApp, shop, type CartBody } from '../helpers/cart-fixture.js'
 import { defaultVariantId, productDeps, seedProductFixture } from '../helpers/product-fixture.js'
@@ -55,8 +55,8 @@ for (const adapters of ['embedded', 'real'] as const) {
       const user = await registerUser(built)
       const guest = await guestAdd(built, ids.hose, 2)
       await guestAdd(built, ids.wok, 1, guest)
-      await products.setStock(productDeps(built), ids.hose, 0)
-      await products.deleteProduct(productDeps(built), ids.wok)
+      await catalog.setStock(productDeps(built), ids.hose, 0)
+      await catalog.deleteProduct(productDeps(built), ids.wok)
       const cart = await cartOk(built, { method: 'POST', url: '/api/cart/merge', accessToken: user.accessToken, cartToken: guest })
       assert.deepEqual(cart.items, [])
       assert.deepEqual(

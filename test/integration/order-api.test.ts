@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
-import * as products from '../../src/services/product/product.js'
+import * as catalog from '../../src/services/product/catalog-admin.js'
 import { productDeps } from '../helpers/product-fixture.js'
 import { addToCart, ADDRESS, admin, charges, checkout, DECLINED_CARD, eventually, GOOD_CARD, orderEvents, shopper, stockOf, errorCode, orderShop } from '../helpers/order-fixture.js'
 
@@ -11,7 +11,7 @@ for (const adapters of ['embedded', 'real'] as const) {
     test('checkout with a good card: a paid order priced by the catalog, stock taken, cart emptied, events written', async (t) => {
       const { built, ids } = await orderShop(t, adapters)
       const day = 86_400_000
-      await products.createDeal(productDeps(built), { productId: ids.kettle, title: 'Sale', discountPercent: 10, startsAt: new Date(Date.now() - day), endsAt: new Date(Date.now() + day) })
+      await catalog.createDeal(productDeps(built), { productId: ids.kettle, title: 'Sale', discountPercent: 10, startsAt: new Date(Date.now() - day), endsAt: new Date(Date.now() + day) })
       const ada = await shopper(built)
       await addToCart(built, ada, ids.kettle, 2)
       await addToCart(built, ada, ids.hose, 1)
@@ -112,14 +112,14 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.equal(empty.statusCode, 409)
       assert.equal(errorCode(empty), 'EMPTY_CART')
       await addToCart(built, eve, ids.wok, 3)
-      await products.setStock(productDeps(built), ids.wok, 2)
+      await catalog.setStock(productDeps(built), ids.wok, 2)
       const short = await checkout(built, eve, { key })
       assert.equal(short.statusCode, 409)
       assert.equal(errorCode(short), 'OUT_OF_STOCK')
       assert.equal(await stockOf(built, ids.wok), 2)
       const { rows } = await built.deps.db.query<{ n: number }>('select count(*)::int as n from orders.orders')
       assert.equal(rows[0]!.n, 0)
-      await products.setStock(productDeps(built), ids.wok, 5)
+      await catalog.setStock(productDeps(built), ids.wok, 5)
       const ok = await checkout(built, eve, { key })
       assert.equal(ok.statusCode, 201, ok.body)
       assert.equal(await stockOf(built, ids.wok), 2)

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
 import { createCursorCodec } from '../../src/platform/cursors.js'
-import * as products from '../../src/services/product/product.js'
+import * as catalog from '../../src/services/product/catalog-admin.js'
 import * as store from '../../src/services/product/product-store.js'
 import { seedDemoCatalog } from '../../src/services/product/demo-catalog.js'
 import { buildTestApp, METRICS_AUTH } from '../helpers/build-app.js'
@@ -125,7 +125,7 @@ for (const adapters of ['embedded', 'real'] as const) {
       const { ids } = await seedProductFixture(built.deps.db)
       const deps = productDeps(built)
       await json(built, `/api/products/${ids.wok}`)
-      await products.deleteProduct(deps, ids.wok)
+      await catalog.deleteProduct(deps, ids.wok)
       await expectError(built, `/api/products/${ids.wok}`, 404, 'PRODUCT_NOT_FOUND')
       await expectError(built, '/api/products/carbon-steel-wok', 404, 'PRODUCT_NOT_FOUND')
       assert.ok(!(await json(built, '/api/products?limit=100')).items.some((p) => p.id === ids.wok))
@@ -188,10 +188,10 @@ for (const adapters of ['embedded', 'real'] as const) {
       const deps = productDeps(built)
       const day = 86_400_000
       const now = Date.now()
-      await products.createDeal(deps, { productId: ids.kettle, title: 'Kettle week', discountPercent: 20, startsAt: new Date(now - day), endsAt: new Date(now + day) })
-      await products.createDeal(deps, { productId: ids.hose, title: 'Hose days', discountPercent: 30, startsAt: new Date(now - day), endsAt: new Date(now + day) })
-      await products.createDeal(deps, { productId: ids.lamp, title: 'Over', discountPercent: 50, startsAt: new Date(now - 2 * day), endsAt: new Date(now - day) })
-      await products.createDeal(deps, { productId: ids.wok, title: 'Soon', discountPercent: 40, startsAt: new Date(now + day), endsAt: new Date(now + 2 * day) })
+      await catalog.createDeal(deps, { productId: ids.kettle, title: 'Kettle week', discountPercent: 20, startsAt: new Date(now - day), endsAt: new Date(now + day) })
+      await catalog.createDeal(deps, { productId: ids.hose, title: 'Hose days', discountPercent: 30, startsAt: new Date(now - day), endsAt: new Date(now + day) })
+      await catalog.createDeal(deps, { productId: ids.lamp, title: 'Over', discountPercent: 50, startsAt: new Date(now - 2 * day), endsAt: new Date(now - day) })
+      await catalog.createDeal(deps, { productId: ids.wok, title: 'Soon', discountPercent: 40, startsAt: new Date(now + day), endsAt: new Date(now + 2 * day) })
       const { items } = await json<{ items: any[] }>(built, '/api/deals')
       assert.deepEqual(items.map((p) => [p.id, p.deal.discountPercent, p.salePrice.amount]), [
         [ids.hose, 30, 1399],
@@ -200,7 +200,7 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.equal((await json<any>(built, `/api/products/${ids.kettle}`)).salePrice.amount, 7199)
       assert.equal((await json<any>(built, `/api/products/${ids.lamp}`)).deal, null)
       await assert.rejects(
-        products.createDeal(deps, { productId: ids.lamp, title: 'x', discountPercent: 10, startsAt: new Date(now), endsAt: new Date(now - 1) }),
+        catalog.createDeal(deps, { productId: ids.lamp, title: 'x', discountPercent: 10, startsAt: new Date(now), endsAt: new Date(now - 1) }),
         (e: any) => e.code === 'INVALID_DEAL_PERIOD',
       )
     })
@@ -240,18 +240,18 @@ for (const adapters of ['embedded', 'real'] as const) {
       const before = await json<any>(built, `/api/products/${ids.lamp}`)
       await json(built, '/api/products?category=home')
       await json(built, '/api/categories')
-      await products.updateProduct(deps, ids.lamp, { priceAmount: 3499, name: 'Brass Reading Lamp' })
+      await catalog.updateProduct(deps, ids.lamp, { priceAmount: 3499, name: 'Brass Reading Lamp' })
       const after = await json<any>(built, `/api/products/${ids.lamp}`)
       assert.equal(before.price.amount, 2999)
       assert.equal(after.price.amount, 3499)
       assert.equal((await json(built, '/api/products?category=home')).items.find((p) => p.id === ids.lamp)!.name, 'Brass Reading Lamp')
-      const created = await products.createProduct(deps, {
+      const created = await catalog.createProduct(deps, {
         slug: 'garden-gnome', name: 'Garden Gnome', description: '', priceAmount: 999, currency: 'USD',
         categoryId: categories.garden, attributes: {}, stock: 3, images: [],
       })
       assert.equal((await json<any>(built, '/api/categories')).items[1].productCount, 3)
       assert.equal((await json(built, '/api/products?limit=1')).items[0]!.id, created.id)
-      await products.setStock(deps, ids.shovel, 7)
+      await catalog.setStock(deps, ids.shovel, 7)
       assert.equal((await json<any>(built, `/api/products/${ids.shovel}`)).stock, 7)
     })
 
@@ -260,11 +260,11 @@ for (const adapters of ['embedded', 'real'] as const) {
       const { ids, categories } = await seedProductFixture(built.deps.db)
       const deps = productDeps(built)
       const base = { name: 'X', description: '', priceAmount: 1, currency: 'USD', categoryId: categories.garden, attributes: {}, stock: 1, images: [] }
-      await assert.rejects(products.createProduct(deps, { ...base, slug: 'garden-hose' }), (e: any) => e.code === 'SLUG_TAKEN' && e.status === 409)
-      await assert.rejects(products.setStock(deps, ids.hose, -1), (e: any) => e.code === 'INVALID_VALUE')
-      await assert.rejects(products.updateCategory(deps, categories.home, { parentId: categories.pans }), (e: any) => e.code === 'CATEGORY_CYCLE')
-      await assert.rejects(products.deleteCategory(deps, categories.garden), (e: any) => e.code === 'CATEGORY_IN_USE_OR_MISSING')
-      await assert.rejects(products.updateProduct(deps, 999999, { name: 'y' }), (e: any) => e.code === 'PRODUCT_NOT_FOUND')
+      await assert.rejects(catalog.createProduct(deps, { ...base, slug: 'garden-hose' }), (e: any) => e.code === 'SLUG_TAKEN' && e.status === 409)
+      await assert.rejects(catalog.setStock(deps, ids.hose, -1), (e: any) => e.code === 'INVALID_VALUE')
+      await assert.rejects(catalog.updateCategory(deps, categories.home, { parentId: categories.pans }), (e: any) => e.code === 'CATEGORY_CYCLE')
+      await assert.rejects(catalog.deleteCategory(deps, categories.garden), (e: any) => e.code === 'CATEGORY_IN_USE_OR_MISSING')
+      await assert.rejects(catalog.updateProduct(deps, 999999, { name: 'y' }), (e: any) => e.code === 'PRODUCT_NOT_FOUND')
       assert.equal((await store.findProductById(built.deps.db, ids.hose))!.stock, 10)
     })
 
@@ -311,7 +311,7 @@ describe('catalog API (real, two instances sharing PostgreSQL and Redis)', () =>
     const { ids } = await seedProductFixture(a.deps.db)
     assert.equal((await json<any>(a, `/api/products/${ids.wok}`)).price.amount, 5999)
     assert.equal((await json<any>(b, `/api/products/${ids.wok}`)).price.amount, 5999)
-    await products.updateProduct(productDeps(b), ids.wok, { priceAmount: 4999 })
+    await catalog.updateProduct(productDeps(b), ids.wok, { priceAmount: 4999 })
     assert.equal((await json<any>(a, `/api/products/${ids.wok}`)).price.amount, 4999)
   })
 
@@ -328,7 +328,7 @@ describe('catalog API (real, two instances sharing PostgreSQL and Redis)', () =>
     for (const app of [a, b, a, b]) assert.equal((await wokOn(app)).price.amount, 5999)
     for (const app of [a, b, a, b]) assert.equal((await json<any>(app, `/api/products/${ids.wok}`)).stock, 10)
 
-    await products.updateProduct(productDeps(b), ids.wok, { priceAmount: 4999 })
+    await catalog.updateProduct(productDeps(b), ids.wok, { priceAmount: 4999 })
     assert.equal((await wokOn(a)).price.amount, 4999)
 
     // A stock change drops only the product's page entries (no new generation): still seen at once.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
-import * as products from '../../src/services/product/product.js'
+import * as catalog from '../../src/services/product/catalog-admin.js'
 import { buildTestApp } from '../helpers/build-app.js'
 import { productDeps, seedProductFixture } from '../helpers/product-fixture.js'
 
@@ -49,7 +49,7 @@ for (const adapters of ['embedded', 'real'] as const) {
       const built = await buildTestApp(t, { adapters })
       const fixture = await seedProductFixture(built.deps.db)
       assert.deepEqual((await json<Page>(built, '/api/products?q=bambu%20whisk')).items, [])
-      await products.createProduct(productDeps(built), {
+      await catalog.createProduct(productDeps(built), {
         slug: 'bamboo-whisk', name: 'Bamboo Whisk', description: '', priceAmount: 899, currency: 'USD',
         categoryId: fixture.categories.kitchen, attributes: {}, stock: 3, images: [],
       })
@@ -74,7 +74,7 @@ for (const adapters of ['embedded', 'real'] as const) {
       const etag = String(first.headers.etag)
       assert.equal((await built.app.inject({ method: 'GET', url, headers: { 'if-none-match': etag } })).statusCode, 304)
       // A rename is a write: the cached suggestions are gone before it returns.
-      await products.updateProduct(productDeps(built), ids.shovel, { name: 'Steel Spade' })
+      await catalog.updateProduct(productDeps(built), ids.shovel, { name: 'Steel Spade' })
       assert.deepEqual(names(await json<Suggestions>(built, url)), ['Steel Spade', 'Carbon Steel Wok'])
       assert.deepEqual((await json<Suggestions>(built, '/api/products/suggestions?q=stee&limit=1')).items, [{ name: 'Steel Spade', slug: 'steel-shovel' }])
     })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, test, type TestContext } from 'node:test'
 import type { BuiltApp } from '../../src/app.js'
-import * as products from '../../src/services/product/product.js'
+import * as catalog from '../../src/services/product/catalog-admin.js'
 import { releaseReservation, reserveStock } from '../../src/services/product/stock.js'
 import { buildTestApp } from '../helpers/build-app.js'
 import type { Adapters } from '../helpers/databases.js'
@@ -86,7 +86,7 @@ for (const adapters of ['embedded', 'real'] as const) {
       assert.deepEqual([patched.body.sku, patched.body.price.amount, patched.body.options], ['LAMP-M-BLUE', 2999, { Size: 'L', Colour: 'Blue' }])
 
       // A deal applies to every variant's price.
-      await products.createDeal(productDeps(built), { productId: ids.lamp, title: '', discountPercent: 10, startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + 86_400_000) })
+      await catalog.createDeal(productDeps(built), { productId: ids.lamp, title: '', discountPercent: 10, startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + 86_400_000) })
       await call('PATCH', `/api/products/${ids.lamp}/variants/${blue.body.id}`, { priceAmount: 1999 })
       const shown = (await call('GET', `/api/products/${ids.lamp}`)).body
       assert.deepEqual(shown.variants.map((v: any) => v.salePrice.amount), [2699, 1799])

@@ -66,7 +66,7 @@ export interface NewLine {
   unitAmount: number
 }
 
-const ORDER_COLUMNS = `id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address, billing_address,
+export const ORDER_COLUMNS = `id, user_id, customer_email, status, currency, subtotal_amount, total_amount, shipping_address, billing_address,
   tracking_number, cancel_reason, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at,
   promotion_id, promotion_name, promotion_amount,
   discount_code, discount_amount, shipping_option_id, shipping_name, shipping_amount, tax_amount, tax_lines, prices_include_tax`
@@ -174,44 +174,6 @@ export async function findLines(q: Queryable, orderIds: readonly string[]): Prom
     `select order_id, product_id, variant_id, sku, options, weight_grams, name, quantity, unit_amount
      from orders.order_lines where order_id = any($1::uuid[]) order by order_id, product_id, coalesce(variant_id, 0)`,
     [orderIds],
-  )
-  return rows
-}
-
-export interface OrderListQuery {
-  userId?: string
-  customerEmail?: string
-  /** The first 8 hex digits of the id (lower case): the order number people see. */
-  number?: string
-  status?: OrderStatus
-  /** Statuses left out of the list (a customer's list leaves out orders never placed). */
-  hidden?: readonly OrderStatus[]
-  limit: number
-  /** Keyset: [created_at in microseconds, id]. */
-  after?: { createdUs: number; id: string }
-}
-
-export async function listOrders(q: Queryable, query: OrderListQuery): Promise<(OrderRow & { created_us: number })[]> {
-  const params: unknown[] = []
-  const p = (v: unknown) => {
-    params.push(v)
-    return `$${params.length}`
-  }
-  const where: string[] = []
-  if (query.userId !== undefined) where.push(`user_id = ${p(query.userId)}`)
-  if (query.customerEmail !== undefined) where.push(`customer_email = ${p(query.customerEmail)}`)
-  // A range of the primary key: the ids that start with the number.
-  if (query.number !== undefined) where.push(`id between ${p(`${query.number}-0000-0000-0000-000000000000`)}::uuid and ${p(`${query.number}-ffff-ffff-ffff-ffffffffffff`)}::uuid`)
-  if (query.status !== undefined) where.push(`status = ${p(query.status)}`)
-  if (query.hidden?.length) where.push(`status <> all(${p(query.hidden)}::text[])`)
-  if (query.after) {
-    where.push(`(created_at, id) < (timestamptz 'epoch' + ${p(query.after.createdUs)}::bigint * interval '1 microsecond', ${p(query.after.id)}::uuid)`)
-  }
-  const { rows } = await q.query<OrderRow & { created_us: number }>(
-    `select ${ORDER_COLUMNS}, (extract(epoch from created_at) * 1000000)::bigint as created_us
-     from orders.orders ${where.length ? `where ${where.join(' and ')}` : ''}
-     order by created_at desc, id desc limit ${p(query.limit)}`,
-    params,
   )
   return rows
 }

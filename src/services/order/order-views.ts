@@ -6,6 +6,7 @@ import { forbidden, invalidCursor } from '../../platform/errors.js'
 import { orderNotFound } from './errors.js'
 import type { Actor, OrderDeps } from './order-deps.js'
 import * as store from './order-store.js'
+import { listOrders as listOrderRows } from './order-list-store.js'
 import * as paymentStore from './payment-store.js'
 import type { LineRow, NewLine, OrderRow } from './order-store.js'
 import type { PaymentRow } from './payment-store.js'
@@ -159,7 +160,7 @@ export async function listOrders(
   const number = query.number?.toLowerCase()
   const list = JSON.stringify(['orders', admin ? 'admin' : actor.userId, userId ?? null, query.status ?? null, customerEmail ?? null, number ?? null])
   const after = query.cursor === undefined ? undefined : decodeOrderCursor(deps.cursors, list, query.cursor)
-  const rows = await store.listOrders(deps.db, {
+  const rows = await listOrderRows(deps.db, {
     ...(userId !== undefined ? { userId } : {}),
     ...(customerEmail !== undefined ? { customerEmail } : {}),
     ...(number !== undefined ? { number } : {}),

@@ -3,7 +3,7 @@ import { registerIdentity, requireAdmin } from '../../platform/auth/identity.js'
 import type { TokenVerifier } from '../../platform/auth/token-verifier.js'
 import type { App } from '../../platform/server.js'
 import { MultilineText } from '../../platform/validation.js'
-import * as products from './product.js'
+import * as catalog from './catalog-admin.js'
 import type { ProductDeps } from './product.js'
 import type { ProductInput } from './product-store.js'
 import * as S from './schemas.js'
@@ -105,7 +105,7 @@ export async function adminProductRoutes(app: App, { deps, tokens }: { deps: Pro
     { ...admin, schema: { ...doc('Create a product'), body: ProductCreate, response: { 201: S.Product, ...errors } } },
     async (req, reply) => {
       const b = req.body
-      const product = await products.createProduct(deps, {
+      const product = await catalog.createProduct(deps, {
         slug: b.slug,
         name: b.name,
         description: b.description ?? '',
@@ -123,14 +123,14 @@ export async function adminProductRoutes(app: App, { deps, tokens }: { deps: Pro
   app.patch(
     '/products/:id',
     { ...admin, schema: { ...doc('Change some fields of a product'), params: ProductId, body: ProductPatch, response: { 200: S.Product, ...errors } } },
-    async (req) => products.updateProduct(deps, req.params.id, productPatch(req.body)),
+    async (req) => catalog.updateProduct(deps, req.params.id, productPatch(req.body)),
   )
 
   app.delete(
     '/products/:id',
     { ...admin, schema: { ...doc('Delete a product (orders keep it)'), params: ProductId, response: { 204: NoContent, ...errors } } },
     async (req, reply) => {
-      await products.deleteProduct(deps, req.params.id)
+      await catalog.deleteProduct(deps, req.params.id)
       return reply.code(204).send(null)
     },
   )
@@ -138,7 +138,7 @@ export async function adminProductRoutes(app: App, { deps, tokens }: { deps: Pro
   app.put(
     '/products/:id/stock',
     { ...admin, schema: { ...doc('Set the stock of a product sold as one variant (409 VARIANT_REQUIRED for several)'), params: ProductId, body: StockBody, response: { 200: S.Product, ...errors } } },
-    async (req) => products.setStock(deps, req.params.id, req.body.stock),
+    async (req) => catalog.setStock(deps, req.params.id, req.body.stock),
   )
 
   app.post(
@@ -146,7 +146,7 @@ export async function adminProductRoutes(app: App, { deps, tokens }: { deps: Pro
     { ...admin, schema: { ...doc('Create a category'), body: CategoryCreate, response: { 201: Created, ...errors } } },
     async (req, reply) => {
       const b = req.body
-      const id = await products.createCategory(deps, { slug: b.slug, name: b.name, parentId: b.parentId ?? null, position: b.position ?? 0 })
+      const id = await catalog.createCategory(deps, { slug: b.slug, name: b.name, parentId: b.parentId ?? null, position: b.position ?? 0 })
       return reply.code(201).send({ id })
     },
   )
@@ -155,7 +155,7 @@ export async function adminProductRoutes(app: App, { deps, tokens }: { deps: Pro
     '/categories/:id',
     { ...admin, schema: { ...doc('Change a category (or move it)'), params: RowId, body: CategoryPatch, response: { 204: NoContent, ...errors } } },
     async (req, reply) => {
-      await products.updateCategory(deps, req.params.id, req.body)
+      await catalog.updateCategory(deps, req.params.id, req.body)
       return reply.code(204).send(null)
     },
   )
@@ -164,7 +164,7 @@ export async function adminProductRoutes(app: App, { deps, tokens }: { deps: Pro
     '/categories/:id',
     { ...admin, schema: { ...doc('Delete an empty category'), params: RowId, response: { 204: NoContent, ...errors } } },
     async (req, reply) => {
-      await products.deleteCategory(deps, req.params.id)
+      await catalog.deleteCategory(deps, req.params.id)
       return reply.code(204).send(null)
     },
   )
@@ -174,7 +174,7 @@ export async function adminProductRoutes(app: App, { deps, tokens }: { deps: Pro
     { ...admin, schema: { ...doc('Create a deal on a product'), body: DealCreate, response: { 201: Created, ...errors } } },
     async (req, reply) => {
       const b = req.body
-      const id = await products.createDeal(deps, {
+      const id = await catalog.createDeal(deps, {
         productId: b.productId,
         title: b.title ?? '',
         discountPercent: b.discountPercent,
@@ -189,7 +189,7 @@ export async function adminProductRoutes(app: App, { deps, tokens }: { deps: Pro
     '/deals/:id',
     { ...admin, schema: { ...doc('Delete a deal'), params: RowId, response: { 204: NoContent, ...errors } } },
     async (req, reply) => {
-      await products.deleteDeal(deps, req.params.id)
+      await catalog.deleteDeal(deps, req.params.id)
       return reply.code(204).send(null)
     },
   )

@@ -2,34 +2,18 @@ import type { Money, VariantSummary } from '../../contracts/product.js'
 import type { ReadThrough } from '../../platform/cache/read-through.js'
 import type { CursorCodec } from '../../platform/cursors.js'
 import type { Db } from '../../platform/db/db.js'
-import { PgCode, pgCode } from '../../platform/db/db.js'
-import {
-  categoryCycle,
-  categoryInUseOrMissing,
-  categoryNotFound,
-  dealNotFound,
-  invalidDealPeriod,
-  invalidPriceRange,
-  invalidValue,
-  productNotFound,
-  referenceNotFound,
-  skuTaken,
-  slugTaken,
-  sortNeedsQuery,
-  variantCombinationTaken,
-} from './errors.js'
-import { setOnlyVariantStock, toVariants, type ProductOption } from './product-variants.js'
+import { categoryNotFound, invalidPriceRange, productNotFound, sortNeedsQuery } from './errors.js'
+import { toVariants, type ProductOption } from './product-variants.js'
 import * as store from './product-store.js'
 import type { ProductRow, ProductSort, ProductWithVariantsRow } from './product-store.js'
 import * as categories from './category-store.js'
-import type { CategoryInput } from './category-store.js'
 import { buildCategoryTree, subtreeIds, type CategoryNode } from './category-tree.js'
 import { decodeCursor, encodeCursor, type ListFilter } from './cursors.js'
 import { withCorrection } from './search.js'
 import { suggest } from './search-store.js'
 import { imageView, type ImageView } from './images/image-view.js'
 
-/** The product service's rules for the catalog: pure mapping functions plus one function per flow. */
+/** The product service's rules for the catalog: pure mapping functions plus one function per read (the writes: catalog-admin.ts). */
 
 export interface ProductDeps {
   db: Db
@@ -43,7 +27,6 @@ export interface ProductDeps {
 
 /** Cache namespaces and what a write to each kind of row makes stale. */
 export const NS = { products: 'catalog:products', categories: 'catalog:categories', deals: 'catalog:deals', recommendations: 'catalog:recommendations' } as const
-const ALL_NS = Object.values(NS)
 
 export interface Product {
   id: number
@@ -232,96 +215,4 @@ export function getRecommendations(deps: ProductDeps, productId: number | undefi
     const rows = [...together, ...popular.filter((r) => !seen.has(r.id))].slice(0, limit)
     return { basedOn: together.length ? 'bought-together' : 'category-popularity', productId, items: rows.map((r) => toProduct(r, deps.imagesBaseUrl)) }
   })
-}
-
-// --- writes (the admin routes) --------------------------------------------------------
-
-function translateWriteError(err: unknown): never {
-  const code = pgCode(err)
-  const constraint = (err as { constraint?: string }).constraint ?? ''
-  if (code === PgCode.uniqueViolation) {
-    if (constraint === 'variants_sku') throw skuTaken()
-    if (constraint === 'variants_combination') throw variantCombinationTaken()
-    throw slugTaken()
-  }
-  if (code === PgCode.foreignKeyViolation || code === PgCode.restrictViolation) {
-    if (constraint.includes('parent') || constraint.includes('category')) {
-      throw categoryInUseOrMissing()
-    }
-    throw referenceNotFound()
-  }
-  if (code === PgCode.checkViolation) throw invalidValue()
-  throw err
-}
-
-export async function write<T>(deps: ProductDeps, namespaces: readonly string[], fn: () => Promise<T>): Promise<T> {
-  let result: T
-  try {
-    result = await fn()
-  } catch (err) {
-    translateWriteError(err)
-  }
-  // After the commit and before answering: no stale read once the write has returned.
-  await deps.cache.invalidate(...namespaces)
-  return result
-}
-
-export async function createProduct(deps: ProductDeps, input: store.ProductInput): Promise<Product> {
-  // The database gives it its default variant (migration 005), with the stock.
-  const id = await write(deps, ALL_NS, () => store.insertProduct(deps.db, input))
-  return (await loadProduct(deps.db, deps.imagesBaseUrl, id))!
-}
-
-export async function updateProduct(deps: ProductDeps, id: number, patch: Partial<store.ProductInput>): Promise<Product> {
-  const { stock, ...rest } = patch
-  const found = await write(deps, ALL_NS, () =>
-    deps.db.transaction(async (tx) => {
-      // Stock is its only variant's (refused for several): in the same transaction, so nothing is half-written.
-      if (stock !== undefined) await setOnlyVariantStock(tx, id, stock)
-      return store.updateProduct(tx, id, rest)
-    }),
-  )
-  if (!found) throw productNotFound(id)
-  return (await loadProduct(deps.db, deps.imagesBaseUrl, id))!
-}
-
-export async function deleteProduct(deps: ProductDeps, id: number): Promise<void> {
-  if (!(await write(deps, ALL_NS, () => store.softDeleteProduct(deps.db, id)))) throw productNotFound(id)
-}
-
-/** The stock of a product sold as one variant; VARIANT_REQUIRED for one with several. */
-export async function setStock(deps: ProductDeps, id: number, stock: number): Promise<Product> {
-  await write(deps, [NS.products, NS.deals, NS.recommendations], () => deps.db.transaction((tx) => setOnlyVariantStock(tx, id, stock)))
-  return (await loadProduct(deps.db, deps.imagesBaseUrl, id))!
-}
-
-export async function createCategory(deps: ProductDeps, input: CategoryInput): Promise<number> {
-  return write(deps, ALL_NS, () => categories.insertCategory(deps.db, input))
-}
-
-export async function updateCategory(deps: ProductDeps, id: number, patch: Partial<CategoryInput>): Promise<void> {
-  const found = await write(deps, ALL_NS, () =>
-    deps.db.transaction(async (tx) => {
-      if (patch.parentId != null && (patch.parentId === id || (await categories.isDescendant(tx, patch.parentId, id)))) {
-        throw categoryCycle()
-      }
-      return categories.updateCategory(tx, id, patch)
-    }),
-  )
-  if (!found) throw categoryNotFound(id)
-}
-
-export async function deleteCategory(deps: ProductDeps, id: number): Promise<void> {
-  if (!(await write(deps, ALL_NS, () => categories.deleteCategory(deps.db, id)))) throw categoryNotFound(id)
-}
-
-export async function createDeal(deps: ProductDeps, input: store.DealInput): Promise<number> {
-  if (input.endsAt <= input.startsAt) throw invalidDealPeriod()
-  return write(deps, [NS.products, NS.deals, NS.recommendations], () => store.insertDeal(deps.db, input))
-}
-
-export async function deleteDeal(deps: ProductDeps, id: number): Promise<void> {
-  if (!(await write(deps, [NS.products, NS.deals, NS.recommendations], () => store.deleteDeal(deps.db, id)))) {
-    throw dealNotFound(id)
-  }
 }

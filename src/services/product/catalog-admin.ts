@@ -1,0 +1,116 @@
+import { PgCode, pgCode } from '../../platform/db/db.js'
+import * as categories from './category-store.js'
+import type { CategoryInput } from './category-store.js'
+import {
+  categoryCycle,
+  categoryInUseOrMissing,
+  categoryNotFound,
+  dealNotFound,
+  invalidDealPeriod,
+  invalidValue,
+  productNotFound,
+  referenceNotFound,
+  skuTaken,
+  slugTaken,
+  variantCombinationTaken,
+} from './errors.js'
+import { loadProduct, NS, type Product, type ProductDeps } from './product.js'
+import * as store from './product-store.js'
+import { setOnlyVariantStock } from './product-variants.js'
+
+/**
+ * The catalog's writes (the admin routes): each runs, has its database errors
+ * turned into the API's, then makes the caches it touched stale before it returns.
+ */
+
+const ALL_NS = Object.values(NS)
+
+function translateWriteError(err: unknown): never {
+  const code = pgCode(err)
+  const constraint = (err as { constraint?: string }).constraint ?? ''
+  if (code === PgCode.uniqueViolation) {
+    if (constraint === 'variants_sku') throw skuTaken()
+    if (constraint === 'variants_combination') throw variantCombinationTaken()
+    throw slugTaken()
+  }
+  if (code === PgCode.foreignKeyViolation || code === PgCode.restrictViolation) {
+    if (constraint.includes('parent') || constraint.includes('category')) {
+      throw categoryInUseOrMissing()
+    }
+    throw referenceNotFound()
+  }
+  if (code === PgCode.checkViolation) throw invalidValue()
+  throw err
+}
+
+export async function write<T>(deps: ProductDeps, namespaces: readonly string[], fn: () => Promise<T>): Promise<T> {
+  let result: T
+  try {
+    result = await fn()
+  } catch (err) {
+    translateWriteError(err)
+  }
+  // After the commit and before answering: no stale read once the write has returned.
+  await deps.cache.invalidate(...namespaces)
+  return result
+}
+
+export async function createProduct(deps: ProductDeps, input: store.ProductInput): Promise<Product> {
+  // The database gives it its default variant (migration 005), with the stock.
+  const id = await write(deps, ALL_NS, () => store.insertProduct(deps.db, input))
+  return (await loadProduct(deps.db, deps.imagesBaseUrl, id))!
+}
+
+export async function updateProduct(deps: ProductDeps, id: number, patch: Partial<store.ProductInput>): Promise<Product> {
+  const { stock, ...rest } = patch
+  const found = await write(deps, ALL_NS, () =>
+    deps.db.transaction(async (tx) => {
+      // Stock is its only variant's (refused for several): in the same transaction, so nothing is half-written.
+      if (stock !== undefined) await setOnlyVariantStock(tx, id, stock)
+      return store.updateProduct(tx, id, rest)
+    }),
+  )
+  if (!found) throw productNotFound(id)
+  return (await loadProduct(deps.db, deps.imagesBaseUrl, id))!
+}
+
+export async function deleteProduct(deps: ProductDeps, id: number): Promise<void> {
+  if (!(await write(deps, ALL_NS, () => store.softDeleteProduct(deps.db, id)))) throw productNotFound(id)
+}
+
+/** The stock of a product sold as one variant; VARIANT_REQUIRED for one with several. */
+export async function setStock(deps: ProductDeps, id: number, stock: number): Promise<Product> {
+  await write(deps, [NS.products, NS.deals, NS.recommendations], () => deps.db.transaction((tx) => setOnlyVariantStock(tx, id, stock)))
+  return (await loadProduct(deps.db, deps.imagesBaseUrl, id))!
+}
+
+export async function createCategory(deps: ProductDeps, input: CategoryInput): Promise<number> {
+  return write(deps, ALL_NS, () => categories.insertCategory(deps.db, input))
+}
+
+export async function updateCategory(deps: ProductDeps, id: number, patch: Partial<CategoryInput>): Promise<void> {
+  const found = await write(deps, ALL_NS, () =>
+    deps.db.transaction(async (tx) => {
+      if (patch.parentId != null && (patch.parentId === id || (await categories.isDescendant(tx, patch.parentId, id)))) {
+        throw categoryCycle()
+      }
+      return categories.updateCategory(tx, id, patch)
+    }),
+  )
+  if (!found) throw categoryNotFound(id)
+}
+
+export async function deleteCategory(deps: ProductDeps, id: number): Promise<void> {
+  if (!(await write(deps, ALL_NS, () => categories.deleteCategory(deps.db, id)))) throw categoryNotFound(id)
+}
+
+export async function createDeal(deps: ProductDeps, input: store.DealInput): Promise<number> {
+  if (input.endsAt <= input.startsAt) throw invalidDealPeriod()
+  return write(deps, [NS.products, NS.deals, NS.recommendations], () => store.insertDeal(deps.db, input))
+}
+
+export async function deleteDeal(deps: ProductDeps, id: number): Promise<void> {
+  if (!(await write(deps, [NS.products, NS.deals, NS.recommendations], () => store.deleteDeal(deps.db, id)))) {
+    throw dealNotFound(id)
+  }
+}
