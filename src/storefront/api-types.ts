@@ -184,7 +184,7 @@ export interface LowStock {
 
 /** GET /api/products/stats/cache (admin): the answering product instance's figures since it started. */
 export interface CacheStats {
-  scope: 'instance'
+  scope: 'shop' | 'instance'
   instance: string
   since: string
   hitRate: number | null

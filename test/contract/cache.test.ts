@@ -77,6 +77,16 @@ for (const kind of ['memory', 'redis'] as const) {
       assert.deepEqual(await cache.getIndirect('ptr', 'ns:', ':k', { pointer: 'g2', head: '' }), { pointer: 'g2', value: 'etag1\nbody one' })
     })
 
+    test('counters add up what every caller adds, at once too, and read back as numbers', async (t) => {
+      const cache = await open(kind, t)
+      assert.deepEqual(await cache.readCounters('stats'), {})
+      await cache.addCounters('stats', { 'a|hit': 2, 'a|miss': 1, 'b|hit': 0 })
+      await Promise.all(Array.from({ length: 20 }, () => cache.addCounters('stats', { 'a|hit': 1, 'b|hit': 3 })))
+      assert.deepEqual(await cache.readCounters('stats'), { 'a|hit': 22, 'a|miss': 1, 'b|hit': 60 })
+      await cache.addCounters('stats', {})
+      assert.deepEqual(await cache.readCounters('other'), {})
+    })
+
     test('ping answers when the cache is up', async (t) => {
       const cache = await open(kind, t)
       await cache.ping()

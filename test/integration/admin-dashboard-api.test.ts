@@ -58,7 +58,7 @@ for (const adapters of ['embedded', 'real'] as const satisfies Adapters[]) {
       assert.equal((await get(built, '/api/products/stats/low-stock')).status, 401)
     })
 
-    test("GET /api/products/stats/cache: the answering instance's catalog cache hits and misses since it started; admins only", async (t) => {
+    test('GET /api/products/stats/cache: the catalog cache hits and misses of the shop; admins only', async (t) => {
       const built = await buildTestApp(t, { adapters, env: { ...ORDER_TEST_ENV, BACKGROUND_WORKERS: 'false' } })
       const { ids } = await seedProductFixture(built.deps.db)
       const boss = await admin(built)
@@ -67,7 +67,7 @@ for (const adapters of ['embedded', 'real'] as const satisfies Adapters[]) {
       for (let i = 0; i < 3; i++) assert.equal((await built.app.inject({ method: 'GET', url: `/api/products/${ids.lamp}` })).statusCode, 200)
       const after = await get<CacheStats>(built, '/api/products/stats/cache', boss.headers)
       assert.equal(after.status, 200)
-      assert.equal(after.body.scope, 'instance')
+      assert.equal(after.body.scope, 'shop')
       assert.match(after.body.instance, new RegExp(`:${process.pid}$`))
       assert.equal(lookups(after.body).misses - lookups(before).misses, 1, 'the first read loads')
       assert.equal(lookups(after.body).hits - lookups(before).hits, 2, 'the next two are hits')
@@ -119,3 +119,30 @@ for (const adapters of ['embedded', 'real'] as const satisfies Adapters[]) {
     })
   })
 }
+
+describe('admin dashboard API (real, two product instances sharing PostgreSQL and Redis)', () => {
+  test("the cache figures are the shop's: each instance's lookups added up, whichever answers", async (t) => {
+    const env = { ...ORDER_TEST_ENV, BACKGROUND_WORKERS: 'false' }
+    const a = await buildTestApp(t, { adapters: 'real', env })
+    const b = await buildTestApp(t, { adapters: 'real', env: { ...env, DATABASE_URL: a.config.DATABASE_URL as string, REDIS_KEY_PREFIX: a.config.REDIS_KEY_PREFIX as string } })
+    const { ids } = await seedProductFixture(a.deps.db)
+    // Each test app signs with its own keys: an admin token per instance.
+    const bosses = new Map([a, b].map((app) => [app, admin(app)]))
+    const products = async (app: BuiltApp) => (await get<CacheStats>(app, '/api/products/stats/cache', (await bosses.get(app)!).headers)).body
+    const lookups = (s: CacheStats) => s.caches.find((c) => c.cache === 'catalog:products')!
+    const before = lookups(await products(a))
+    const read = (app: BuiltApp) => app.app.inject({ method: 'GET', url: `/api/products/${ids.lamp}` })
+    for (const app of [a, b, b, b]) assert.equal((await read(app)).statusCode, 200)
+    // b adds its lookups when it answers (or within 10 s of a lookup); a's answer then holds both.
+    const fromB = await products(b)
+    assert.equal(fromB.scope, 'shop')
+    const fromA = await products(a)
+    assert.equal(lookups(fromA).misses - before.misses, 1, 'one load: the first read, through a')
+    assert.equal(lookups(fromA).hits - before.hits, 3, "b's three reads are hits of the entry a stored")
+    // Now that both have added theirs, either answers the same.
+    const again = await products(b)
+    assert.deepEqual(again.caches, fromA.caches)
+    assert.equal(again.since, fromA.since)
+    assert.notEqual(fromA.instance, '')
+  })
+})

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { pino } from 'pino'
 import type { Cache } from '../../src/platform/cache/cache.js'
 import { createMemoryCache } from '../../src/platform/cache/memory-cache.js'
-import { createReadThrough, etagOf } from '../../src/platform/cache/read-through.js'
+import { createReadThrough, etagOf, STATS_FLUSH_MS } from '../../src/platform/cache/read-through.js'
 import { createMetrics } from '../../src/platform/metrics.js'
 
 const log = pino({ level: 'silent' })
@@ -27,6 +27,8 @@ const brokenCache: Cache = {
   setPersistentIfAbsent: async () => { throw new Error('down') },
   del: async () => { throw new Error('down') },
   getIndirect: async () => { throw new Error('down') },
+  addCounters: async () => { throw new Error('down') },
+  readCounters: async () => { throw new Error('down') },
   ping: async () => { throw new Error('down') },
   close: async () => {},
 }
@@ -44,7 +46,7 @@ describe('read-through cache', () => {
     assert.deepEqual(await counts(metrics), { miss: 1, hit: 1 })
   })
 
-  test("stats() gives this process's lookups per namespace, the same counts as the metric", async () => {
+  test("stats() gives the lookups per namespace, the same counts as this process's metric when it is the only one", async () => {
     const { rt, metrics } = setup()
     const load = async () => ({ n: 1 })
     await rt.get('a', 'k', 60, load)
@@ -52,9 +54,36 @@ describe('read-through cache', () => {
     await rt.get('a', 'k', 60, load)
     await rt.get('b', 'k', 0, load)
     const stats = await rt.stats()
+    assert.equal(stats.scope, 'shop')
     assert.deepEqual(stats.namespaces, { a: { hit: 2, miss: 1, bypass: 0, error: 0 }, b: { hit: 0, miss: 0, bypass: 1, error: 0 } })
     assert.ok(Date.parse(stats.since) <= Date.now())
     assert.deepEqual(await counts(metrics), { miss: 1, hit: 2, bypass: 1 })
+    assert.deepEqual((await rt.stats()).namespaces, stats.namespaces, 'asking again counts nothing twice')
+  })
+
+  test('stats() adds up the lookups of every instance sharing the cache: each adds its own when asked, and on a lookup every STATS_FLUSH_MS', async (t) => {
+    const shared = createMemoryCache()
+    const [a, b] = [setup(shared).rt, setup(shared).rt]
+    const load = async () => ({ n: 1 })
+    await a.get('ns', 'k', 60, load) // miss
+    await b.get('ns', 'k', 60, load) // hit
+    await b.get('ns', 'k', 60, load) // hit
+    assert.deepEqual((await a.stats()).namespaces, { ns: { hit: 0, miss: 1, bypass: 0, error: 0 } }, "b has not added its lookups yet")
+    assert.deepEqual((await b.stats()).namespaces, { ns: { hit: 2, miss: 1, bypass: 0, error: 0 } })
+    await b.get('ns', 'k', 60, load)
+    const now = Date.now()
+    t.mock.method(Date, 'now', () => now + STATS_FLUSH_MS)
+    await b.get('ns', 'k', 60, load) // this lookup adds b's two since its stats()
+    await new Promise((r) => setImmediate(r))
+    assert.deepEqual((await a.stats()).namespaces, { ns: { hit: 4, miss: 1, bypass: 0, error: 0 } })
+  })
+
+  test("stats() with the shared cache down: this process's figures, said to be so", async () => {
+    const { rt } = setup(brokenCache)
+    await rt.get('ns', 'k', 60, async () => ({ n: 1 }))
+    const stats = await rt.stats()
+    assert.equal(stats.scope, 'instance')
+    assert.deepEqual(stats.namespaces, { ns: { hit: 0, miss: 0, bypass: 0, error: 1 } })
   })
 
   test('concurrent misses of one key run the loader once', async () => {

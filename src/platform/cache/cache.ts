@@ -33,6 +33,10 @@ export interface Cache {
    * sending the value.
    */
   getIndirect(pointerKey: string, keyPrefix: string, keySuffix: string, known?: KnownEntry): Promise<Indirect>
+  /** Adds each delta to its counter under key (a counter starts at 0), atomically, never expiring: figures every instance adds to. */
+  addCounters(key: string, deltas: Readonly<Record<string, number>>): Promise<void>
+  /** The counters under key ({} when there are none). */
+  readCounters(key: string): Promise<Record<string, number>>
   ping(): Promise<void>
   close(): Promise<void>
 }

@@ -10,6 +10,7 @@ export function createMemoryCache(options: { maxEntries?: number; maxBytes?: num
   })
   // Kept apart from the LRU so that a generation is never evicted and reset.
   const persistent = new Map<string, string>()
+  const counters = new Map<string, Map<string, number>>()
   return {
     kind: 'memory',
     async get(key) {
@@ -40,10 +41,19 @@ export function createMemoryCache(options: { maxEntries?: number; maxBytes?: num
       if (value === undefined) return { pointer }
       return known?.head && known.pointer === pointer && value.startsWith(known.head) ? { pointer, unchanged: true } : { pointer, value }
     },
+    async addCounters(key, deltas) {
+      let c = counters.get(key)
+      if (!c) counters.set(key, (c = new Map()))
+      for (const [field, n] of Object.entries(deltas)) if (n !== 0) c.set(field, (c.get(field) ?? 0) + n)
+    },
+    async readCounters(key) {
+      return Object.fromEntries(counters.get(key) ?? [])
+    },
     async ping() {},
     async close() {
       lru.clear()
       persistent.clear()
+      counters.clear()
     },
   }
 }

@@ -20,16 +20,29 @@ export interface ReadThrough {
   invalidate(...namespaces: string[]): Promise<void>
   /** Drops some entries of the namespace's current generation (failures are logged: the TTL bounds them). */
   invalidateKeys(namespace: string, keys: readonly string[]): Promise<void>
-  /** This process's lookups per namespace since it started: cache_requests_total's counts, read without a metrics scrape. */
+  /**
+   * Lookups per namespace. 'shop': every instance's, added up in the shared cache
+   * (each adds its own at most STATS_FLUSH_MS after they happen, and before it
+   * answers this), since the first was added. 'instance': the shared figures could
+   * not be read; this process's since it started (cache_requests_total's counts).
+   */
   stats(): Promise<CacheStats>
 }
 
 export type LookupResult = 'hit' | 'miss' | 'bypass' | 'error'
 
 export interface CacheStats {
+  scope: 'shop' | 'instance'
   since: string
   namespaces: Record<string, Record<LookupResult, number>>
 }
+
+/** How often a process adds its lookups to the shared figures (on a lookup, never on a timer). */
+export const STATS_FLUSH_MS = 10_000
+/** Where the shared figures are kept: counters named namespace|result, and when the first was added. */
+const STATS_KEY = 'stats:lookups'
+const STATS_SINCE_KEY = 'stats:lookups-since'
+const RESULTS: readonly LookupResult[] = ['hit', 'miss', 'bypass', 'error']
 
 export function toCachedBody(value: unknown): CachedBody {
   const body = JSON.stringify(value)
@@ -109,13 +122,57 @@ export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: L
   // Label children resolved once: this runs on every catalog request.
   const counters = new Map<string, { inc(): void }>()
   const since = new Date().toISOString()
+  // Lookups not yet added to the shared figures, by namespace|result.
+  let unshared: Record<string, number> = {}
+  let sharedAt = Date.now()
   const count = {
     inc(labels: { cache: string; result: LookupResult }) {
       const id = `${labels.cache}\u0000${labels.result}`
       let c = counters.get(id)
       if (!c) counters.set(id, (c = deps.metrics.cacheRequests.labels(labels)))
       c.inc()
+      const field = `${labels.cache}|${labels.result}`
+      unshared[field] = (unshared[field] ?? 0) + 1
+      if (Date.now() - sharedAt >= STATS_FLUSH_MS) void share().catch(() => {})
     },
+  }
+
+  /** Adds this process's lookups since the last time to the shared figures; on failure they wait for the next time. */
+  async function share(): Promise<void> {
+    sharedAt = Date.now()
+    const deltas = unshared
+    unshared = {}
+    if (Object.keys(deltas).length === 0) return
+    try {
+      await cache.setPersistentIfAbsent(STATS_SINCE_KEY, new Date().toISOString())
+      await cache.addCounters(STATS_KEY, deltas)
+    } catch (err) {
+      for (const [field, n] of Object.entries(deltas)) unshared[field] = (unshared[field] ?? 0) + n
+      deps.log.debug({ err }, 'cache: could not add the lookups to the shared figures')
+      throw err
+    }
+  }
+
+  async function sharedStats(): Promise<CacheStats> {
+    await share()
+    const [counted, first] = await Promise.all([cache.readCounters(STATS_KEY), cache.get(STATS_SINCE_KEY)])
+    const namespaces: CacheStats['namespaces'] = {}
+    for (const [field, n] of Object.entries(counted)) {
+      const at = field.lastIndexOf('|')
+      const result = field.slice(at + 1) as LookupResult
+      if (!RESULTS.includes(result)) continue
+      ;(namespaces[field.slice(0, at)] ??= { hit: 0, miss: 0, bypass: 0, error: 0 })[result] += n
+    }
+    return { scope: 'shop', since: first ?? since, namespaces }
+  }
+
+  async function instanceStats(): Promise<CacheStats> {
+    const namespaces: CacheStats['namespaces'] = {}
+    for (const { labels, value } of (await deps.metrics.cacheRequests.get()).values) {
+      const t = (namespaces[String(labels.cache)] ??= { hit: 0, miss: 0, bypass: 0, error: 0 })
+      t[labels.result as LookupResult] += value
+    }
+    return { scope: 'instance', since, namespaces }
   }
 
   async function get(namespace: string, key: string, ttlSeconds: number, load: () => Promise<unknown>): Promise<CachedBody> {
@@ -175,12 +232,12 @@ export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: L
   return {
     get,
     async stats() {
-      const namespaces: CacheStats['namespaces'] = {}
-      for (const { labels, value } of (await deps.metrics.cacheRequests.get()).values) {
-        const t = (namespaces[String(labels.cache)] ??= { hit: 0, miss: 0, bypass: 0, error: 0 })
-        t[labels.result as LookupResult] += value
+      try {
+        return await sharedStats()
+      } catch (err) {
+        deps.log.warn({ err }, 'cache: the shared lookup figures cannot be read; answering with this instance’s')
+        return instanceStats()
       }
-      return { since, namespaces }
     },
     async invalidate(...namespaces) {
       await Promise.all(namespaces.map(invalidateOne))

@@ -46,6 +46,16 @@ export function createRedisCache(redis: Redis, prefix = 'emporium:cache:'): Cach
       if (unchanged === 1) return { pointer, unchanged: true }
       return value === null || value === undefined ? { pointer } : { pointer, value }
     },
+    async addCounters(key, deltas) {
+      const fields = Object.entries(deltas).filter(([, n]) => n !== 0)
+      if (fields.length === 0) return
+      const tx = redis.multi()
+      for (const [field, n] of fields) tx.hincrby(k(key), field, n)
+      await tx.exec()
+    },
+    async readCounters(key) {
+      return Object.fromEntries(Object.entries(await redis.hgetall(k(key))).map(([field, n]) => [field, Number(n)]))
+    },
     async ping() {
       await redis.ping()
     },

@@ -9,7 +9,7 @@ import { listLowStock } from './stock-store.js'
 
 /**
  * The admin dashboard's catalog figures: products running out, and how well
- * the catalog cache serves. Two segments under /products, so no product slug
+ * the catalog cache serves (all instances together). Two segments under /products, so no product slug
  * is shadowed (a product's own route is /products/:idOrSlug).
  */
 
@@ -27,12 +27,12 @@ const LowStock = Type.Object({
 
 const Lookups = Type.Object({ hits: Type.Integer(), misses: Type.Integer(), bypassed: Type.Integer({ description: 'TTL 0, breaker open, or an invalidation pending.' }), errors: Type.Integer() })
 const CacheStats = Type.Object({
-  scope: Type.Literal('instance', {
+  scope: Type.Union([Type.Literal('shop'), Type.Literal('instance')], {
     description:
-      'The figures are those of the product instance that answered, since it started: with several instances (production) each has its own, and this is one of them.',
+      "'shop': the lookups of every product instance, added up in the shared cache (each instance adds its own at most 10 s after they happen, and the answering one just before it answers), since the first were added. 'instance': the shared figures could not be read; the answering instance's, since it started.",
   }),
   instance: Type.String({ description: 'host:pid of the answering instance.' }),
-  since: Type.String({ format: 'date-time' }),
+  since: Type.String({ format: 'date-time', description: 'When the figures started.' }),
   hitRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description: 'hits / (hits + misses) over the catalog caches; null before any lookup.' }),
   caches: Type.Array(Type.Object({ cache: Type.String(), ...Lookups.properties })),
 })
@@ -56,7 +56,7 @@ export async function productStatsRoutes(app: App, { deps, tokens, lowStockThres
 
   app.get(
     '/products/stats/cache',
-    { preValidation: requireAdmin, schema: { ...doc("Admin: the catalog cache's hits and misses in the answering instance since it started"), response: { 200: CacheStats, ...errors } } },
+    { preValidation: requireAdmin, schema: { ...doc("Admin: the catalog cache's hits and misses, every product instance's added up"), response: { 200: CacheStats, ...errors } } },
     async (_req, reply) => {
       const stats = await deps.cache.stats()
       const caches = Object.values(NS).map((cache) => {
@@ -66,7 +66,7 @@ export async function productStatsRoutes(app: App, { deps, tokens, lowStockThres
       const hits = caches.reduce((n, c) => n + c.hits, 0)
       const lookups = hits + caches.reduce((n, c) => n + c.misses, 0)
       reply.header('cache-control', 'no-store')
-      return { scope: 'instance' as const, instance, since: stats.since, hitRate: lookups === 0 ? null : hits / lookups, caches }
+      return { scope: stats.scope, instance, since: stats.since, hitRate: lookups === 0 ? null : hits / lookups, caches }
     },
   )
 }
