@@ -1,16 +1,32 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { PASSWORD, registerUser, uniqueEmail } from '../helpers/auth-fixture.js'
+import { randomUUID } from 'node:crypto'
+import { bearer, PASSWORD, registerUser, uniqueEmail } from '../helpers/auth-fixture.js'
 import { assertAccessible, launchBrowser, openPage, PHONE, startShop } from './browser.js'
 
 /** Every page at a phone's width (390 px): nothing wider than the screen, so no page scrolls sideways. */
 test('every storefront and admin page fits a phone’s width and stays accessible there', async (t) => {
   const { built, base } = await startShop(t)
   const browser = await launchBrowser(t)
-  const admin = await registerUser(built, uniqueEmail('phone-admin'))
+  // An address longer than the screen is wide (e-mails have no spaces to wrap at): the account and admin pages show it.
+  const admin = await registerUser(built, uniqueEmail('phoneadministratorwithalongmailboxnamenohyphens'))
   await built.deps.db.query(`update auth.users set roles = array['customer', 'admin'] where id = $1`, [admin.user.id])
   const { items } = (await (await fetch(`${base}/api/products?limit=20`)).json()) as { items: { id: number; slug: string; stock: number }[] }
-  const product = items.find((p) => p.stock > 0)!
+  const product = items.find((p) => p.stock > 1)!
+  // One order, so the order pages (which show the address) are visited too.
+  const auth = bearer(admin.accessToken)
+  assert.equal((await built.app.inject({ method: 'POST', url: '/api/cart/items', headers: auth, payload: { productId: product.id, quantity: 1 } })).statusCode, 200)
+  const placed = await built.app.inject({
+    method: 'POST',
+    url: '/api/orders',
+    headers: { ...auth, 'idempotency-key': randomUUID() },
+    payload: {
+      shippingAddress: { name: 'Grace Hopper', line1: '1 Harbor Way', city: 'Arlington', postalCode: '22201', country: 'US' },
+      payment: { card: { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2034, cvc: '123' } },
+    },
+  })
+  assert.equal(placed.statusCode, 201, placed.body)
+  const orderId = placed.json<{ id: string }>().id
 
   const w = await openPage(browser, PHONE)
   const { page } = w
@@ -25,14 +41,14 @@ test('every storefront and admin page fits a phone’s width and stays accessibl
 
   const pages = [
     '/', '/category/electronics', `/search?q=${encodeURIComponent(product.slug.split('-')[0]!)}`, `/products/${product.slug}`, '/cart', '/checkout',
-    '/account', '/account/orders', '/admin', '/admin/orders', '/admin/products', `/admin/products/${product.id}`, '/admin/products/new',
+    '/account', '/account/orders', `/account/orders/${orderId}`, '/admin', '/admin/orders', `/admin/orders/${orderId}`, '/admin/products', `/admin/products/${product.id}`, '/admin/products/new',
     '/admin/categories', '/admin/deals',
   ]
   const wide: string[] = []
   for (const path of pages) {
     const res = await page.goto(base + path)
     assert.equal(res?.status(), 200, path)
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'))
     if (overflow > 0) wide.push(`${path}: ${overflow} px wider than the screen`)
     await assertAccessible(page, `${path} on a phone`)
   }

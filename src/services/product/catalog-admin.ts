@@ -1,19 +1,7 @@
-import { PgCode, pgCode } from '../../platform/db/db.js'
 import * as categories from './category-store.js'
 import type { CategoryInput } from './category-store.js'
-import {
-  categoryCycle,
-  categoryInUseOrMissing,
-  categoryNotFound,
-  dealNotFound,
-  invalidDealPeriod,
-  invalidValue,
-  productNotFound,
-  referenceNotFound,
-  skuTaken,
-  slugTaken,
-  variantCombinationTaken,
-} from './errors.js'
+import { categoryCycle, categoryNotFound, dealNotFound, invalidDealPeriod, productNotFound } from './errors.js'
+import { write } from './catalog-write.js'
 import { loadProduct, NS, type Product, type ProductDeps } from './product.js'
 import * as store from './product-store.js'
 import { setOnlyVariantStock } from './product-variants.js'
@@ -24,36 +12,6 @@ import { setOnlyVariantStock } from './product-variants.js'
  */
 
 const ALL_NS = Object.values(NS)
-
-function translateWriteError(err: unknown): never {
-  const code = pgCode(err)
-  const constraint = (err as { constraint?: string }).constraint ?? ''
-  if (code === PgCode.uniqueViolation) {
-    if (constraint === 'variants_sku') throw skuTaken()
-    if (constraint === 'variants_combination') throw variantCombinationTaken()
-    throw slugTaken()
-  }
-  if (code === PgCode.foreignKeyViolation || code === PgCode.restrictViolation) {
-    if (constraint.includes('parent') || constraint.includes('category')) {
-      throw categoryInUseOrMissing()
-    }
-    throw referenceNotFound()
-  }
-  if (code === PgCode.checkViolation) throw invalidValue()
-  throw err
-}
-
-export async function write<T>(deps: ProductDeps, namespaces: readonly string[], fn: () => Promise<T>): Promise<T> {
-  let result: T
-  try {
-    result = await fn()
-  } catch (err) {
-    translateWriteError(err)
-  }
-  // After the commit and before answering: no stale read once the write has returned.
-  await deps.cache.invalidate(...namespaces)
-  return result
-}
 
 export async function createProduct(deps: ProductDeps, input: store.ProductInput): Promise<Product> {
   // The database gives it its default variant (migration 005), with the stock.

@@ -10,7 +10,7 @@ import {
   variantNotFound,
   variantRequired,
 } from './errors.js'
-import { write } from './catalog-admin.js'
+import { write } from './catalog-write.js'
 import { discounted, loadProduct, NS, type Product, type ProductDeps } from './product.js'
 import * as store from './variant-store.js'
 import type { ProductOption, VariantInput, VariantRow } from './variant-store.js'
