@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { randomUUID } from 'node:crypto'
 import { bearer, PASSWORD, registerUser, uniqueEmail } from '../helpers/auth-fixture.js'
+import { addToCart, checkout } from '../helpers/order-fixture.js'
 import { assertAccessible, launchBrowser, openPage, PHONE, startShop } from './browser.js'
 
 /** Every page at a phone's width (390 px): nothing wider than the screen, so no page scrolls sideways. */
@@ -14,17 +14,9 @@ test('every storefront and admin page fits a phone’s width and stays accessibl
   const { items } = (await (await fetch(`${base}/api/products?limit=20`)).json()) as { items: { id: number; slug: string; stock: number }[] }
   const product = items.find((p) => p.stock > 1)!
   // One order, so the order pages (which show the address) are visited too.
-  const auth = bearer(admin.accessToken)
-  assert.equal((await built.app.inject({ method: 'POST', url: '/api/cart/items', headers: auth, payload: { productId: product.id, quantity: 1 } })).statusCode, 200)
-  const placed = await built.app.inject({
-    method: 'POST',
-    url: '/api/orders',
-    headers: { ...auth, 'idempotency-key': randomUUID() },
-    payload: {
-      shippingAddress: { name: 'Grace Hopper', line1: '1 Harbor Way', city: 'Arlington', postalCode: '22201', country: 'US' },
-      payment: { card: { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2034, cvc: '123' } },
-    },
-  })
+  const who = { userId: admin.user.id, email: admin.user.email, headers: bearer(admin.accessToken) }
+  await addToCart(built, who, product.id, 1)
+  const placed = await checkout(built, who)
   assert.equal(placed.statusCode, 201, placed.body)
   const orderId = placed.json<{ id: string }>().id
 
