@@ -42,7 +42,13 @@ export const STATS_FLUSH_MS = 10_000
 /** Where the shared figures are kept: counters named namespace|result, and when the first was added. */
 const STATS_KEY = 'stats:lookups'
 const STATS_SINCE_KEY = 'stats:lookups-since'
-const RESULTS: readonly LookupResult[] = ['hit', 'miss', 'bypass', 'error']
+const RESULTS: readonly string[] = ['hit', 'miss', 'bypass', 'error'] satisfies LookupResult[]
+
+/** Adds n lookups of a namespace with a result to the figures (a result we do not know is left out). */
+function tally(namespaces: CacheStats['namespaces'], namespace: string, result: string, n: number) {
+  if (!RESULTS.includes(result)) return
+  ;(namespaces[namespace] ??= { hit: 0, miss: 0, bypass: 0, error: 0 })[result as LookupResult] += n
+}
 
 export function toCachedBody(value: unknown): CachedBody {
   const body = JSON.stringify(value)
@@ -159,19 +165,14 @@ export function createReadThrough(cache: Cache, deps: { metrics: Metrics; log: L
     const namespaces: CacheStats['namespaces'] = {}
     for (const [field, n] of Object.entries(counted)) {
       const at = field.lastIndexOf('|')
-      const result = field.slice(at + 1) as LookupResult
-      if (!RESULTS.includes(result)) continue
-      ;(namespaces[field.slice(0, at)] ??= { hit: 0, miss: 0, bypass: 0, error: 0 })[result] += n
+      tally(namespaces, field.slice(0, at), field.slice(at + 1), n)
     }
     return { scope: 'shop', since: first ?? since, namespaces }
   }
 
   async function instanceStats(): Promise<CacheStats> {
     const namespaces: CacheStats['namespaces'] = {}
-    for (const { labels, value } of (await deps.metrics.cacheRequests.get()).values) {
-      const t = (namespaces[String(labels.cache)] ??= { hit: 0, miss: 0, bypass: 0, error: 0 })
-      t[labels.result as LookupResult] += value
-    }
+    for (const { labels, value } of (await deps.metrics.cacheRequests.get()).values) tally(namespaces, String(labels.cache), String(labels.result), value)
     return { scope: 'instance', since, namespaces }
   }
 

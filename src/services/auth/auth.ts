@@ -1,10 +1,11 @@
 import type { Logger } from 'pino'
+import { canonicalEmail } from '../../contracts/email.js'
 import type { Identity, Role } from '../../platform/auth/token-verifier.js'
 import type { Db, Queryable } from '../../platform/db/db.js'
 import * as store from './auth-store.js'
 import { emailTaken, invalidCredentials, invalidRefreshToken, loginThrottled, refreshTokenReused, userNotFound } from './errors.js'
 import type { UserRow } from './auth-store.js'
-import { canonicalEmail, checkNewPassword, normalizeEmail, type PasswordHasher } from './passwords.js'
+import { checkNewPassword, normalizeEmail, type PasswordHasher } from './passwords.js'
 import { hashToken, newOpaqueToken, OPAQUE_TOKEN, signAccessToken, type AccessTokenSettings } from './tokens.js'
 import { emitUserEvent } from './user-events.js'
 
@@ -56,9 +57,7 @@ export async function register(deps: AuthDeps, input: Credentials, traceId?: str
   const { user, refreshExpiresAt } = await deps.db.transaction(async (tx) => {
     const user = await store.insertUser(tx, { email, passwordHash, roles: ['customer'], verified: false })
     if (!user) throw emailTaken()
-    const verification = await issueOneTimeToken(deps, tx, user.id, 'email_verification')
-    const payload = { userId: user.id, email, verificationToken: verification.token, verificationExpiresAt: verification.expiresAt }
-    await emitUserEvent(tx, 'user.registered', payload, traceId)
+    await emitUserEvent(tx, 'user.registered', await issueVerification(deps, tx, user), traceId)
     return { user, refreshExpiresAt: await startSession(deps, tx, user.id, refreshToken) }
   })
   return session(deps, user, refreshToken, refreshExpiresAt)
@@ -177,6 +176,12 @@ export async function issueOneTimeToken(deps: AuthDeps, tx: Queryable, userId: s
   const ttlSeconds = purpose === 'password_reset' ? deps.ttl.resetSeconds : deps.ttl.verificationSeconds
   const expiresAt = await store.insertOneTimeToken(tx, { tokenHash: hashToken(token), purpose, userId, ttlSeconds })
   return { token, expiresAt: expiresAt.toISOString() }
+}
+
+/** A new e-mail verification token for the user: what the e-mail that carries it needs (user.registered, user.verification_requested). */
+export async function issueVerification(deps: AuthDeps, tx: Queryable, user: Pick<UserRow, 'id' | 'email'>) {
+  const verification = await issueOneTimeToken(deps, tx, user.id, 'email_verification')
+  return { userId: user.id, email: user.email, verificationToken: verification.token, verificationExpiresAt: verification.expiresAt }
 }
 
 export async function getUser(db: Queryable, id: string): Promise<UserRow> {

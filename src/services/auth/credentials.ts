@@ -1,6 +1,6 @@
 import type { Identity } from '../../platform/auth/token-verifier.js'
 import type { Queryable } from '../../platform/db/db.js'
-import { claimAttempt, getUser, issueOneTimeToken, startSession, session, type AuthDeps, type Session } from './auth.js'
+import { claimAttempt, getUser, issueOneTimeToken, issueVerification, startSession, session, type AuthDeps, type Session } from './auth.js'
 import * as store from './auth-store.js'
 import {
   currentPasswordIncorrect,
@@ -106,9 +106,7 @@ export async function resendEmailVerification(deps: AuthDeps, who: Identity, tra
     if ((await store.countRecentOneTimeTokens(tx, user.id, 'email_verification', 3600)) >= VERIFICATIONS_PER_HOUR) {
       throw verificationEmailLimit(VERIFICATIONS_PER_HOUR)
     }
-    const verification = await issueOneTimeToken(deps, tx, user.id, 'email_verification')
-    const payload = { userId: user.id, email: user.email, verificationToken: verification.token, verificationExpiresAt: verification.expiresAt }
-    await emitUserEvent(tx, 'user.verification_requested', payload, traceId)
+    await emitUserEvent(tx, 'user.verification_requested', await issueVerification(deps, tx, user), traceId)
   })
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { hash, parseOptions, verify, type Algorithm, type Options } from '@node-rs/argon2'
+import { canonicalEmail } from '../../contracts/email.js'
 import { COMMON_PASSWORDS } from './common-passwords.js'
 import { authBusy, invalidEmail, passwordTooLong, weakPassword } from './errors.js'
 
@@ -18,17 +19,6 @@ const EMAIL = /^[^\s@"(),:;<>[\\\]]{1,64}@[^\s@"(),:;<>[\\\]]+\.[^\s@"(),:;<>[\\
  * like another person's address.
  */
 const INVISIBLE = /[\p{Cf}\p{Cc}\p{Default_Ignorable_Code_Point}]/u
-
-/**
- * One account per mailbox, the same form wherever an address is looked up
- * (register, login, reset, admin): Unicode NFKC (so fullwidth or ligature
- * look-alikes become the plain letters), surrounding spaces removed, the whole
- * address lower case (mail providers treat the local part case-insensitively
- * in practice).
- */
-export function canonicalEmail(raw: string): string {
-  return raw.normalize('NFKC').trim().toLowerCase()
-}
 
 /** canonicalEmail, and 400 INVALID_EMAIL unless it looks like an address and holds no invisible character. */
 export function normalizeEmail(raw: string): string {

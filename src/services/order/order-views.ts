@@ -1,3 +1,4 @@
+import { canonicalEmail } from '../../contracts/email.js'
 import type { Money } from '../../contracts/product.js'
 import type { Identity } from '../../platform/auth/token-verifier.js'
 import { isIntIn, type CursorCodec } from '../../platform/cursors.js'
@@ -154,8 +155,8 @@ export async function listOrders(
   const admin = actor.roles.includes('admin')
   if ((query.userId !== undefined || query.customerEmail !== undefined) && !admin) throw forbidden('Only an admin can list the orders of other users')
   const userId = admin ? query.userId : actor.userId
-  // Orders keep the address as the auth service wrote it (NFKC, lower case): the admin may type it in any case.
-  const customerEmail = query.customerEmail?.normalize('NFKC').trim().toLowerCase()
+  // Orders keep the account's address in its canonical form: the admin may type it in any case.
+  const customerEmail = query.customerEmail === undefined ? undefined : canonicalEmail(query.customerEmail)
   // A cursor works for the list it was made for: the same viewer and filters.
   const number = query.number?.toLowerCase()
   const list = JSON.stringify(['orders', admin ? 'admin' : actor.userId, userId ?? null, query.status ?? null, customerEmail ?? null, number ?? null])

@@ -39,10 +39,10 @@ export function cacheSection(f: Figure<CacheStats>): SafeHtml {
   return html`<section aria-labelledby="cache-title">
   <h2 id="cache-title">Catalog cache</h2>
   <p class="big-figure"><strong>${s.hitRate === null ? '—' : percent(s.hitRate)}</strong> hit rate</p>
-  <p class="hint">${
+  <p class="hint">${lookups} lookups (${hits} answered from the cache) ${
     s.scope === 'shop'
-      ? html`${lookups} lookups (${hits} answered from the cache) in all product service instances since ${dateTime(s.since)}; each instance adds its own within 10 seconds.`
-      : html`${lookups} lookups (${hits} answered from the cache) in the product service instance that answered (${s.instance}) since it started at ${dateTime(s.since)}: the shop-wide figures could not be read, so this is one instance’s figure, not the whole shop’s.`
+      ? html`in all product service instances since ${dateTime(s.since)}; each instance adds its own within 10 seconds.`
+      : html`in the product service instance that answered (${s.instance}) since it started at ${dateTime(s.since)}: the shop-wide figures could not be read, so this is one instance’s figure, not the whole shop’s.`
   }</p>
   <table class="cache-stats">
     <caption class="visually-hidden">Lookups per catalog cache</caption>
