@@ -88,6 +88,11 @@ export async function buildTestApp(t: Pick<TestContext, 'after'>, options: TestA
 }
 
 /** The JSON lines a test app logged (buildTestApp's logDestination). */
+/** The settings that make another test app (adapters 'real') an instance of the same shop as `app`: its database and its Redis keys. */
+export function sameShopAs(app: BuiltApp): Record<string, string> {
+  return { DATABASE_URL: app.config.DATABASE_URL as string, REDIS_KEY_PREFIX: app.config.REDIS_KEY_PREFIX as string }
+}
+
 export function logCapture() {
   const lines: string[] = []
   return { destination: { write: (line: string) => void lines.push(line) }, lines: () => lines.join('') }

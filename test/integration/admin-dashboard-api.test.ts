@@ -4,7 +4,7 @@ import { describe, test } from 'node:test'
 import amqp from 'amqplib'
 import type { BuiltApp } from '../../src/app.js'
 import { declareConsumerQueue } from '../../src/platform/bus/topology.js'
-import { buildTestApp } from '../helpers/build-app.js'
+import { buildTestApp, sameShopAs } from '../helpers/build-app.js'
 import { cleanupScope } from '../helpers/events.js'
 import type { Adapters } from '../helpers/databases.js'
 import { addToCart, admin, checkout, ORDER_TEST_ENV, shopper } from '../helpers/order-fixture.js'
@@ -124,7 +124,7 @@ describe('admin dashboard API (real, two product instances sharing PostgreSQL an
   test("the cache figures are the shop's: each instance's lookups added up, whichever answers", async (t) => {
     const env = { ...ORDER_TEST_ENV, BACKGROUND_WORKERS: 'false' }
     const a = await buildTestApp(t, { adapters: 'real', env })
-    const b = await buildTestApp(t, { adapters: 'real', env: { ...env, DATABASE_URL: a.config.DATABASE_URL as string, REDIS_KEY_PREFIX: a.config.REDIS_KEY_PREFIX as string } })
+    const b = await buildTestApp(t, { adapters: 'real', env: { ...env, ...sameShopAs(a) } })
     const { ids } = await seedProductFixture(a.deps.db)
     // Each test app signs with its own keys: an admin token per instance.
     const bosses = new Map([a, b].map((app) => [app, admin(app)]))

@@ -6,7 +6,7 @@ import { createCursorCodec } from '../../src/platform/cursors.js'
 import * as catalog from '../../src/services/product/catalog-admin.js'
 import * as store from '../../src/services/product/product-store.js'
 import { seedDemoCatalog } from '../../src/services/product/demo-catalog.js'
-import { buildTestApp, METRICS_AUTH } from '../helpers/build-app.js'
+import { buildTestApp, METRICS_AUTH, sameShopAs } from '../helpers/build-app.js'
 import { reserveStock } from '../../src/services/product/stock.js'
 import { productDeps, seedProductFixture } from '../helpers/product-fixture.js'
 
@@ -306,7 +306,7 @@ describe('catalog API (real, two instances sharing PostgreSQL and Redis)', () =>
     const a = await buildTestApp(t, { adapters: 'real' })
     const b = await buildTestApp(t, {
       adapters: 'real',
-      env: { DATABASE_URL: a.config.DATABASE_URL as string, REDIS_KEY_PREFIX: a.config.REDIS_KEY_PREFIX as string },
+      env: sameShopAs(a),
     })
     const { ids } = await seedProductFixture(a.deps.db)
     assert.equal((await json<any>(a, `/api/products/${ids.wok}`)).price.amount, 5999)
@@ -320,7 +320,7 @@ describe('catalog API (real, two instances sharing PostgreSQL and Redis)', () =>
     const a = await buildTestApp(t, { adapters: 'real', env })
     const b = await buildTestApp(t, {
       adapters: 'real',
-      env: { ...env, DATABASE_URL: a.config.DATABASE_URL as string, REDIS_KEY_PREFIX: a.config.REDIS_KEY_PREFIX as string },
+      env: { ...env, ...sameShopAs(a) },
     })
     const { ids } = await seedProductFixture(a.deps.db)
     const wokOn = async (app: BuiltApp) => (await json(app, '/api/products?limit=20')).items.find((p) => p.id === ids.wok)!
